@@ -1,0 +1,1 @@
+"""Shipped configs: the default experiments and the pricing table (package data)."""

@@ -1,0 +1,6 @@
+"""Parity: a pytest plugin that evaluates LLM setups and gates regressions in CI."""
+
+from parity.scoring import score, score_corpus
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "score", "score_corpus"]

@@ -1,0 +1,100 @@
+"""A content-addressed response cache in SQLite (WAL), safe for concurrent xdist workers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from parity.fixtures.providers import ChatRequest, Completion
+
+CACHE_MODES = ("use", "refresh", "off")
+
+
+def cache_key(provider: str, model: str, endpoint: str | None, request: ChatRequest) -> str:
+    """SHA-256 over provider, model, endpoint and the full request (messages and parameters)."""
+    payload = {
+        "provider": provider,
+        "model": model,
+        "endpoint": endpoint or "",
+        "request": request.as_dict(),
+    }
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+
+
+class ResponseCache:
+    """Stores completions by key. ``mode``: use (read and write), refresh (write only), off."""
+
+    def __init__(self, directory: Path, mode: str = "use") -> None:
+        if mode not in CACHE_MODES:
+            raise ValueError(f"cache mode must be one of {', '.join(CACHE_MODES)}, got {mode!r}")
+        self.mode = mode
+        self.path = Path(directory) / "responses.sqlite3"
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self.hits = 0
+        self.misses = 0
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=60, check_same_thread=False, isolation_level=None
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=60000")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
+            )
+            self._connection = connection
+        return self._connection
+
+    def get(self, key: str) -> Completion | None:
+        """The cached completion for ``key`` (only in ``use`` mode), else None."""
+        if self.mode != "use":
+            return None
+        with self._lock:
+            row = self._db().execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        data: Mapping[str, Any] = json.loads(row[0])
+        return Completion(
+            text=data["text"],
+            input_tokens=data["input_tokens"],
+            output_tokens=data["output_tokens"],
+            latency_ms=data["latency_ms"],
+            extra={"cached": True},
+        )
+
+    def put(self, key: str, completion: Completion) -> None:
+        """Store ``completion`` (unless the cache is off)."""
+        if self.mode == "off":
+            return
+        value = json.dumps(
+            {
+                "text": completion.text,
+                "input_tokens": completion.input_tokens,
+                "output_tokens": completion.output_tokens,
+                "latency_ms": completion.latency_ms,
+            }
+        )
+        with self._lock:
+            self._db().execute(
+                "INSERT OR REPLACE INTO responses (key, value, created) VALUES (?, ?, ?)",
+                (key, value, time.time()),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

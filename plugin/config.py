@@ -1,0 +1,365 @@
+"""Load and validate an experiments YAML file into typed, immutable experiment objects."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from parity.errors import ConfigError
+from parity.evals.datasets import DATASETS
+from parity.evals.metrics import METRICS
+from parity.evals.tasks import TASKS
+from parity.fixtures.providers import PROVIDERS
+from parity.registry import closest
+from parity.schema import Context, Field, check_mapping
+
+MODES = ("baseline",)
+SOURCES = ("auto", "shipped", "hub")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else f"must be greater than 0, got {value}"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else f"must be 0 or more, got {value}"
+
+
+def _score_map(value: Mapping[str, Any]) -> str | None:
+    for name, limit in value.items():
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)):
+            return f"'{name}' must map to a number, got {limit!r}"
+    return None
+
+
+PRICING_SCHEMA = {
+    "input_per_1m_tokens": Field((float,), check=_non_negative, example="2.50"),
+    "output_per_1m_tokens": Field((float,), check=_non_negative, example="10.00"),
+    "gpu_hour_usd": Field((float,), check=_non_negative, example="2.49"),
+}
+MODEL_SCHEMA = {
+    "name": Field((str,), required=True, example="local:smollm2"),
+    "mode": Field((str,), choices=MODES),
+    "pricing": Field((dict,), children=PRICING_SCHEMA),
+    "max_tokens": Field((int,), check=_positive, example="64"),
+    "temperature": Field((float,), check=_non_negative, example="0.0"),
+    "max_concurrency": Field((int,), check=_positive, example="8"),
+    "requests_per_minute": Field((float,), check=_positive, example="500"),
+    "tokens_per_minute": Field((float,), check=_positive, example="200000"),
+    "timeout_s": Field((float,), check=_positive, example="60"),
+    "max_retries": Field((int,), check=_non_negative, example="5"),
+    "base_url": Field((str,), example="http://localhost:8000/v1"),
+    "api_key_env": Field((str,), example="OPENAI_API_KEY"),
+    "n_ctx": Field((int,), check=_positive, example="4096"),
+    "n_threads": Field((int,), check=_positive, example="4"),
+}
+DATASET_SCHEMA = {
+    "name": Field((str,), required=True, example="hotpotqa"),
+    "split": Field((str,), example="validation"),
+    "task": Field((str,), nullable=True, example="qasper"),
+    "num_examples": Field((int,), nullable=True, check=_positive, example="50"),
+    "seed": Field((int,), example="42"),
+    "source": Field((str,), choices=SOURCES),
+    "path": Field((str,), example="data/my_split.jsonl"),
+}
+TASK_SCHEMA = {
+    "name": Field((str,), required=True, example="rag_qa"),
+    "prompt": Field((str,), example="rag_qa"),
+}
+EXPERIMENT_SCHEMA = {
+    "id": Field((str,), required=True, example="hotpotqa_baseline_local"),
+    "model": Field((dict,), required=True, children=MODEL_SCHEMA),
+    "dataset": Field((dict,), required=True, children=DATASET_SCHEMA),
+    "task": Field((dict,), required=True, children=TASK_SCHEMA),
+    "metrics": Field((list,), required=True, example="[exact_match, f1]"),
+    "tags": Field((list,), example="[smoke, hotpotqa]"),
+    "thresholds": Field((dict,), check=_score_map, example="{f1: 0.30}"),
+    "item_thresholds": Field((dict,), check=_score_map, example="{f1: 0.1}"),
+    "baseline": Field((str,), example="hotpotqa_baseline_gpt4o"),
+    "max_drop": Field((dict,), check=_score_map, example="{f1: 0.05}"),
+}
+RUN_SCHEMA = {
+    "experiments": Field((list,), required=True, example="[- id: ...]"),
+    "defaults": Field((dict,), example="{model: {max_tokens: 32}}"),
+    "report_dir": Field((str,), example="reports"),
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The model under test: ``provider:model`` plus generation and pacing options."""
+
+    name: str
+    provider: str
+    model: str
+    mode: str = "baseline"
+    pricing: Mapping[str, float] | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def short_name(self) -> str:
+        """The model's name without provider or path, e.g. ``smollm2`` or ``gpt-4o``."""
+        return Path(self.model).stem if "/" in self.model else self.model
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """Which rows to evaluate."""
+
+    name: str
+    split: str | None = None
+    subset: str | None = None
+    num_examples: int | None = None
+    seed: int = 42
+    source: str = "auto"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One model x mode x dataset x task x metrics combination, with its gates."""
+
+    id: str
+    model: ModelConfig
+    dataset: DatasetConfig
+    task: str
+    prompt: str
+    metrics: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    item_thresholds: Mapping[str, float] = field(default_factory=dict)
+    baseline: str | None = None
+    max_drop: Mapping[str, float] = field(default_factory=dict)
+
+    def score_names(self) -> list[str]:
+        """Every score name this experiment's metrics produce, in metric order."""
+        return [name for metric in self.metrics for name in METRICS.get(metric).outputs]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole config file: its experiments and run-wide settings."""
+
+    path: str
+    experiments: tuple[Experiment, ...]
+    report_dir: str | None = None
+
+    def experiment(self, experiment_id: str) -> Experiment:
+        """Return the experiment with ``experiment_id``."""
+        for experiment in self.experiments:
+            if experiment.id == experiment_id:
+                return experiment
+        raise KeyError(experiment_id)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read, validate and return the config at ``path``; raise ConfigError with a clear fix."""
+    path = Path(path)
+    shown = str(path)
+    if not path.exists():
+        raise ConfigError(
+            shown, "the file does not exist", fix="pass --eval-config PATH to an existing YAML file"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            shown, f"not valid YAML{where}: {problem}", fix="correct the YAML syntax"
+        ) from None
+    return parse_config(data, shown)
+
+
+def parse_config(data: Any, path: str) -> RunConfig:
+    """Validate already-parsed YAML ``data`` (list of experiments or mapping) from ``path``."""
+    ctx = Context(path)
+    if isinstance(data, list):
+        data = {"experiments": data}
+    if data is None:
+        raise ctx.error(
+            "the file is empty", fix="add a list of experiments (see configs/experiments.yaml)"
+        )
+    check_mapping(data, RUN_SCHEMA, ctx, "the config")
+    defaults = data.get("defaults") or {}
+    if not data["experiments"]:
+        raise ctx.error(
+            "no experiments are defined", key="experiments", fix="add at least one experiment"
+        )
+    experiments = []
+    for position, raw in enumerate(data["experiments"]):
+        merged = _merge(defaults, raw) if isinstance(raw, Mapping) else raw
+        experiments.append(_parse_experiment(merged, path, position))
+    _check_ids_and_baselines(experiments, path)
+    return RunConfig(path=path, experiments=tuple(experiments), report_dir=data.get("report_dir"))
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
+    label = raw.get("id") if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) else None
+    ctx = Context(path, experiment=label or f"#{position + 1}")
+    check_mapping(raw, EXPERIMENT_SCHEMA, ctx, f"experiment #{position + 1}")
+    if not _ID.match(raw["id"]):
+        raise ctx.error(
+            f"id {raw['id']!r} may hold only letters, digits, '_' and '.'",
+            key="id",
+            fix=f"use e.g. '{re.sub(r'[^A-Za-z0-9_.]+', '_', raw['id']).strip('_') or 'my_experiment'}'",
+        )
+    model = _parse_model(raw["model"], ctx)
+    dataset = _parse_dataset(raw["dataset"], ctx)
+    task = raw["task"]["name"]
+    if task not in TASKS:
+        raise ctx.error(
+            TASKS.unknown_message(task), key="task.name", fix=_did_you_mean(task, TASKS.names())
+        )
+    metrics = _parse_metrics(raw["metrics"], ctx)
+    score_names = [name for metric in metrics for name in METRICS.get(metric).outputs]
+    for key in ("thresholds", "item_thresholds", "max_drop"):
+        for name in raw.get(key) or {}:
+            if name not in score_names:
+                raise ctx.error(
+                    f"'{name}' is not a score this experiment computes ({', '.join(score_names)})",
+                    key=f"{key}.{name}",
+                    fix=_did_you_mean(name, score_names) or "add the metric to 'metrics' first",
+                )
+    if raw.get("max_drop") and not raw.get("baseline"):
+        raise ctx.error(
+            "max_drop compares against a baseline, but no baseline is named",
+            key="max_drop",
+            fix="add 'baseline: <experiment id>'",
+        )
+    tags = raw.get("tags") or []
+    if not all(isinstance(t, str) for t in tags):
+        raise ctx.error(
+            "tags must be a list of strings", key="tags", fix="e.g. tags: [smoke, hotpotqa]"
+        )
+    return Experiment(
+        id=raw["id"],
+        model=model,
+        dataset=dataset,
+        task=task,
+        prompt=raw["task"].get("prompt") or TASKS.get(task).default_prompt,
+        metrics=tuple(metrics),
+        tags=tuple(tags),
+        thresholds=dict(raw.get("thresholds") or {}),
+        item_thresholds=dict(raw.get("item_thresholds") or {}),
+        baseline=raw.get("baseline"),
+        max_drop=dict(raw.get("max_drop") or {}),
+    )
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str | None:
+    hint = closest(name, choices)
+    return f"did you mean '{hint}'?" if hint else None
+
+
+def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
+    name = raw["name"]
+    provider, sep, model = name.partition(":")
+    if not sep or not provider or not model:
+        raise ctx.error(
+            f"model name {name!r} must look like 'provider:model'",
+            key="model.name",
+            fix=f"e.g. 'local:smollm2' or 'openai:gpt-4o' (providers: {', '.join(PROVIDERS.names())})",
+        )
+    if provider not in PROVIDERS:
+        raise ctx.error(
+            PROVIDERS.unknown_message(provider),
+            key="model.name",
+            fix=_did_you_mean(provider, PROVIDERS.names()),
+        )
+    options = {k: v for k, v in raw.items() if k not in ("name", "mode", "pricing")}
+    return ModelConfig(
+        name=name,
+        provider=provider,
+        model=model,
+        mode=raw.get("mode", "baseline"),
+        pricing=dict(raw["pricing"]) if raw.get("pricing") else None,
+        options=options,
+    )
+
+
+def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
+    name = raw["name"]
+    if name not in DATASETS:
+        raise ctx.error(
+            DATASETS.unknown_message(name),
+            key="dataset.name",
+            fix=_did_you_mean(name, DATASETS.names()),
+        )
+    return DatasetConfig(
+        name=name,
+        split=raw.get("split"),
+        subset=raw.get("task"),
+        num_examples=raw.get("num_examples"),
+        seed=raw.get("seed", 42),
+        source=raw.get("source", "auto"),
+        path=raw.get("path"),
+    )
+
+
+def _parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
+    if not raw:
+        raise ctx.error(
+            "no metrics are listed", key="metrics", fix="e.g. metrics: [exact_match, f1]"
+        )
+    for name in raw:
+        if not isinstance(name, str) or name not in METRICS:
+            shown = name if isinstance(name, str) else repr(name)
+            raise ctx.error(
+                METRICS.unknown_message(shown),
+                key="metrics",
+                fix=_did_you_mean(str(name), METRICS.names()),
+            )
+    if len(set(raw)) != len(raw):
+        raise ctx.error("a metric is listed twice", key="metrics", fix="list each metric once")
+    return list(raw)
+
+
+def _check_ids_and_baselines(experiments: list[Experiment], path: str) -> None:
+    seen: set[str] = set()
+    for experiment in experiments:
+        if experiment.id in seen:
+            raise ConfigError(
+                path,
+                "two experiments share this id",
+                experiment=experiment.id,
+                key="id",
+                fix="give each experiment a unique id",
+            )
+        seen.add(experiment.id)
+    for experiment in experiments:
+        if experiment.baseline is None:
+            continue
+        if experiment.baseline == experiment.id:
+            raise ConfigError(
+                path,
+                "an experiment cannot be its own baseline",
+                experiment=experiment.id,
+                key="baseline",
+            )
+        if experiment.baseline not in seen:
+            raise ConfigError(
+                path,
+                f"baseline '{experiment.baseline}' names no experiment in this file",
+                experiment=experiment.id,
+                key="baseline",
+                fix=_did_you_mean(experiment.baseline, sorted(seen))
+                or f"use one of: {', '.join(sorted(seen))}",
+            )

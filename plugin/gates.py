@@ -1,0 +1,98 @@
+"""Regression gates: absolute floors on an experiment's mean, and drops against a baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from parity.aggregation import ExperimentOutcome
+from parity.stats import mean
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One evaluated gate: ``status`` is passed, failed or skipped."""
+
+    experiment_id: str
+    kind: str
+    metric: str
+    status: str
+    message: str
+    observed: float | None = None
+    limit: float | None = None
+
+    @property
+    def name(self) -> str:
+        """A stable test-case name, e.g. ``hotpotqa_local::threshold::f1``."""
+        return f"{self.experiment_id}::{self.kind}::{self.metric}"
+
+
+def evaluate_gates(outcomes: Mapping[str, ExperimentOutcome]) -> list[GateResult]:
+    """Evaluate every threshold and baseline comparison of every experiment."""
+    results: list[GateResult] = []
+    for outcome in outcomes.values():
+        experiment = outcome.experiment
+        for metric, floor in experiment.thresholds.items():
+            results.append(_threshold(outcome, metric, floor))
+        if experiment.baseline:
+            baseline = outcomes[experiment.baseline]
+            for metric, max_drop in experiment.max_drop.items():
+                results.append(_baseline(outcome, baseline, metric, max_drop))
+    return results
+
+
+def _threshold(outcome: ExperimentOutcome, metric: str, floor: float) -> GateResult:
+    experiment_id = outcome.experiment.id
+    values = [r.scores[metric] for r in outcome.records if metric in r.scores]
+    if not values:
+        return GateResult(
+            experiment_id,
+            "threshold",
+            metric,
+            "skipped",
+            f"no scored items for {experiment_id}",
+            limit=floor,
+        )
+    observed = mean(values)
+    passed = observed >= floor
+    relation = ">=" if passed else "<"
+    return GateResult(
+        experiment_id,
+        "threshold",
+        metric,
+        "passed" if passed else "failed",
+        f"mean {metric} = {observed:.4f} {relation} threshold {floor} over {len(values)} examples",
+        observed,
+        floor,
+    )
+
+
+def _baseline(
+    candidate: ExperimentOutcome, baseline: ExperimentOutcome, metric: str, max_drop: float
+) -> GateResult:
+    experiment_id = candidate.experiment.id
+    cand = {r.example_id: r.scores[metric] for r in candidate.records if metric in r.scores}
+    base = {r.example_id: r.scores[metric] for r in baseline.records if metric in r.scores}
+    common = sorted(set(cand) & set(base))
+    if not common:
+        return GateResult(
+            experiment_id,
+            "baseline",
+            metric,
+            "skipped",
+            f"no examples scored by both {experiment_id} and baseline {baseline.experiment.id}",
+            limit=max_drop,
+        )
+    drop = mean([base[i] for i in common]) - mean([cand[i] for i in common])
+    passed = drop <= max_drop
+    relation = "<=" if passed else ">"
+    return GateResult(
+        experiment_id,
+        "baseline",
+        metric,
+        "passed" if passed else "failed",
+        f"{metric} drop vs {baseline.experiment.id} = {drop:+.4f} {relation} max_drop {max_drop} "
+        f"on {len(common)} shared examples",
+        drop,
+        max_drop,
+    )

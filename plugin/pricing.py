@@ -1,0 +1,44 @@
+"""Cost of a request from the pricing table, an experiment's override, or a GPU-hour price."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from parity.config import ModelConfig
+
+LOCAL_PROVIDERS = frozenset({"local"})
+
+
+@lru_cache(maxsize=1)
+def pricing_table() -> Mapping[str, Mapping[str, Any]]:
+    """The shipped per-model prices (USD per 1M tokens), keyed by model name."""
+    text = (resources.files("parity.configs") / "pricing.yaml").read_text(encoding="utf-8")
+    return (yaml.safe_load(text) or {}).get("models", {})
+
+
+def price_for(model: ModelConfig) -> Mapping[str, Any] | None:
+    """The price that applies to ``model``: its own ``pricing`` first, then the table."""
+    if model.pricing:
+        return model.pricing
+    return pricing_table().get(model.model)
+
+
+def cost_usd(
+    model: ModelConfig, input_tokens: int, output_tokens: int, latency_ms: float
+) -> float | None:
+    """USD cost of one request, or None when no price is known for an API model."""
+    price = price_for(model)
+    if price and "gpu_hour_usd" in price:
+        return float(price["gpu_hour_usd"]) * latency_ms / 3_600_000
+    if price and "input_per_1m_tokens" in price and "output_per_1m_tokens" in price:
+        return (
+            input_tokens * float(price["input_per_1m_tokens"])
+            + output_tokens * float(price["output_per_1m_tokens"])
+        ) / 1_000_000
+    if model.provider in LOCAL_PROVIDERS:
+        return 0.0
+    return None

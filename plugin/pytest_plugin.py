@@ -1,0 +1,359 @@
+"""Parity's pytest plugin: options, parametrization, aggregation, gates and reports.
+
+Registered through the ``pytest11`` entry point ``parity``. It stays inert unless a test
+requests the ``eval_case`` fixture (``parity/evals/test_experiments.py`` does).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from parity.aggregation import Aggregator
+from parity.budget import Budget
+from parity.cache import CACHE_MODES, ResponseCache
+from parity.cases import EvalCase, EvalPlan, build_plan, marker_name
+from parity.config import MODES, load_config
+from parity.errors import ParityError
+from parity.evals.datasets import DATASETS
+from parity.evals.tasks import TASKS
+from parity.execution import Engine
+from parity.fixtures.providers import PROVIDERS
+from parity.fixtures.session import eval_runtime, model_clients
+from parity.gates import GateResult, evaluate_gates
+from parity.reports import write_experiment_summary, write_run_summary
+from parity.runtime import EvalRuntime
+from parity.terminal import render_experiment, render_gates
+
+__all__ = ["eval_runtime", "model_clients", "runtime_for"]
+
+EVAL_MARK = "parity_eval"
+GATES_PATH = "parity-gates"
+DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
+
+
+class ParityState:
+    """Everything the plugin keeps for one pytest process."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._plan: EvalPlan | None = None
+        self.runtime: EvalRuntime | None = None
+        self.aggregator: Aggregator | None = None
+        self.gates: list[GateResult] = []
+        self.summaries: list[dict[str, Any]] = []
+        self.skip_reasons: dict[str, list[str]] = {}
+        self.summary_path: Path | None = None
+        workerinput = getattr(config, "workerinput", None)
+        self.is_worker = workerinput is not None
+        if workerinput is not None:
+            self.run_dir = Path(workerinput["parity_run_dir"])
+            self.workers = int(workerinput.get("workercount", 1))
+        else:
+            self.run_dir = _run_dir(config)
+            self.workers = _controller_workers(config)
+        self.cache: ResponseCache | None = None
+
+    def config_path(self) -> Path:
+        """The eval config: ``--eval-config``, else ./configs/experiments.yaml, else the shipped one."""
+        option = self.config.getoption("eval_config")
+        if option:
+            return Path(option)
+        local = self.config.rootpath / DEFAULT_CONFIG
+        if local.exists():
+            return local
+        return Path(__file__).resolve().parent.parent / "configs" / "experiments.yaml"
+
+    def plan(self) -> EvalPlan:
+        """Load, validate and expand the eval config once per process."""
+        if self._plan is None:
+            self._plan = build_plan(load_config(self.config_path()))
+            self.aggregator = Aggregator(self._plan.config.experiments)
+        return self._plan
+
+    def chunked(self) -> bool:
+        """Whether xdist schedules whole chunks (our scheduler) or single items."""
+        if self.workers <= 1:
+            return True
+        return self.config.getoption("dist", "no") == "load"
+
+    def get_runtime(self) -> EvalRuntime:
+        """The runtime of this process, created on first use."""
+        if self.runtime is None:
+            batch = self.config.getoption("eval_batch_size") if self.chunked() else 1
+            cap = self.config.getoption("eval_max_cost")
+            self.cache = ResponseCache(self.cache_dir(), self.config.getoption("eval_cache"))
+            engine = Engine(self.cache, Budget(None if cap is None else cap / self.workers))
+            resume = self.config.getoption("eval_resume") is not None
+            self.runtime = EvalRuntime(
+                self.plan(), self.run_dir, self.workers, batch, engine, resume
+            )
+        return self.runtime
+
+    def cache_dir(self) -> Path:
+        """``--eval-cache-dir``, else ``.parity-cache`` in the rootdir."""
+        option = self.config.getoption("eval_cache_dir")
+        return Path(option) if option else self.config.rootpath / ".parity-cache"
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Feed finished eval items to the aggregator (serial process or xdist controller)."""
+        if self.is_worker or report.nodeid.startswith(GATES_PATH):
+            return
+        if report.when != "call" and not (report.when == "setup" and report.skipped):
+            return
+        case = _case_for_report(self, report)
+        if case is None or self.aggregator is None:
+            return
+        reason = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = report.longrepr[2].removeprefix("Skipped: ")
+        self.aggregator.add_report(
+            case.experiment.id, report.outcome, list(report.user_properties), reason
+        )
+
+
+_STATE = pytest.StashKey[ParityState]()
+
+
+def _state(config: pytest.Config) -> ParityState:
+    return config.stash[_STATE]
+
+
+def runtime_for(config: pytest.Config) -> EvalRuntime:
+    """The :class:`EvalRuntime` of this pytest process (used by the ``eval_runtime`` fixture)."""
+    return _state(config).get_runtime()
+
+
+def _run_dir(config: pytest.Config) -> Path:
+    option = config.getoption("eval_report_dir")
+    base = config.rootpath / "reports"
+    resume = config.getoption("eval_resume")
+    if resume and resume != "latest":
+        return Path(resume)
+    if option:
+        return Path(option)
+    if resume == "latest":
+        runs = sorted(p for p in base.glob("[0-9]*-[0-9]*") if p.is_dir()) if base.is_dir() else []
+        if not runs:
+            raise pytest.UsageError(f"--eval-resume: no earlier run under {base} to resume")
+        return runs[-1]
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = base / stamp
+    suffix = 1
+    while candidate.exists():
+        suffix += 1
+        candidate = base / f"{stamp}-{suffix}"
+    return candidate
+
+
+def _controller_workers(config: pytest.Config) -> int:
+    numprocesses = config.getoption("numprocesses", None)
+    if not numprocesses or config.getoption("dist", "no") == "no":
+        return 1
+    return int(numprocesses)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("parity", "Parity LLM evaluations")
+    group.addoption(
+        "--eval-config",
+        metavar="PATH",
+        help="experiments YAML to evaluate (default: ./configs/experiments.yaml, else the shipped one)",
+    )
+    group.addoption(
+        "--eval-report-dir",
+        metavar="DIR",
+        help="directory for raw JSONL and summary files (default: reports/<run timestamp>/)",
+    )
+    group.addoption(
+        "--eval-cache",
+        choices=CACHE_MODES,
+        default="use",
+        help="response cache: use (read and write, default), refresh (ignore hits, overwrite), off",
+    )
+    group.addoption(
+        "--eval-cache-dir",
+        metavar="DIR",
+        help="where the SQLite response cache lives (default: .parity-cache/ in the rootdir)",
+    )
+    group.addoption(
+        "--eval-resume",
+        metavar="RUN_DIR",
+        nargs="?",
+        const="latest",
+        help="continue an interrupted run: reuse the finished rows in RUN_DIR (default: the latest "
+        "reports/<timestamp>/) and append the rest there",
+    )
+    group.addoption(
+        "--eval-max-cost",
+        metavar="USD",
+        type=float,
+        help="stop issuing requests once the projected spend would pass USD (split evenly across "
+        "xdist workers); items left out are skipped with the reason",
+    )
+    group.addoption(
+        "--eval-batch-size",
+        metavar="N",
+        type=int,
+        default=0,
+        help="examples computed together per experiment batch (default 0 = auto: 4x concurrency, "
+        "at least 8, split evenly across xdist workers)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = ParityState(config)
+    config.stash[_STATE] = state
+    config.pluginmanager.register(state, "parity-state")
+    config.addinivalue_line(
+        "markers", f"{EVAL_MARK}: an item generated by Parity from the eval config"
+    )
+    for kind, names in (
+        ("dataset", DATASETS.names()),
+        ("task", TASKS.names()),
+        ("provider", PROVIDERS.names()),
+        ("mode", list(MODES)),
+    ):
+        for name in names:
+            config.addinivalue_line("markers", f"{marker_name(name)}: Parity {kind} '{name}'")
+
+
+def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
+    safe = marker_name(name)
+    if safe not in {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}:
+        config.addinivalue_line("markers", f"{safe}: Parity keyword '{name}'")
+    return getattr(pytest.mark, safe)
+
+
+def _param(config: pytest.Config, case: EvalCase) -> Any:
+    marks = [getattr(pytest.mark, EVAL_MARK)]
+    marks += [_register_marker(config, word) for word in case.keywords()]
+    if case.skip_reason:
+        marks.append(pytest.mark.skip(reason=case.skip_reason))
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "eval_case" not in metafunc.fixturenames:
+        return
+    try:
+        plan = _state(metafunc.config).plan()
+    except ParityError as exc:
+        raise pytest.Collector.CollectError(str(exc)) from None
+    metafunc.parametrize("eval_case", [_param(metafunc.config, case) for case in plan.cases])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    cases = [
+        item.callspec.params["eval_case"]
+        for item in items
+        if hasattr(item, "callspec") and "eval_case" in item.callspec.params
+    ]
+    if cases:
+        _state(config).get_runtime().select(cases)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.cache is not None:
+        state.cache.close()
+    if state is not None and config.pluginmanager.is_registered(state):
+        config.pluginmanager.unregister(state)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["parity_run_dir"] = str(_state(node.config).run_dir)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    state = _state(config)
+    if config.getoption("dist", "no") != "load":
+        return None
+    from parity.xdist_scheduling import ChunkScheduling
+
+    return ChunkScheduling(
+        config, log, state.plan, state.workers, config.getoption("eval_batch_size")
+    )
+
+
+def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase | None:
+    if EVAL_MARK not in report.keywords or not report.nodeid.endswith("]"):
+        return None
+    param = report.nodeid.rsplit("[", 1)[1][:-1]
+    try:
+        return state.plan().by_id().get(param)
+    except ParityError:
+        return None
+
+
+def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
+    nodeid = f"{GATES_PATH}::{gate.name}"
+    location = (GATES_PATH, 0, gate.name)
+    properties = [("observed", gate.observed), ("limit", gate.limit)]
+    if gate.status == "skipped":
+        longrepr: Any = (GATES_PATH, 0, f"Skipped: {gate.message}")
+    elif gate.status == "failed":
+        longrepr = f"gate failed: {gate.message}"
+    else:
+        longrepr = None
+    call = pytest.TestReport(
+        nodeid, location, {EVAL_MARK: 1}, gate.status, longrepr, "call", properties
+    )
+    teardown = pytest.TestReport(
+        nodeid, location, {EVAL_MARK: 1}, "passed", None, "teardown", properties
+    )
+    return [call, teardown]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Evaluate gates (as reports pytest counts and JUnit records) and write summary files."""
+    state = _state(session.config)
+    if state.is_worker or state.aggregator is None or not state.aggregator.has_data():
+        return
+    outcomes = state.aggregator.outcomes
+    state.gates = evaluate_gates(outcomes)
+    session.testscollected += len(state.gates)  # keeps the progress counter at 100%
+    for gate in state.gates:
+        for report in _gate_reports(gate):
+            session.config.hook.pytest_runtest_logreport(report=report)
+    if any(g.status == "failed" for g in state.gates):
+        session.testsfailed += 1
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    plan = state.plan()
+    for outcome in outcomes.values():
+        if outcome.records or outcome.failed or outcome.skipped:
+            summary = outcome.summary()
+            state.summaries.append(summary)
+            state.skip_reasons[outcome.experiment.id] = sorted(outcome.skip_reasons)
+            if outcome.records:
+                write_experiment_summary(state.run_dir, summary)
+    state.summary_path = write_run_summary(
+        state.run_dir, plan.config.path, state.summaries, state.gates, plan.notes
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    if not state.summaries:
+        return
+    terminalreporter.write_sep("=", "parity summary")
+    for summary in state.summaries:
+        for line in render_experiment(
+            summary, state.skip_reasons.get(summary["experiment_id"], [])
+        ):
+            terminalreporter.write_line(line)
+    gate_lines = render_gates(state.gates)
+    if gate_lines:
+        terminalreporter.write_line("")
+        for line in gate_lines:
+            terminalreporter.write_line(line)
+    for note in state.plan().notes:
+        terminalreporter.write_line(f"note: {note}")
+    terminalreporter.write_line(f"reports: {state.run_dir}")

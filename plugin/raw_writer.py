@@ -1,0 +1,38 @@
+"""Append raw result rows as they arrive, so an interrupted run keeps everything it finished."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+
+class RawResultWriter:
+    """Writes ``{experiment_id}.jsonl`` rows with one ``O_APPEND`` write each.
+
+    A single ``write`` of a whole line to a file opened with ``O_APPEND`` is not interleaved
+    with other processes' lines, so xdist workers can share one file safely.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        self._lock = threading.Lock()
+
+    def path_for(self, experiment_id: str) -> Path:
+        """The raw JSONL file of one experiment."""
+        return self.run_dir / f"{experiment_id}.jsonl"
+
+    def append(self, experiment_id: str, row: dict[str, Any]) -> None:
+        """Append one row and hand it to the OS before returning."""
+        line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                self.path_for(experiment_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+            )
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)

@@ -1,0 +1,70 @@
+"""Prompt templates: one YAML file per template with a ``system`` and a ``user`` part."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from parity.errors import DataError
+
+_FIELDS = string.Formatter()
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A chat prompt with ``{placeholder}`` fields filled from an example."""
+
+    name: str
+    system: str
+    user: str
+
+    def fields(self) -> set[str]:
+        """The placeholder names the template uses."""
+        return {
+            name
+            for part in (self.system, self.user)
+            for _, name, _, _ in _FIELDS.parse(part)
+            if name
+        }
+
+    def render(self, values: dict[str, str]) -> list[dict[str, str]]:
+        """Return OpenAI-style chat messages with the placeholders filled in."""
+        missing = self.fields() - set(values)
+        if missing:
+            raise DataError(f"prompt '{self.name}' needs value(s) for {', '.join(sorted(missing))}")
+        messages = []
+        if self.system.strip():
+            messages.append({"role": "system", "content": self.system.format_map(values).strip()})
+        messages.append({"role": "user", "content": self.user.format_map(values).strip()})
+        return messages
+
+
+def template_names() -> list[str]:
+    """Names of the templates that ship with Parity."""
+    root = resources.files(__name__)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_template(name_or_path: str) -> PromptTemplate:
+    """Load a shipped template by name, or a user's template from a ``.yaml`` path."""
+    if name_or_path.endswith((".yaml", ".yml")):
+        path = Path(name_or_path)
+        if not path.exists():
+            raise DataError(f"prompt template file {path} does not exist")
+        text, name = path.read_text(encoding="utf-8"), path.stem
+    else:
+        resource = resources.files(__name__) / f"{name_or_path}.yaml"
+        if not resource.is_file():
+            raise DataError(
+                f"unknown prompt template '{name_or_path}'; shipped: {', '.join(template_names())}"
+            )
+        text, name = resource.read_text(encoding="utf-8"), name_or_path
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict) or "user" not in data:
+        raise DataError(
+            f"prompt template '{name_or_path}' needs a 'user' part (and may have 'system')"
+        )
+    return PromptTemplate(name=name, system=data.get("system", ""), user=data["user"])

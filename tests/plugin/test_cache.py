@@ -1,0 +1,52 @@
+"""The SQLite response cache: keys, modes, and sharing between processes."""
+
+import multiprocessing
+
+from parity.cache import ResponseCache, cache_key
+from parity.fixtures.providers import ChatRequest, Completion
+
+REQUEST = ChatRequest(messages=({"role": "user", "content": "hi"},), max_tokens=5)
+
+
+def test_key_depends_on_every_request_part():
+    base = cache_key("openai", "gpt-4o", "", REQUEST)
+    assert base == cache_key("openai", "gpt-4o", "", REQUEST)
+    assert base != cache_key("openai", "gpt-4o-mini", "", REQUEST)
+    assert base != cache_key("openai", "gpt-4o", "http://x/v1", REQUEST)
+    assert base != cache_key("openai", "gpt-4o", "", ChatRequest(REQUEST.messages, 6))
+    assert base != cache_key("openai", "gpt-4o", "", ChatRequest(REQUEST.messages, 5, 0.7))
+
+
+def test_use_refresh_off(tmp_path):
+    completion = Completion("Paris", 10, 1, 12.5)
+    use = ResponseCache(tmp_path, "use")
+    assert use.get("k") is None
+    use.put("k", completion)
+    hit = use.get("k")
+    assert (hit.text, hit.input_tokens, hit.output_tokens, hit.latency_ms) == ("Paris", 10, 1, 12.5)
+    assert hit.extra["cached"] is True
+    refresh = ResponseCache(tmp_path, "refresh")
+    assert refresh.get("k") is None
+    refresh.put("k", Completion("Lyon", 1, 1, 1.0))
+    assert use.get("k").text == "Lyon"
+    off = ResponseCache(tmp_path / "off", "off")
+    off.put("k", completion)
+    assert off.get("k") is None and not (tmp_path / "off").exists()
+
+
+def _writer(directory, start):
+    cache = ResponseCache(directory)
+    for i in range(start, start + 50):
+        cache.put(f"k{i}", Completion(str(i), i, 1, 1.0))
+    cache.close()
+
+
+def test_concurrent_processes_share_one_cache(tmp_path):
+    processes = [multiprocessing.Process(target=_writer, args=(tmp_path, n * 50)) for n in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(30)
+        assert process.exitcode == 0
+    cache = ResponseCache(tmp_path)
+    assert all(cache.get(f"k{i}").text == str(i) for i in range(150))

@@ -1,0 +1,47 @@
+"""Case expansion: stable ids, keywords, skip reasons, and shared dataset loading."""
+
+from parity.cases import _example_keys, build_plan, marker_name
+from parity.config import parse_config
+
+from tests.conftest import experiment
+
+
+def plan_for(*experiments):
+    return build_plan(parse_config(list(experiments), "test.yaml"))
+
+
+def test_ids_are_experiment_and_short_example_id():
+    plan = plan_for(
+        experiment(id="hotpotqa_baseline_local", dataset={"name": "hotpotqa", "source": "shipped"})
+    )
+    assert len(plan.cases) == 32
+    assert plan.cases[0].id == "hotpotqa_baseline_local-5a8b57f2"
+    assert len({c.id for c in plan.cases}) == 32
+    assert [c.index for c in plan.cases] == list(range(32))
+
+
+def test_example_keys_grow_on_collision_and_stay_unique():
+    assert _example_keys(["abcdefgh1", "abcdefgh2"]) == ["abcdefgh1", "abcdefgh2"]
+    assert _example_keys(["1", "2", "10"]) == ["1", "2", "10"]
+    assert _example_keys(["a/b", "a b"]) == ["a_b", "a_b_2"]
+
+
+def test_keywords_and_markers():
+    case = plan_for(experiment(tags=["smoke"])).cases[0]
+    assert case.keywords() == ["hotpotqa", "rag_qa", "smollm2", "local", "baseline", "smoke"]
+    assert marker_name("gpt-4o") == "gpt_4o"
+    assert marker_name("4o") == "m_4o"
+
+
+def test_missing_key_becomes_a_skip_reason(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    case = plan_for(experiment(model={"name": "openai:gpt-4o"})).cases[0]
+    assert "OPENAI_API_KEY" in case.skip_reason
+
+
+def test_same_seed_same_rows_across_experiments():
+    plan = plan_for(experiment(id="a"), experiment(id="b"))
+    rows = {}
+    for case in plan.cases:
+        rows.setdefault(case.experiment.id, []).append(case.example.id)
+    assert rows["a"] == rows["b"] and len(rows["a"]) == 3

@@ -1,0 +1,93 @@
+"""Config validation: every bad input names file, experiment, key and a fix."""
+
+import pytest
+from parity.config import load_config
+from parity.errors import ConfigError
+
+from tests.conftest import experiment
+
+
+def error_for(write_config, data) -> str:
+    path = write_config(data)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    return message
+
+
+def test_list_and_mapping_forms_are_equivalent(write_config):
+    as_list = load_config(write_config([experiment()], "a.yaml"))
+    as_mapping = load_config(write_config({"experiments": [experiment()]}, "b.yaml"))
+    assert as_list.experiments == as_mapping.experiments
+    exp = as_list.experiments[0]
+    assert exp.model.provider == "local" and exp.model.model == "smollm2"
+    assert exp.dataset.num_examples == 3 and exp.prompt == "rag_qa"
+    assert exp.score_names() == ["exact_match", "f1"]
+
+
+def test_defaults_are_merged_into_each_experiment(write_config):
+    data = {"defaults": {"model": {"max_tokens": 7}}, "experiments": [experiment()]}
+    exp = load_config(write_config(data)).experiments[0]
+    assert exp.model.options["max_tokens"] == 7
+
+
+def test_misspelled_key_suggests_the_right_one(write_config):
+    bad = experiment(dataset={"name": "hotpotqa", "num_exampels": 5})
+    message = error_for(write_config, [bad])
+    assert "experiment 'exp_a'" in message
+    assert "key 'dataset.num_exampels'" in message
+    assert "did you mean 'dataset.num_examples'?" in message
+
+
+def test_missing_required_key(write_config):
+    bad = experiment()
+    del bad["metrics"]
+    message = error_for(write_config, [bad])
+    assert "key 'metrics'" in message and "required" in message and "Fix: add 'metrics:'" in message
+
+
+def test_wrong_type(write_config):
+    bad = experiment(dataset={"name": "hotpotqa", "num_examples": "ten"})
+    message = error_for(write_config, [bad])
+    assert "key 'dataset.num_examples'" in message and "expected an integer" in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"dataset": {"name": "hotpotq"}}, "unknown dataset 'hotpotq'; did you mean 'hotpotqa'"),
+        ({"metrics": ["f2"]}, "unknown metric 'f2'"),
+        ({"model": {"name": "opnai:gpt-4o"}}, "did you mean 'openai'"),
+        ({"model": {"name": "gpt-4o"}}, "must look like 'provider:model'"),
+        ({"task": {"name": "rag"}}, "unknown task 'rag'"),
+        ({"thresholds": {"f3": 0.2}}, "'f3' is not a score this experiment computes"),
+        ({"max_drop": {"f1": 0.1}}, "no baseline is named"),
+        ({"id": "has space"}, "may hold only letters"),
+    ],
+)
+def test_unknown_names_and_bad_values(write_config, overrides, expected):
+    assert expected in error_for(write_config, [experiment(**overrides)])
+
+
+def test_duplicate_ids_and_dangling_baseline(write_config):
+    assert "two experiments share this id" in error_for(write_config, [experiment(), experiment()])
+    dangling = experiment(id="b", baseline="exp_aa", max_drop={"f1": 0.05})
+    message = error_for(write_config, [experiment(), dangling])
+    assert "baseline 'exp_aa' names no experiment" in message and "did you mean 'exp_a'" in message
+
+
+def test_yaml_syntax_error_names_the_line(write_config):
+    message = error_for(write_config, "- id: a\n  model: {name: [unclosed\n")
+    assert "not valid YAML at line" in message
+
+
+def test_empty_and_missing_files(write_config, tmp_path):
+    assert "the file is empty" in error_for(write_config, "")
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_unknown_top_level_key(write_config):
+    message = error_for(write_config, {"experiments": [experiment()], "experiment_defaults": {}})
+    assert "key 'experiment_defaults'" in message

@@ -1,0 +1,49 @@
+"""Summary JSON/CSV in ScaleBench's shape (snapshot), and the run-level summary."""
+
+import csv
+import json
+
+from parity.aggregation import Aggregator
+from parity.config import parse_config
+from parity.gates import evaluate_gates
+from parity.reports import write_experiment_summary, write_run_summary
+
+from tests.conftest import experiment
+
+
+def summary():
+    config = parse_config([experiment(thresholds={"f1": 0.5})], "t.yaml")
+    agg = Aggregator(config.experiments)
+    rows = [
+        ("a", 1.0, 1.0, 100.0, 0.001),
+        ("b", 0.0, 0.5, 300.0, 0.003),
+        ("c", 0.0, 0.0, 200.0, 0.002),
+    ]
+    for i, (example_id, em, f1, latency, cost) in enumerate(rows):
+        agg.add_report(
+            "exp_a",
+            "passed",
+            [("exact_match", em), ("f1", f1), ("experiment_id", "exp_a"), ("example_id", example_id),
+             ("example_index", i), ("model", "local:smollm2"), ("latency_ms", latency),
+             ("input_tokens", 100 + i), ("output_tokens", 5), ("cost_usd", cost)],
+        )  # fmt: skip
+    agg.add_report("exp_a", "skipped", [], "no key")
+    return agg, agg.outcomes["exp_a"].summary()
+
+
+def test_summary_json_shape(snapshot):
+    assert summary()[1] == snapshot
+
+
+def test_summary_files(tmp_path, snapshot):
+    agg, data = summary()
+    write_experiment_summary(tmp_path, data)
+    assert json.loads((tmp_path / "exp_a_summary.json").read_text()) == data
+    with (tmp_path / "exp_a_summary.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1 and rows[0]["f1_mean"] == "0.5" and rows[0]["n_examples"] == "3"
+    assert list(rows[0]) == snapshot
+    gates = evaluate_gates(agg.outcomes)
+    path = write_run_summary(tmp_path, "t.yaml", [data], gates, ["note"])
+    run = json.loads(path.read_text())
+    assert run["gates_passed"] is True and run["gates"][0]["name"] == "exp_a::threshold::f1"

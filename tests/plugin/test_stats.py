@@ -1,0 +1,32 @@
+"""Summary statistics against hand-computed values."""
+
+import math
+
+import pytest
+from parity.stats import ci95, describe, percentile, std, t_critical
+
+
+def test_std_is_sample_std_like_scalebench():
+    # 4 ones and 6 zeros: ScaleBench reports std 0.52 (ddof=1), not 0.49
+    values = [1.0] * 4 + [0.0] * 6
+    assert std(values) == pytest.approx(math.sqrt(0.24 * 10 / 9))
+    assert round(std(values), 2) == 0.52
+
+
+def test_percentile_interpolates_linearly_like_numpy():
+    values = [1.0, 2.0, 3.0, 4.0]
+    assert percentile(values, 50) == 2.5
+    assert percentile(values, 95) == pytest.approx(3.85)
+    assert percentile([7.0], 95) == 7.0
+
+
+def test_ci95_uses_student_t():
+    values = [1.0, 2.0, 3.0]
+    half = 4.303 * 1.0 / math.sqrt(3)
+    assert ci95(values) == pytest.approx((2 - half, 2 + half))
+    assert ci95([5.0]) == (5.0, 5.0)
+    assert t_critical(100) == pytest.approx(1.95996, abs=1e-4)
+
+
+def test_describe_has_scalebench_keys():
+    assert set(describe([1.0, 2.0])) == {"mean", "std", "p50", "p95"}

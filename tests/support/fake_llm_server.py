@@ -1,0 +1,195 @@
+"""Local HTTP servers that speak the OpenAI, Anthropic and Gemini wire formats.
+
+The real SDK clients are pointed at them by base URL. Faults are queued per server and
+consumed one per request: ``"429"`` (with ``Retry-After``), ``"500"``, ``"400"``, ``"401"``,
+``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON) and
+``"reset"`` (drops the connection without an answer). Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = Callable[[dict[str, Any]], str]
+
+_ERROR_BODIES = {
+    "openai": lambda code, msg: {"error": {"message": msg, "type": "error", "code": code}},
+    "anthropic": lambda code, msg: {
+        "type": "error",
+        "error": {"type": "api_error", "message": msg},
+    },
+    "gemini": lambda code, msg: {"error": {"code": code, "message": msg, "status": "ERROR"}},
+}
+
+
+def words(text: str) -> int:
+    """The fake tokenizer: one token per whitespace-separated word."""
+    return len(text.split())
+
+
+class FakeLLMServer:
+    """A threaded HTTP server for one dialect: ``openai``, ``anthropic`` or ``gemini``."""
+
+    def __init__(
+        self,
+        dialect: str,
+        reply: Reply | None = None,
+        latency_s: float = 0.0,
+        retry_after: str = "0",
+    ) -> None:
+        if dialect not in _ERROR_BODIES:
+            raise ValueError(dialect)
+        self.dialect = dialect
+        self.reply: Reply = reply or (lambda body: "Paris")
+        self.latency_s = latency_s
+        self.retry_after = retry_after
+        self.faults: deque[str] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL the SDK takes (``/v1`` for OpenAI, the root for the others)."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}" + ("/v1" if self.dialect == "openai" else "")
+
+    def __enter__(self) -> FakeLLMServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_fault(self) -> str | None:
+        with self._lock:
+            return self.faults.popleft() if self.faults else None
+
+    def _record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+    def prompt_text(self, body: dict[str, Any]) -> str:
+        """All prompt text of a request body, in this dialect's layout."""
+        if self.dialect == "gemini":
+            parts = [
+                p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", [])
+            ]
+            system = body.get("systemInstruction") or body.get("system_instruction") or {}
+            parts += [p.get("text", "") for p in system.get("parts", [])]
+            return " ".join(parts)
+        text = " ".join(
+            m["content"] if isinstance(m["content"], str) else "" for m in body.get("messages", [])
+        )
+        system = body.get("system")
+        return f"{system} {text}" if isinstance(system, str) else text
+
+    def success_body(self, body: dict[str, Any], model: str) -> dict[str, Any]:
+        """A successful response for ``body`` with word-count usage."""
+        answer = self.reply(body)
+        prompt_tokens, output_tokens = words(self.prompt_text(body)), words(answer)
+        if self.dialect == "openai":
+            return {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": output_tokens,
+                    "total_tokens": prompt_tokens + output_tokens,
+                },
+            }
+        if self.dialect == "anthropic":
+            return {
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [{"type": "text", "text": answer}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": prompt_tokens, "output_tokens": output_tokens},
+            }
+        return {
+            "candidates": [
+                {
+                    "content": {"parts": [{"text": answer}], "role": "model"},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": {
+                "promptTokenCount": prompt_tokens,
+                "candidatesTokenCount": output_tokens,
+                "totalTokenCount": prompt_tokens + output_tokens,
+            },
+            "modelVersion": model,
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _send(
+                self, status: int, payload: bytes, headers: dict[str, str] | None = None
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                server._record({"path": self.path, "headers": dict(self.headers), "body": body})
+                fault = server._next_fault()
+                if server.latency_s:
+                    time.sleep(server.latency_s)
+                if fault == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                    self.connection.close()
+                    return
+                if fault == "timeout":
+                    time.sleep(2.0)
+                if fault == "malformed":
+                    self._send(200, b'{"choices": [ this is not json')
+                    return
+                if fault and fault.isdigit():
+                    code = int(fault)
+                    headers = {"Retry-After": server.retry_after} if code == 429 else {}
+                    error = _ERROR_BODIES[server.dialect](code, f"injected {code}")
+                    self._send(code, json.dumps(error).encode(), headers)
+                    return
+                model = body.get("model") or re.sub(r".*/models/([^:]+):.*", r"\1", self.path)
+                self._send(200, json.dumps(server.success_body(body, model)).encode())
+
+        return Handler
