@@ -67,7 +67,8 @@ class ExperimentOutcome:
             values = [r.scores[name] for r in records if name in r.scores]
             block = describe(values)
             low, high = ci95(values)
-            metrics[name] = {**block, "ci95_low": low, "ci95_high": high}
+            # Every registered score is a proportion in [0, 1]; the interval is clipped to it.
+            metrics[name] = {**block, "ci95_low": max(0.0, low), "ci95_high": min(1.0, high)}
         costs = [r.cost_usd for r in records if r.cost_usd is not None]
         cost_known = len(costs) == len(records)
         cost = {

@@ -26,6 +26,11 @@ class GateResult:
         """A stable test-case name, e.g. ``hotpotqa_local::threshold::f1``."""
         return f"{self.experiment_id}::{self.kind}::{self.metric}"
 
+    @property
+    def test_name(self) -> str:
+        """The gate's pytest/JUnit test name, e.g. ``threshold[hotpotqa_local-f1]``."""
+        return f"{self.kind}[{self.experiment_id}-{self.metric}]"
+
 
 def evaluate_gates(outcomes: Mapping[str, ExperimentOutcome]) -> list[GateResult]:
     """Evaluate every threshold and baseline comparison of every experiment."""

@@ -220,6 +220,28 @@ def pytest_configure(config: pytest.Config) -> None:
             config.addinivalue_line("markers", f"{marker_name(name)}: Parity {kind} '{name}'")
 
 
+def _prefer_xunit1(config: pytest.Config) -> None:
+    """Write per-item properties in JUnit output: use the xunit1 family unless the user set one.
+
+    pytest's default family (xunit2) has no per-testcase ``<properties>``, and every item
+    records its scores with ``record_property``.
+    """
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    overrides = config.getoption("override_ini", None) or []
+    inifile = config.inipath
+    explicit = any(o.startswith("junit_family=") for o in overrides) or bool(
+        inifile and "junit_family" in inifile.read_text(encoding="utf-8")
+    )
+    if xml is not None and not explicit:
+        xml.family = "xunit1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _prefer_xunit1(session.config)
+
+
 def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
     safe = marker_name(name)
     if safe not in {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}:
@@ -245,15 +267,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("eval_case", [_param(metafunc.config, case) for case in plan.cases])
 
 
+def _eval_case(item: pytest.Item) -> EvalCase | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("eval_case") if callspec is not None else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``)."""
+    for item in items:
+        case = _eval_case(item)
+        if case is not None:
+            item.extra_keyword_matches.update(case.keywords())
+
+
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    cases = [
-        item.callspec.params["eval_case"]
-        for item in items
-        if hasattr(item, "callspec") and "eval_case" in item.callspec.params
-    ]
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Hand the selected cases (after ``-k``/``-m``) to the runtime, which batches them."""
+    cases = [case for item in session.items if (case := _eval_case(item)) is not None]
     if cases:
-        _state(config).get_runtime().select(cases)
+        _state(session.config).get_runtime().select(cases)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -292,8 +325,8 @@ def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase 
 
 
 def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
-    nodeid = f"{GATES_PATH}::{gate.name}"
-    location = (GATES_PATH, 0, gate.name)
+    nodeid = f"{GATES_PATH}::{gate.test_name}"
+    location = (GATES_PATH, 0, gate.test_name)
     properties = [("observed", gate.observed), ("limit", gate.limit)]
     if gate.status == "skipped":
         longrepr: Any = (GATES_PATH, 0, f"Skipped: {gate.message}")
@@ -301,11 +334,12 @@ def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
         longrepr = f"gate failed: {gate.message}"
     else:
         longrepr = None
+    keywords = {EVAL_MARK: 1}
     call = pytest.TestReport(
-        nodeid, location, {EVAL_MARK: 1}, gate.status, longrepr, "call", properties
+        nodeid, location, keywords, gate.status, longrepr, "call", user_properties=properties
     )
     teardown = pytest.TestReport(
-        nodeid, location, {EVAL_MARK: 1}, "passed", None, "teardown", properties
+        nodeid, location, keywords, "passed", None, "teardown", user_properties=properties
     )
     return [call, teardown]
 

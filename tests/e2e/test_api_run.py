@@ -1,0 +1,147 @@
+"""API experiments end to end against a local OpenAI-wire server: cache, xdist, resume,
+budget, provider errors and key hygiene."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from tests.e2e.helpers import clean_env, junit_cases, read_jsonl, run_pytest, write_yaml
+from tests.support.fake_llm_server import FakeLLMServer
+
+SECRET = "sk-e2e-secret-do-not-leak-0123456789"
+
+
+def answer_from_gold(body):
+    """Reply with the first word of the question, so scores vary by example."""
+    text = body["messages"][-1]["content"]
+    return text.split("Question:")[-1].split()[0]
+
+
+def api_config(tmp_path, server, num_examples=12, **model):
+    experiment = {
+        "id": "api_exp",
+        "model": {"name": "openai:gpt-4o", "base_url": server.url, "max_concurrency": 4, **model},
+        "dataset": {
+            "name": "hotpotqa",
+            "source": "shipped",
+            "num_examples": num_examples,
+            "seed": 7,
+        },
+        "task": {"name": "rag_qa"},
+        "metrics": ["exact_match", "f1"],
+    }
+    return write_yaml(tmp_path / "api.yaml", [experiment])
+
+
+def summary(path):
+    data = json.loads(path.read_text())
+    return {k: data[k] for k in ("n_examples", "metrics", "tokens", "cost")}
+
+
+def test_cached_rerun_makes_zero_requests_and_reproduces_the_report(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server)
+        first = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=one", env=env)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert len(server.requests) == 12
+        second = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=two", env=env)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert len(server.requests) == 12  # zero new requests
+    one = summary(tmp_path / "one" / "api_exp_summary.json")
+    assert one == summary(tmp_path / "two" / "api_exp_summary.json")
+    assert one["cost"]["total_usd"] > 0  # gpt-4o is priced in configs/pricing.yaml
+    assert all(row["cached"] for row in read_jsonl(tmp_path / "two" / "api_exp.jsonl"))
+
+
+def test_xdist_computes_each_example_exactly_once(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold, latency_s=0.05) as server:
+        config = api_config(tmp_path, server, num_examples=20)
+        result = run_pytest(
+            tmp_path,
+            f"--eval-config={config}",
+            "--eval-cache=off",
+            "-n",
+            "2",
+            "--eval-report-dir=x",
+            env=env,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        prompts = [r["body"]["messages"][-1]["content"] for r in server.requests]
+    assert len(prompts) == 20 and len(set(prompts)) == 20
+    assert len(read_jsonl(tmp_path / "x" / "api_exp.jsonl")) == 20
+
+
+def test_interrupted_run_keeps_rows_and_resume_finishes_the_rest(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold, latency_s=0.3) as server:
+        config = api_config(tmp_path, server, num_examples=12, max_concurrency=1)
+        command = [sys.executable, "-m", "pytest", "--pyargs", "parity.evals", "-p", "no:cacheprovider",
+                   f"--eval-config={config}", "--eval-report-dir=run", "--eval-cache=off"]  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        raw = tmp_path / "run" / "api_exp.jsonl"
+        deadline = time.time() + 60
+        while time.time() < deadline and (not raw.exists() or len(read_jsonl(raw)) < 3):
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0].decode()
+        assert process.returncode != 0, output
+        kept = read_jsonl(raw)
+        assert 3 <= len(kept) < 12
+        sent_before = len(server.requests)
+        resumed = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-resume=run", "--eval-cache=off", env=env
+        )
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        new_requests = len(server.requests) - sent_before
+    rows = read_jsonl(raw)
+    assert len({r["id"] for r in rows}) == 12
+    assert new_requests == 12 - len(kept)
+    assert json.loads((tmp_path / "run" / "api_exp_summary.json").read_text())["n_examples"] == 12
+
+
+def test_budget_cap_stops_requests_and_reports_what_was_left(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server, max_concurrency=1, max_tokens=10,
+                            pricing={"input_per_1m_tokens": 1000.0, "output_per_1m_tokens": 1000.0})  # fmt: skip
+        # each request is estimated at ~1.5k tokens = ~$1.5: a $5 cap allows 3 of them
+        result = run_pytest(
+            tmp_path,
+            f"--eval-config={config}",
+            "--eval-max-cost=5",
+            "--eval-cache=off",
+            "-rs",
+            env=env,
+        )
+        sent = len(server.requests)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 1 <= sent < 12
+    assert f"{12 - sent} skipped" in result.stdout
+    assert "--eval-max-cost $5.0 reached" in result.stdout
+
+
+def test_provider_errors_fail_items_without_leaking_the_key(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai") as server:
+        server.faults.extend(["401"] * 50)
+        config = api_config(tmp_path, server, num_examples=3)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--junitxml=j.xml", "--eval-report-dir=r", env=env
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "3 failed" in output and "injected 401" in output
+    assert len(server.requests) == 3  # a 401 is not retried
+    assert SECRET not in output
+    assert SECRET not in (tmp_path / "j.xml").read_text()
+    for path in (tmp_path / "r").iterdir():
+        assert SECRET not in path.read_text()
+    assert len(junit_cases(tmp_path / "j.xml")) == 3
