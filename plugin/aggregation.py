@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from parity.config import Experiment
+from parity.evals.metrics import METRICS
+from parity.evals.tasks.base import INVALID_PREDICTION
 from parity.results import RESERVED_PROPERTIES
-from parity.stats import ci95, describe, mean, std
+from parity.stats import ci95, describe, mean, percentile, std
+
+BOOTSTRAP_SAMPLES = 200
+BOOTSTRAP_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -17,11 +24,15 @@ class ItemRecord:
 
     example_id: str
     index: int
-    scores: Mapping[str, float]
+    scores: dict[str, float]
     latency_ms: float
     input_tokens: int
     output_tokens: int
     cost_usd: float | None
+    prediction: str = ""
+    references: tuple[str, ...] = ()
+    confidence: float | None = None
+    subset: str | None = None
 
     @classmethod
     def from_properties(cls, properties: Iterable[tuple[str, Any]]) -> ItemRecord:
@@ -42,7 +53,57 @@ class ItemRecord:
             input_tokens=int(values["input_tokens"]),
             output_tokens=int(values["output_tokens"]),
             cost_usd=None if values["cost_usd"] is None else float(values["cost_usd"]),
+            prediction=str(values.get("prediction", "")),
+            references=tuple(json.loads(values.get("references", "[]"))),
+            confidence=values.get("confidence"),
+            subset=values.get("subset"),
         )
+
+
+def _corpus_value(name: str, output: str, records: Sequence[ItemRecord]) -> float:
+    metric = METRICS.get(name)
+    scores = metric.score_corpus(
+        [r.prediction for r in records],
+        [list(r.references) for r in records],
+        [r.confidence for r in records],
+    )
+    return scores[output]
+
+
+def _bootstrap_ci(name: str, output: str, records: Sequence[ItemRecord]) -> tuple[float, float]:
+    """A seeded percentile bootstrap, identical in every process for the same records."""
+    if len(records) < 2:
+        value = _corpus_value(name, output, records)
+        return value, value
+    rng = random.Random(BOOTSTRAP_SEED)
+    values = [
+        _corpus_value(name, output, [records[rng.randrange(len(records))] for _ in records])
+        for _ in range(BOOTSTRAP_SAMPLES)
+    ]
+    return percentile(values, 2.5), percentile(values, 97.5)
+
+
+def score_block(experiment: Experiment, records: Sequence[ItemRecord]) -> dict[str, dict[str, Any]]:
+    """Per score name: mean/std/p50/p95 and a 95% interval (corpus metrics: value + bootstrap)."""
+    metrics: dict[str, dict[str, Any]] = {}
+    for name in experiment.metrics:
+        metric = METRICS.get(name)
+        for output in metric.outputs:
+            if metric.is_corpus_level:
+                value = _corpus_value(name, output, records) if records else 0.0
+                low, high = _bootstrap_ci(name, output, records) if records else (0.0, 0.0)
+                metrics[output] = {"mean": value, "std": None, "p50": None, "p95": None,
+                                   "ci95_low": low, "ci95_high": high, "corpus_level": True}  # fmt: skip
+                continue
+            values = [r.scores[output] for r in records if output in r.scores]
+            low, high = ci95(values)
+            # Every registered score is a proportion in [0, 1]; the interval is clipped to it.
+            metrics[output] = {
+                **describe(values),
+                "ci95_low": max(0.0, low),
+                "ci95_high": min(1.0, high),
+            }
+    return metrics
 
 
 @dataclass
@@ -57,30 +118,39 @@ class ExperimentOutcome:
 
     def sorted_records(self) -> list[ItemRecord]:
         """Records in sample order, so serial and xdist runs sum in the same order."""
-        return sorted(self.records, key=lambda r: r.index)
+        return sorted(self.records, key=lambda r: (r.index, r.subset or ""))
+
+    def metric_value(self, output: str, example_ids: set[str] | None = None) -> float | None:
+        """The experiment's value of one score (mean, or corpus value), optionally on a subset."""
+        records = [
+            r for r in self.sorted_records() if example_ids is None or r.example_id in example_ids
+        ]
+        for name in self.experiment.metrics:
+            metric = METRICS.get(name)
+            if output in metric.outputs:
+                if not records:
+                    return None
+                if metric.is_corpus_level:
+                    return _corpus_value(name, output, records)
+                values = [r.scores[output] for r in records if output in r.scores]
+                return mean(values) if values else None
+        return None
 
     def summary(self) -> dict[str, Any]:
         """The ScaleBench summary JSON for this experiment, plus intervals and counts."""
         records = self.sorted_records()
-        metrics = {}
-        for name in self.experiment.score_names():
-            values = [r.scores[name] for r in records if name in r.scores]
-            block = describe(values)
-            low, high = ci95(values)
-            # Every registered score is a proportion in [0, 1]; the interval is clipped to it.
-            metrics[name] = {**block, "ci95_low": max(0.0, low), "ci95_high": min(1.0, high)}
         costs = [r.cost_usd for r in records if r.cost_usd is not None]
-        cost_known = len(costs) == len(records)
-        cost = {
+        cost_known = len(costs) == len(records) and bool(costs)
+        cost: dict[str, Any] = {
             "total_usd": sum(costs) if cost_known else None,
-            "mean_usd": mean(costs) if cost_known and costs else None,
-            "std_usd": std(costs) if cost_known and costs else None,
-            "p50_usd": describe(costs)["p50"] if cost_known and costs else None,
-            "p95_usd": describe(costs)["p95"] if cost_known and costs else None,
+            "mean_usd": mean(costs) if cost_known else None,
+            "std_usd": std(costs) if cost_known else None,
+            "p50_usd": percentile(costs, 50) if cost_known else None,
+            "p95_usd": percentile(costs, 95) if cost_known else None,
         }
-        if not cost_known:
+        if records and not cost_known:
             cost["note"] = f"no price is known for {self.experiment.model.name}; set model.pricing"
-        return {
+        summary: dict[str, Any] = {
             "experiment_id": self.experiment.id,
             "model": self.experiment.model.name,
             "mode": self.experiment.model.mode,
@@ -89,7 +159,8 @@ class ExperimentOutcome:
             "n_examples": len(records),
             "n_failed": self.failed,
             "n_skipped": self.skipped,
-            "metrics": metrics,
+            "n_invalid_predictions": sum(r.prediction == INVALID_PREDICTION for r in records),
+            "metrics": score_block(self.experiment, records),
             "latency_ms": describe([r.latency_ms for r in records]),
             "tokens": {
                 "avg_input_tokens": mean([r.input_tokens for r in records]),
@@ -97,6 +168,24 @@ class ExperimentOutcome:
             },
             "cost": cost,
         }
+        settings = {
+            name: METRICS.get(name).settings()
+            for name in self.experiment.metrics
+            if METRICS.get(name).settings
+        }
+        if settings:
+            summary["metric_settings"] = settings
+        subsets = sorted({r.subset for r in records if r.subset})
+        if subsets:
+            summary["per_task"] = {
+                subset: {
+                    "n_examples": len(part),
+                    "metrics": score_block(self.experiment, part),
+                }
+                for subset in subsets
+                if (part := [r for r in records if r.subset == subset])
+            }
+        return summary
 
 
 class Aggregator:

@@ -72,7 +72,7 @@ class ResponseCache:
             input_tokens=data["input_tokens"],
             output_tokens=data["output_tokens"],
             latency_ms=data["latency_ms"],
-            extra={"cached": True},
+            extra={"cached": True, "mean_logprob": data.get("mean_logprob")},
         )
 
     def put(self, key: str, completion: Completion) -> None:
@@ -85,6 +85,7 @@ class ResponseCache:
                 "input_tokens": completion.input_tokens,
                 "output_tokens": completion.output_tokens,
                 "latency_ms": completion.latency_ms,
+                "mean_logprob": completion.extra.get("mean_logprob"),
             }
         )
         with self._lock:

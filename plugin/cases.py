@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from parity.config import DatasetConfig, Experiment, RunConfig
 from parity.errors import ConfigError, DataError, ProviderError
@@ -26,6 +28,7 @@ class EvalCase:
     index: int
     id: str
     skip_reason: str | None = None
+    shots: tuple[Example, ...] = ()
 
     def keywords(self) -> list[str]:
         """Names that ``-k`` and ``-m`` select on: dataset, task, model, provider, mode, tags."""
@@ -49,6 +52,7 @@ class EvalPlan:
     cases: list[EvalCase]
     notes: list[str] = field(default_factory=list)
 
+    @cached_property
     def by_id(self) -> Mapping[str, EvalCase]:
         """Cases keyed by their pytest parameter id."""
         return {case.id: case for case in self.cases}
@@ -67,27 +71,71 @@ def build_plan(config: RunConfig) -> EvalPlan:
     notes: list[str] = []
     for experiment in config.experiments:
         spec = experiment.dataset
-        key = DatasetConfig(spec.name, spec.split, spec.subset, None, 0, spec.source, spec.path)
+        key = DatasetConfig(spec.name, spec.split, spec.subset, None, 0, spec.source, spec.path, 0)
         if key not in loaded:
             loaded[key] = _load(experiment, config.path)
             if loaded[key].note:
                 notes.append(loaded[key].note)
-        examples = loaded[key].examples
-        indices = sample_indices(len(examples), spec.num_examples, spec.seed)
+        loader = DATASETS.get(spec.name)
+        chosen = _sample(
+            loader.select(loaded[key].examples, spec.seed), spec.num_examples, spec.seed
+        )
+        shots = _draw_shots(experiment, loaded[key].examples, chosen, config.path)
         skip = _skip_reason(experiment)
-        keys = _example_keys([examples[i].id for i in indices])
+        keys = _example_keys([example.id for example in chosen])
         cases.extend(
-            EvalCase(experiment, examples[i], position, f"{experiment.id}-{k}", skip)
-            for position, (i, k) in enumerate(zip(indices, keys, strict=False))
+            EvalCase(experiment, example, position, f"{experiment.id}-{k}", skip, shots)
+            for position, (example, k) in enumerate(zip(chosen, keys, strict=True))
         )
     return EvalPlan(config, cases, notes)
+
+
+def _sample(examples: list[Example], num_examples: int | None, seed: int) -> list[Example]:
+    """Sample ``num_examples`` per task (LongBench/QMSum subsets) or overall, in data order."""
+    groups: dict[str | None, list[Example]] = {}
+    for example in examples:
+        groups.setdefault(example.metadata.get("subset"), []).append(example)
+    return [
+        group[i]
+        for group in groups.values()
+        for i in sample_indices(len(group), num_examples, seed)
+    ]
+
+
+def _draw_shots(
+    experiment: Experiment, evaluated_pool: list[Example], chosen: list[Example], path: str
+) -> tuple[Example, ...]:
+    """k in-context examples from the training split (never an evaluated example), seeded."""
+    spec = experiment.dataset
+    if not spec.num_shots:
+        return ()
+    loader = DATASETS.get(spec.name)
+    pool = evaluated_pool
+    if loader.shot_split and loader.shot_split != (spec.split or loader.default_split):
+        try:
+            pool = loader.load(loader.shot_split, spec.source, None, spec.subset).examples
+        except DataError as exc:
+            raise ConfigError(
+                path, f"cannot draw shots: {exc}", experiment=experiment.id, key="dataset.num_shots"
+            ) from None
+    taken = {example.id for example in chosen}
+    candidates = [example for example in pool if example.id not in taken]
+    if len(candidates) < spec.num_shots:
+        raise ConfigError(
+            path,
+            f"only {len(candidates)} non-evaluated examples are available for {spec.num_shots} shots",
+            experiment=experiment.id,
+            key="dataset.num_shots",
+            fix="lower num_shots or use a split with training rows",
+        )
+    return tuple(random.Random(spec.seed).sample(candidates, spec.num_shots))
 
 
 def _load(experiment: Experiment, path: str) -> LoadedDataset:
     spec = experiment.dataset
     loader = DATASETS.get(spec.name)
     try:
-        dataset = loader.load(spec.split, spec.source, spec.path)
+        dataset = loader.load(spec.split, spec.source, spec.path, spec.subset)
     except DataError as exc:
         raise ConfigError(path, str(exc), experiment=experiment.id, key="dataset") from None
     if not dataset.examples:

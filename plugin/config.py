@@ -67,10 +67,14 @@ DATASET_SCHEMA = {
     "seed": Field((int,), example="42"),
     "source": Field((str,), choices=SOURCES),
     "path": Field((str,), example="data/my_split.jsonl"),
+    "num_shots": Field((int,), check=_non_negative, example="5"),
 }
 TASK_SCHEMA = {
     "name": Field((str,), required=True, example="rag_qa"),
     "prompt": Field((str,), example="rag_qa"),
+    "window_chars": Field((int,), check=_positive, example="6000"),
+    "window_overlap": Field((int,), check=_non_negative, example="600"),
+    "max_windows": Field((int,), check=_positive, nullable=True, example="20"),
 }
 EXPERIMENT_SCHEMA = {
     "id": Field((str,), required=True, example="hotpotqa_baseline_local"),
@@ -119,6 +123,7 @@ class DatasetConfig:
     seed: int = 42
     source: str = "auto"
     path: str | None = None
+    num_shots: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,7 @@ class Experiment:
     item_thresholds: Mapping[str, float] = field(default_factory=dict)
     baseline: str | None = None
     max_drop: Mapping[str, float] = field(default_factory=dict)
+    task_options: Mapping[str, Any] = field(default_factory=dict)
 
     def score_names(self) -> list[str]:
         """Every score name this experiment's metrics produce, in metric order."""
@@ -261,6 +267,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         item_thresholds=dict(raw.get("item_thresholds") or {}),
         baseline=raw.get("baseline"),
         max_drop=dict(raw.get("max_drop") or {}),
+        task_options={k: v for k, v in raw["task"].items() if k not in ("name", "prompt")},
     )
 
 
@@ -311,6 +318,7 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
         seed=raw.get("seed", 42),
         source=raw.get("source", "auto"),
         path=raw.get("path"),
+        num_shots=raw.get("num_shots", 0),
     )
 
 

@@ -31,16 +31,20 @@ ResultSink = Callable[[ExampleResult], None]
 CHARS_PER_TOKEN = 4
 
 
-def build_request(experiment: Experiment, case: EvalCase) -> ChatRequest:
-    """The provider-neutral request for ``case`` (template filled by the task)."""
+def build_requests(experiment: Experiment, case: EvalCase) -> list[ChatRequest]:
+    """The provider-neutral requests for ``case`` (one, or one per window)."""
     task = TASKS.get(experiment.task)
     template = load_template(experiment.prompt)
     options = experiment.model.options
-    return ChatRequest(
-        messages=tuple(task.messages(case.example, template)),
-        max_tokens=int(options.get("max_tokens", task.default_max_tokens)),
-        temperature=float(options.get("temperature", 0.0)),
-    )
+    return [
+        ChatRequest(
+            messages=tuple(messages),
+            max_tokens=int(options.get("max_tokens", task.default_max_tokens)),
+            temperature=float(options.get("temperature", 0.0)),
+            logprobs=task.needs_confidence,
+        )
+        for messages in task.requests(case.example, template, case.shots, experiment.task_options)
+    ]
 
 
 def estimate_tokens(request: ChatRequest) -> int:
@@ -49,32 +53,38 @@ def estimate_tokens(request: ChatRequest) -> int:
     return chars // CHARS_PER_TOKEN + request.max_tokens
 
 
-def score_completion(case: EvalCase, completion: Completion) -> ExampleResult:
-    """Turn a completion into a scored result."""
+def score_completions(case: EvalCase, completions: Sequence[Completion]) -> ExampleResult:
+    """Turn the completions of a case into one scored result (usage summed over requests)."""
     experiment = case.experiment
     task = TASKS.get(experiment.task)
-    prediction = task.parse(completion.text)
+    prediction, confidence = task.combine(
+        case.example,
+        [(task.parse(c.text, case.example), c.extra.get("mean_logprob")) for c in completions],
+    )
     references = task.references(case.example)
     scores: dict[str, float] = {}
     for name in experiment.metrics:
         scores.update(METRICS.get(name).score(prediction, references))
+    input_tokens = sum(c.input_tokens for c in completions)
+    output_tokens = sum(c.output_tokens for c in completions)
+    latency_ms = sum(c.latency_ms for c in completions)
     return ExampleResult(
         case=case,
         prediction=prediction,
         references=references,
         input_context=case.example.context,
         metrics=scores,
-        latency_ms=completion.latency_ms,
-        input_tokens=completion.input_tokens,
-        output_tokens=completion.output_tokens,
-        cost_usd=cost_usd(
-            experiment.model,
-            completion.input_tokens,
-            completion.output_tokens,
-            completion.latency_ms,
-        ),
-        cached=bool(completion.extra.get("cached")),
+        latency_ms=latency_ms,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_usd=cost_usd(experiment.model, input_tokens, output_tokens, latency_ms),
+        cached=all(bool(c.extra.get("cached")) for c in completions),
+        confidence=confidence,
     )
+
+
+class BudgetRefused(Exception):
+    """The spending cap does not allow this request; the case is skipped, not failed."""
 
 
 @dataclass
@@ -141,36 +151,48 @@ class Engine:
             )
 
     def _run_case(self, client: ModelClient, case: EvalCase) -> ExampleResult:
-        experiment = case.experiment
-        request = build_request(experiment, case)
+        try:
+            completions = [
+                self._complete(client, case.experiment, r)
+                for r in build_requests(case.experiment, case)
+            ]
+        except BudgetRefused as refused:
+            return ExampleResult(case=case, skip_reason=str(refused))
+        return score_completions(case, completions)
+
+    def _complete(
+        self, client: ModelClient, experiment: Experiment, request: ChatRequest
+    ) -> Completion:
+        """One request: from the cache, or sent within the budget and stored in the cache."""
         key = cache_key(
             experiment.model.provider, experiment.model.model, client.endpoint(), request
         )
         cached = self.cache.get(key)
         if cached is not None:
-            return score_completion(case, cached)
+            return cached
         estimate = self._estimate_cost(experiment, request)
         if estimate is None:
-            return ExampleResult(
-                case=case,
-                skip_reason=f"--eval-max-cost is set but no price is known for {experiment.model.name}; "
-                "set model.pricing",
+            raise BudgetRefused(
+                f"--eval-max-cost is set but no price is known for {experiment.model.name}; set model.pricing"
             )
         if not self.budget.reserve(estimate):
-            return ExampleResult(
-                case=case,
-                skip_reason=f"--eval-max-cost ${self.budget.cap_usd} reached "
-                f"(spent ${self.budget.spent_usd:.6f}); request not sent",
+            raise BudgetRefused(
+                f"--eval-max-cost ${self.budget.cap_usd} reached (spent ${self.budget.spent_usd:.6f}); request not sent"
             )
         try:
             completion = self.call(client, request)
         except Exception:
             self.budget.settle(estimate, 0.0)
             raise
-        result = score_completion(case, completion)
-        self.budget.settle(estimate, result.cost_usd or 0.0)
+        actual = cost_usd(
+            experiment.model,
+            completion.input_tokens,
+            completion.output_tokens,
+            completion.latency_ms,
+        )
+        self.budget.settle(estimate, actual or 0.0)
         self.cache.put(key, completion)
-        return result
+        return completion
 
     def _estimate_cost(self, experiment: Experiment, request: ChatRequest) -> float | None:
         if self.budget.cap_usd is None:

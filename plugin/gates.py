@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parity.aggregation import ExperimentOutcome
-from parity.stats import mean
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,8 @@ def evaluate_gates(outcomes: Mapping[str, ExperimentOutcome]) -> list[GateResult
 
 def _threshold(outcome: ExperimentOutcome, metric: str, floor: float) -> GateResult:
     experiment_id = outcome.experiment.id
-    values = [r.scores[metric] for r in outcome.records if metric in r.scores]
-    if not values:
+    observed = outcome.metric_value(metric)
+    if observed is None:
         return GateResult(
             experiment_id,
             "threshold",
@@ -58,7 +57,6 @@ def _threshold(outcome: ExperimentOutcome, metric: str, floor: float) -> GateRes
             f"no scored items for {experiment_id}",
             limit=floor,
         )
-    observed = mean(values)
     passed = observed >= floor
     relation = ">=" if passed else "<"
     return GateResult(
@@ -66,7 +64,7 @@ def _threshold(outcome: ExperimentOutcome, metric: str, floor: float) -> GateRes
         "threshold",
         metric,
         "passed" if passed else "failed",
-        f"mean {metric} = {observed:.4f} {relation} threshold {floor} over {len(values)} examples",
+        f"{metric} = {observed:.4f} {relation} threshold {floor} over {len(outcome.records)} examples",
         observed,
         floor,
     )
@@ -76,10 +74,10 @@ def _baseline(
     candidate: ExperimentOutcome, baseline: ExperimentOutcome, metric: str, max_drop: float
 ) -> GateResult:
     experiment_id = candidate.experiment.id
-    cand = {r.example_id: r.scores[metric] for r in candidate.records if metric in r.scores}
-    base = {r.example_id: r.scores[metric] for r in baseline.records if metric in r.scores}
-    common = sorted(set(cand) & set(base))
-    if not common:
+    common = {r.example_id for r in candidate.records} & {r.example_id for r in baseline.records}
+    cand = candidate.metric_value(metric, common) if common else None
+    base = baseline.metric_value(metric, common) if common else None
+    if cand is None or base is None:
         return GateResult(
             experiment_id,
             "baseline",
@@ -88,7 +86,7 @@ def _baseline(
             f"no examples scored by both {experiment_id} and baseline {baseline.experiment.id}",
             limit=max_drop,
         )
-    drop = mean([base[i] for i in common]) - mean([cand[i] for i in common])
+    drop = base - cand
     passed = drop <= max_drop
     relation = "<=" if passed else ">"
     return GateResult(

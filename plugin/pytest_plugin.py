@@ -55,6 +55,7 @@ class ParityState:
             self.run_dir = _run_dir(config)
             self.workers = _controller_workers(config)
         self.cache: ResponseCache | None = None
+        self.markers: dict[str, pytest.MarkDecorator] = {}
 
     def config_path(self) -> Path:
         """The eval config: ``--eval-config``, else ./configs/experiments.yaml, else the shipped one."""
@@ -69,6 +70,7 @@ class ParityState:
     def plan(self) -> EvalPlan:
         """Load, validate and expand the eval config once per process."""
         if self._plan is None:
+            _load_dotenv(self.config.rootpath / ".env")
             self._plan = build_plan(load_config(self.config_path()))
             self.aggregator = Aggregator(self._plan.config.experiments)
         return self._plan
@@ -115,6 +117,14 @@ class ParityState:
 
 
 _STATE = pytest.StashKey[ParityState]()
+
+
+def _load_dotenv(path: Path) -> None:
+    """Read API keys from ``.env`` (never overriding the environment)."""
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
 
 
 def _state(config: pytest.Config) -> ParityState:
@@ -243,10 +253,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
+    state = _state(config)
     safe = marker_name(name)
-    if safe not in {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}:
-        config.addinivalue_line("markers", f"{safe}: Parity keyword '{name}'")
-    return getattr(pytest.mark, safe)
+    if safe not in state.markers:
+        registered = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+        if safe not in registered:
+            config.addinivalue_line("markers", f"{safe}: Parity keyword '{name}'")
+        state.markers[safe] = getattr(pytest.mark, safe)
+    return state.markers[safe]
 
 
 def _param(config: pytest.Config, case: EvalCase) -> Any:
@@ -319,7 +333,7 @@ def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase 
         return None
     param = report.nodeid.rsplit("[", 1)[1][:-1]
     try:
-        return state.plan().by_id().get(param)
+        return state.plan().by_id.get(param)
     except ParityError:
         return None
 

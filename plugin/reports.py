@@ -29,7 +29,8 @@ def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     }
     for metric, stats in summary["metrics"].items():
         for stat, value in stats.items():
-            row[f"{metric}_{stat}"] = value
+            if stat != "corpus_level":
+                row[f"{metric}_{stat}"] = value
     for stat, value in summary["latency_ms"].items():
         row[f"latency_ms_{stat}"] = value
     row.update(summary["tokens"])
@@ -45,10 +46,25 @@ def write_experiment_summary(run_dir: Path, summary: Mapping[str, Any]) -> None:
     stem = run_dir / f"{summary['experiment_id']}_summary"
     stem.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     row = flatten_summary(summary)
+    rows = [row]
+    for subset, part in summary.get("per_task", {}).items():
+        sub_row = dict.fromkeys(row, "")
+        sub_row.update(
+            {
+                "subset": subset,
+                "experiment_id": summary["experiment_id"],
+                "n_examples": part["n_examples"],
+            }
+        )
+        for metric, stats in part["metrics"].items():
+            for stat, value in stats.items():
+                if f"{metric}_{stat}" in sub_row:
+                    sub_row[f"{metric}_{stat}"] = value
+        rows.append(sub_row)
     with stem.with_suffix(".csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(row))
         writer.writeheader()
-        writer.writerow(row)
+        writer.writerows(rows)
 
 
 def write_run_summary(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 from parity.cases import EvalCase
 
 RESERVED_PROPERTIES = (
+    "prediction",
+    "references",
+    "confidence",
+    "subset",
     "experiment_id",
     "example_id",
     "example_index",
@@ -37,6 +42,7 @@ class ExampleResult:
     error: str | None = None
     skip_reason: str | None = None
     cached: bool = False
+    confidence: float | None = None
 
     def properties(self) -> list[tuple[str, Any]]:
         """``record_property`` pairs: every score under its own name, then usage and identity."""
@@ -55,7 +61,13 @@ class ExampleResult:
             ("input_tokens", self.input_tokens),
             ("output_tokens", self.output_tokens),
             ("cost_usd", self.cost_usd),
+            ("prediction", self.prediction),
+            ("references", json.dumps(self.references, ensure_ascii=False)),
+            ("confidence", self.confidence),
         ]
+        subset = self.case.example.metadata.get("subset")
+        if subset:
+            pairs.append(("subset", subset))
         return pairs
 
     def raw_row(self) -> dict[str, Any]:
@@ -73,6 +85,7 @@ class ExampleResult:
             "cost_usd": self.cost_usd,
             "metrics": self.metrics,
             "cached": self.cached,
+            "confidence": self.confidence,
         }
 
     @classmethod
@@ -89,6 +102,7 @@ class ExampleResult:
             output_tokens=int(row["output_tokens"]),
             cost_usd=row["cost_usd"],
             cached=True,
+            confidence=row.get("confidence"),
         )
 
     def failure(self, item_thresholds: Mapping[str, float]) -> str | None:

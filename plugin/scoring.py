@@ -21,7 +21,12 @@ def score_corpus(
     metric: str,
     predictions: Sequence[str],
     references_per_example: Sequence[Sequence[str] | str],
+    confidences: Sequence[float | None] | None = None,
 ) -> dict[str, float]:
-    """Score a corpus: corpus-level metrics use their own definition, others the mean."""
+    """Score a corpus: corpus-level metrics use their own definition, others the mean.
+
+    ``confidences`` (one per prediction, e.g. mean token log-probability) rank answers for
+    ``aupr``; other metrics ignore them.
+    """
     refs = [[r] if isinstance(r, str) else list(r) for r in references_per_example]
-    return METRICS.get(metric).score_corpus(list(predictions), refs)
+    return METRICS.get(metric).score_corpus(list(predictions), refs, confidences)

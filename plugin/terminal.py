@@ -31,10 +31,18 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
     if summary["n_examples"]:
         width = max(len(name) for name in summary["metrics"]) if summary["metrics"] else 6
         for name, stats in summary["metrics"].items():
+            spread = "corpus    " if stats.get("corpus_level") else f"std {stats['std']:.4f}"
             lines.append(
-                f"  {name:<{width}}  mean {stats['mean']:.4f}  std {stats['std']:.4f}  "
+                f"  {name:<{width}}  mean {stats['mean']:.4f}  {spread}  "
                 f"95% CI [{stats['ci95_low']:.4f}, {stats['ci95_high']:.4f}]"
             )
+        if summary.get("n_invalid_predictions"):
+            lines.append(
+                f"  invalid predictions (counted wrong): {summary['n_invalid_predictions']}"
+            )
+        for subset, part in summary.get("per_task", {}).items():
+            scores = "  ".join(f"{k} {v['mean']:.4f}" for k, v in part["metrics"].items())
+            lines.append(f"  [{subset}] n={part['n_examples']}  {scores}")
         latency = summary["latency_ms"]
         tokens = summary["tokens"]
         lines.append(f"  latency p50 {latency['p50']:.0f} ms  p95 {latency['p95']:.0f} ms")

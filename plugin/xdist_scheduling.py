@@ -34,7 +34,7 @@ class ChunkScheduling(LoadScopeScheduling):
 
     def _scope_map(self) -> dict[str, str]:
         collection = next(iter(self.registered_collections.values()))
-        by_id = self._plan().by_id()
+        by_id = self._plan().by_id
         node_of: dict[str, str] = {}
         cases = []
         for nodeid in collection:

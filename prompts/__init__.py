@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def template_names() -> list[str]:
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
+@lru_cache(maxsize=64)
 def load_template(name_or_path: str) -> PromptTemplate:
     """Load a shipped template by name, or a user's template from a ``.yaml`` path."""
     if name_or_path.endswith((".yaml", ".yml")):

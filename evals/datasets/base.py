@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -47,40 +48,98 @@ class DatasetLoader:
     hub_id: ClassVar[str]
     hub_config: ClassVar[str | None] = None
     default_split: ClassVar[str]
+    shot_split: ClassVar[str | None] = "train"
     shipped: ClassVar[Mapping[str, str]] = {}
     required_fields: ClassVar[tuple[str, ...]] = ()
+    subsets: ClassVar[tuple[str, ...]] = ()
+    expected_rows: ClassVar[Mapping[str, int]] = {}
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         """Turn one raw row (Hub layout) into an :class:`Example`."""
         raise NotImplementedError
 
+    def select(self, examples: list[Example], seed: int) -> list[Example]:
+        """Dataset-specific selection before sampling (CUAD balances present/absent)."""
+        return examples
+
+    def label_names(self) -> list[str]:
+        """The label set of a classification dataset (empty otherwise)."""
+        return []
+
     def shipped_splits(self) -> list[str]:
         """Splits for which a real sample ships with Parity."""
         return sorted(self.shipped)
 
-    def load(self, split: str | None, source: str, path: str | None) -> LoadedDataset:
+    def load(
+        self, split: str | None, source: str, path: str | None, subset: str | None = None
+    ) -> LoadedDataset:
         """Load every example of ``split`` from ``path``, the Hub, or the shipped sample."""
         split = split or self.default_split
+        if subset is not None and subset not in self.subsets:
+            valid = ", ".join(self.subsets) if self.subsets else "none (remove dataset.task)"
+            raise DataError(f"dataset '{self.name}' has no task '{subset}'; valid: {valid}")
+        if self.subsets and subset is None and not path:
+            return self._load_all_subsets(split, source, path)
         if path:
             rows = read_rows(Path(path))
             return LoadedDataset(self._convert_all(rows, str(path)), f"file {path}")
         if source == "hub":
-            return LoadedDataset(self._convert_all(self._hub_rows(split), self.hub_id), self.hub_id)
-        if split not in self.shipped:
+            rows = self._hub_rows(split, subset)
+            self._check_row_count(rows, split)
+            return LoadedDataset(self._convert_all(rows, self.hub_id), self.hub_id)
+        if source == "auto" and _hub_reachable():
+            try:
+                rows = self._hub_rows(split, subset)
+            except DataError as exc:
+                fallback = f"{self.name}: the Hub was not reachable ({str(exc)[:120]}); "
+            else:
+                self._check_row_count(rows, split)
+                return LoadedDataset(self._convert_all(rows, self.hub_id), self.hub_id)
+        else:
+            fallback = f"{self.name}: "
+        key = f"{subset}/{split}" if subset else split
+        if key not in self.shipped:
             raise DataError(
-                f"dataset '{self.name}' ships no sample for split '{split}' "
+                f"dataset '{self.name}' ships no sample for '{key}' "
                 f"(shipped: {', '.join(self.shipped_splits()) or 'none'}); "
                 "set dataset.source: hub or dataset.path to read the full split"
             )
-        shipped = SHIPPED_DATA / self.shipped[split]
+        shipped = SHIPPED_DATA / self.shipped[key]
         rows = read_rows(Path(str(shipped)))
         return LoadedDataset(
-            self._convert_all(rows, f"shipped {self.shipped[split]}"),
-            f"shipped sample {self.shipped[split]}",
-            note=f"{self.name}: shipped real sample of {len(rows)} rows from {self.hub_id}",
+            self._convert_all(rows, f"shipped {self.shipped[key]}"),
+            f"shipped sample {self.shipped[key]}",
+            note=f"{fallback}using the shipped real sample of {len(rows)} rows ({key}) from {self.hub_id}",
         )
 
-    def _hub_rows(self, split: str) -> list[Mapping[str, Any]]:
+    def _load_all_subsets(self, split: str, source: str, path: str | None) -> LoadedDataset:
+        examples: list[Example] = []
+        notes: list[str] = []
+        for subset in self.subsets:
+            try:
+                part = self.load(split, source, path, subset)
+            except DataError as exc:
+                if source == "hub" or path:
+                    raise
+                notes.append(f"{self.name}/{subset}: skipped, {exc}")
+                continue
+            examples += part.examples
+            notes += [part.note] if part.note else []
+        if not examples:
+            raise DataError(f"dataset '{self.name}': no task could be loaded ({'; '.join(notes)})")
+        return LoadedDataset(
+            examples, f"{self.name} ({len(self.subsets)} tasks)", note="; ".join(notes)
+        )
+
+    def _check_row_count(self, rows: list[Mapping[str, Any]], split: str) -> None:
+        expected = self.expected_rows.get(split)
+        if expected is not None and len(rows) != expected:
+            raise DataError(
+                f"{self.hub_id} split '{split}' has {len(rows)} rows, expected {expected}: "
+                "the download looks truncated or stale; clear the datasets cache and retry"
+            )
+
+    def _hub_rows(self, split: str, subset: str | None = None) -> list[Mapping[str, Any]]:
         try:
             import datasets
         except ImportError as exc:
@@ -89,7 +148,7 @@ class DatasetLoader:
                 "pip install datasets, or use the shipped sample (source: shipped)"
             ) from None
         try:
-            data = datasets.load_dataset(self.hub_id, self.hub_config, split=split)
+            data = datasets.load_dataset(self.hub_id, subset or self.hub_config, split=split)
         except Exception as exc:
             raise DataError(
                 f"could not load {self.hub_id} split '{split}' from the Hugging Face Hub: {exc}"
@@ -108,6 +167,13 @@ class DatasetLoader:
                 )
             examples.append(self.convert(row, index))
         return examples
+
+
+def _hub_reachable() -> bool:
+    """False when the user asked for offline mode (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE)."""
+    return not any(
+        os.environ.get(v, "0") not in ("", "0") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def read_rows(path: Path) -> list[Mapping[str, Any]]:

@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from parity.registry import Registry
 
 ExampleScorer = Callable[[str, Sequence[str]], dict[str, float]]
-CorpusScorer = Callable[[Sequence[str], Sequence[Sequence[str]]], dict[str, float]]
+CorpusScorer = Callable[
+    [Sequence[str], Sequence[Sequence[str]], Sequence[float | None]], dict[str, float]
+]
 
 
 @dataclass(frozen=True)
 class Metric:
     """A named metric.
 
-    ``score`` maps one prediction and its references to named scores. ``corpus`` (optional)
-    computes corpus-level scores that are not a mean of per-example scores; without it the
-    corpus score of each name is the mean of the per-example scores.
+    ``score`` maps one prediction and its references to named scores (corpus-only metrics
+    return ``{}``). ``corpus`` (optional) computes scores that are not a mean of per-example
+    scores (macro F1, AUPR) from every prediction, its references and, for ranking metrics,
+    its confidence; without it the corpus score of each name is the mean of the example
+    scores. ``settings`` reports what a run must record to be reproducible (model, layer).
     """
 
     name: str
@@ -25,13 +29,22 @@ class Metric:
     corpus: CorpusScorer | None = None
     reference: str = ""
     outputs: tuple[str, ...] = ()
+    settings: Callable[[], dict[str, object]] | None = None
 
     def __post_init__(self) -> None:
         if not self.outputs:
             object.__setattr__(self, "outputs", (self.name,))
 
+    @property
+    def is_corpus_level(self) -> bool:
+        """True when the metric is not the mean of per-example scores."""
+        return self.corpus is not None
+
     def score_corpus(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
+        self,
+        predictions: Sequence[str],
+        references: Sequence[Sequence[str]],
+        confidences: Sequence[float | None] | None = None,
     ) -> dict[str, float]:
         """Score a whole corpus, by ``corpus`` if given, else by the mean of example scores."""
         if len(predictions) != len(references):
@@ -39,7 +52,10 @@ class Metric:
                 f"{self.name}: {len(predictions)} predictions but {len(references)} reference lists"
             )
         if self.corpus is not None:
-            return self.corpus(predictions, references)
+            confidences = (
+                list(confidences) if confidences is not None else [None] * len(predictions)
+            )
+            return self.corpus(predictions, references, confidences)
         if not predictions:
             return {}
         per_example = [self.score(p, r) for p, r in zip(predictions, references, strict=False)]

@@ -1,32 +1,71 @@
-"""The task interface: how an example becomes a prompt and how model text becomes a prediction."""
+"""The task interface: example -> prompt(s), model text -> prediction, and the gold references."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from parity.evals.datasets import Example
 from parity.prompts import PromptTemplate
 from parity.registry import Registry
 
+Messages = list[dict[str, str]]
+INVALID_PREDICTION = "<invalid>"  # a prediction outside the label or option set
+
 
 class Task:
-    """Base task: fills the template from the example and keeps the answer's first line."""
+    """Base task: one request per example, k-shot examples as earlier chat turns."""
 
     name: ClassVar[str]
     default_prompt: ClassVar[str]
     default_max_tokens: ClassVar[int] = 64
+    needs_confidence: ClassVar[bool] = False
 
     def prompt_values(self, example: Example) -> dict[str, str]:
         """Values for the template's placeholders."""
-        return {"question": example.question, "context": example.context}
+        return {
+            "question": example.question,
+            "context": example.context,
+            "system": str(example.metadata.get("system", "")),
+        }
 
-    def messages(self, example: Example, template: PromptTemplate) -> list[dict[str, str]]:
-        """The chat messages sent to the model for ``example``."""
-        return template.render(self.prompt_values(example))
+    def shot_answer(self, example: Example) -> str:
+        """The assistant turn that answers a k-shot example."""
+        return example.answers[0]
 
-    def parse(self, text: str) -> str:
+    def messages(
+        self, example: Example, template: PromptTemplate, shots: Sequence[Example] = ()
+    ) -> Messages:
+        """The chat messages for ``example``; shots become user/assistant turns before it."""
+        rendered = template.render(self.prompt_values(example))
+        system = [m for m in rendered if m["role"] == "system"]
+        turns: Messages = []
+        for shot in shots:
+            shot_user = [
+                m for m in template.render(self.prompt_values(shot)) if m["role"] == "user"
+            ]
+            turns += [*shot_user, {"role": "assistant", "content": self.shot_answer(shot)}]
+        return [*system, *turns, *[m for m in rendered if m["role"] == "user"]]
+
+    def requests(
+        self,
+        example: Example,
+        template: PromptTemplate,
+        shots: Sequence[Example],
+        options: Mapping[str, Any],
+    ) -> list[Messages]:
+        """Every request needed for ``example`` (one, unless the task windows long inputs)."""
+        return [self.messages(example, template, shots)]
+
+    def parse(self, text: str, example: Example) -> str:
         """Turn the model's raw text into the prediction that metrics score."""
         return text.strip()
+
+    def combine(
+        self, example: Example, answers: Sequence[tuple[str, float | None]]
+    ) -> tuple[str, float | None]:
+        """Merge the parsed answers of several requests into one (prediction, confidence)."""
+        return answers[0]
 
     def references(self, example: Example) -> list[str]:
         """Gold answers the prediction is scored against."""

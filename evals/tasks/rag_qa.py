@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from parity.evals.datasets import Example
 from parity.evals.tasks.base import Task, register_task
 
 _ANSWER_PREFIX = re.compile(
@@ -19,7 +20,7 @@ class RagQA(Task):
     default_prompt = "rag_qa"
     default_max_tokens = 32
 
-    def parse(self, text: str) -> str:
+    def parse(self, text: str, example: Example) -> str:
         for line in text.strip().splitlines():
             if line.strip():
                 return _ANSWER_PREFIX.sub("", line).strip()

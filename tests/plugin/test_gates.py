@@ -46,7 +46,7 @@ def test_threshold_and_baseline_pass():
 def test_failures_carry_observed_value_and_limit():
     gates = outcomes({"a": 0.2, "b": 0.4}, {"a": 0.9, "b": 0.8})
     threshold = gates["cand::threshold::f1"]
-    assert threshold.status == "failed" and "mean f1 = 0.3000 < threshold 0.5" in threshold.message
+    assert threshold.status == "failed" and "f1 = 0.3000 < threshold 0.5" in threshold.message
     drop = gates["cand::baseline::f1"]
     assert (
         drop.status == "failed" and drop.limit == 0.1 and "drop vs base = +0.5500" in drop.message

@@ -25,10 +25,3 @@ def test_shipped_templates_and_errors(tmp_path):
     assert template.render({"question": "why"}) == [{"role": "user", "content": "Q: why"}]
     with pytest.raises(DataError, match="needs value"):
         template.render({})
-
-
-def test_rag_qa_parse_keeps_the_answer_line():
-    task = TASKS.get("rag_qa")
-    assert task.parse("\n Answer: Paris\nBecause...") == "Paris"
-    assert task.parse("The answer is: Terry Richardson.") == "Terry Richardson."
-    assert task.parse("") == ""

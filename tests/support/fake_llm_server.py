@@ -150,6 +150,7 @@ class FakeLLMServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one answer must not wait for a delayed ACK
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

