@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from parity.cases import EvalCase
 from parity.fixtures.clients import ClientPool
 from parity.runtime import EvalRuntime

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from parity.errors import ConfigError
 from parity.evals.datasets import DATASETS
 from parity.evals.metrics import METRICS

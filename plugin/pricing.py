@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
+
 from parity.config import ModelConfig
 
 LOCAL_PROVIDERS = frozenset({"local"})

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from parity.aggregation import Aggregator
 from parity.budget import Budget
 from parity.cache import CACHE_MODES, ResponseCache

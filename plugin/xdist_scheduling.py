@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
+
 from parity.cases import EvalPlan
 from parity.chunking import assign_chunks
-from xdist.scheduler import LoadScopeScheduling
 
 
 class ChunkScheduling(LoadScopeScheduling):

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+
 from parity.errors import DataError
 
 _FIELDS = string.Formatter()

@@ -2,7 +2,6 @@
 
 from parity.cases import _example_keys, build_plan, marker_name
 from parity.config import parse_config
-
 from tests.conftest import experiment
 
 

@@ -3,7 +3,6 @@
 from parity.cases import build_plan
 from parity.chunking import assign_chunks
 from parity.config import parse_config
-
 from tests.conftest import experiment
 
 

@@ -1,9 +1,9 @@
 """Config validation: every bad input names file, experiment, key and a fix."""
 
 import pytest
+
 from parity.config import load_config
 from parity.errors import ConfigError
-
 from tests.conftest import experiment
 
 

@@ -3,6 +3,7 @@
 import random
 
 import pytest
+
 from parity.budget import Budget
 from parity.ratelimit import TokenBucket
 from parity.redaction import redact

@@ -3,7 +3,6 @@
 from parity.aggregation import Aggregator
 from parity.config import parse_config
 from parity.gates import evaluate_gates
-
 from tests.conftest import experiment
 
 

@@ -7,7 +7,6 @@ from parity.aggregation import Aggregator
 from parity.config import parse_config
 from parity.gates import evaluate_gates
 from parity.reports import write_experiment_summary, write_run_summary
-
 from tests.conftest import experiment
 
 

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+
 from parity.stats import ci95, describe, percentile, std, t_critical
 
 

@@ -1,6 +1,7 @@
 """Prompt templates render as expected (snapshots) and reject bad input."""
 
 import pytest
+
 from parity.errors import DataError
 from parity.evals.datasets import Example
 from parity.evals.tasks import TASKS

@@ -32,7 +32,23 @@ def test_accuracy_hand_computed():
     }
 
 
-WORDS = "the cat sat on a mat while dogs were running and jumping over fences quickly".split()
+WORDS = [
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "a",
+    "mat",
+    "while",
+    "dogs",
+    "were",
+    "running",
+    "and",
+    "jumping",
+    "over",
+    "fences",
+    "quickly",
+]
 
 
 @pytest.mark.parametrize("seed", range(15))

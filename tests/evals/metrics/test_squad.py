@@ -1,6 +1,7 @@
 """Exact match and F1 against hand-computed cases and the official HotpotQA/SQuAD rules."""
 
 import pytest
+
 from parity import score, score_corpus
 from parity.evals.metrics.squad import normalize_answer, token_f1
 
