@@ -17,6 +17,7 @@ from parity.sampling import sample_indices
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 _KEY_LENGTH = 8
+UNAVAILABLE = Example("unavailable", "", "", ())
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,19 @@ def build_plan(config: RunConfig) -> EvalPlan:
     for experiment in config.experiments:
         spec = experiment.dataset
         key = DatasetConfig(spec.name, spec.split, spec.subset, None, 0, spec.source, spec.path, 0)
+        skip = _skip_reason(experiment)
         if key not in loaded:
-            loaded[key] = _load(experiment, config.path)
+            try:
+                loaded[key] = _load(experiment, config.path)
+            except ConfigError as exc:
+                if skip is None:
+                    raise
+                # The experiment could not run here anyway: one skipped item says both reasons.
+                reason = f"{skip}; and its data could not be loaded: {exc.problem}"
+                cases.append(
+                    EvalCase(experiment, UNAVAILABLE, 0, f"{experiment.id}-unavailable", reason)
+                )
+                continue
             if loaded[key].note:
                 notes.append(loaded[key].note)
         loader = DATASETS.get(spec.name)
@@ -81,7 +93,6 @@ def build_plan(config: RunConfig) -> EvalPlan:
             loader.select(loaded[key].examples, spec.seed), spec.num_examples, spec.seed
         )
         shots = _draw_shots(experiment, loaded[key].examples, chosen, config.path)
-        skip = _skip_reason(experiment)
         keys = _example_keys([example.id for example in chosen])
         cases.extend(
             EvalCase(experiment, example, position, f"{experiment.id}-{k}", skip, shots)

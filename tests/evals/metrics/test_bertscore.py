@@ -1,0 +1,28 @@
+"""BERTScore with the shipped all-MiniLM-L6-v2 at layer 6 (offline)."""
+
+import pytest
+
+from parity import score
+from parity.evals.metrics.bertscore import model_settings
+
+
+def test_paraphrase_ranks_above_a_wrong_fact_and_unrelated_text():
+    reference = ["The meeting was moved to Tuesday because the manager was ill."]
+    paraphrase = score(
+        "bertscore", "Because the manager was sick, the meeting moved to Tuesday.", reference
+    )
+    wrong = score(
+        "bertscore", "The meeting was moved to Friday because the manager was ill.", reference
+    )
+    unrelated = score("bertscore", "Penguins live in the southern hemisphere.", reference)
+    assert set(paraphrase) == {"bertscore_precision", "bertscore_recall", "bertscore_f1"}
+    assert paraphrase["bertscore_f1"] > unrelated["bertscore_f1"]
+    assert wrong["bertscore_f1"] > unrelated["bertscore_f1"]
+    assert score("bertscore", reference[0], reference)["bertscore_f1"] == pytest.approx(
+        1.0, abs=1e-4
+    )
+
+
+def test_model_and_layer_are_recorded():
+    settings = model_settings()
+    assert "all_minilm_l6_v2" in settings["model"] and settings["num_layers"] == 6
