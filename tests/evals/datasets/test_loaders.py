@@ -89,7 +89,7 @@ def test_loaders_without_real_samples_read_schema_fixtures(name, fixture, subset
 
 
 def test_ethic_ships_nothing_and_says_how_to_get_it():
-    with pytest.raises(DataError, match="set dataset.source: hub or dataset.path"):
+    with pytest.raises(DataError, match=r"set dataset\.source: hub or dataset\.path"):
         DATASETS.get("ethic").load(None, "shipped", None, "Recalling")
 
 
