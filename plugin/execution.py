@@ -130,16 +130,49 @@ class Engine:
     def run_batch(
         self, client: ModelClient, cases: Sequence[EvalCase], sink: ResultSink
     ) -> list[ExampleResult]:
-        """Run ``cases`` with ``client.concurrency`` requests in flight; ``sink`` sees each result at once."""
+        """Run ``cases`` with ``client.concurrency`` requests in flight; ``sink`` sees each result
+        at once. Cases whose every request is cached are answered first, without threads."""
         results: list[ExampleResult] = []
-        workers = max(1, min(client.concurrency, len(cases)))
+        pending: list[EvalCase] = []
+        for case in cases:
+            cached = self.cached_result(client, case)
+            if cached is None:
+                pending.append(case)
+            else:
+                sink(cached)
+                results.append(cached)
+        if not pending:
+            return results
+        workers = max(1, min(client.concurrency, len(pending)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parity") as pool:
-            futures = {pool.submit(self.run_case, client, case): case for case in cases}
+            futures = {pool.submit(self.run_case, client, case): case for case in pending}
             for future in as_completed(futures):
                 result = future.result()
                 sink(result)
                 results.append(result)
         return results
+
+    def cached_result(self, client: ModelClient, case: EvalCase) -> ExampleResult | None:
+        """The case's result when every one of its requests is in the cache, else None."""
+        if self.cache.mode != "use":
+            return None
+        try:
+            requests = build_requests(case.experiment, case)
+        except Exception:
+            return None  # run_case reports the error
+        completions = []
+        for request in requests:
+            hit = self.cache.get(self._key(client, case.experiment, request))
+            if hit is None:
+                return None
+            completions.append(hit)
+        return score_completions(case, completions)
+
+    @staticmethod
+    def _key(client: ModelClient, experiment: Experiment, request: ChatRequest) -> str:
+        return cache_key(
+            experiment.model.provider, experiment.model.model, client.endpoint(), request
+        )
 
     def run_case(self, client: ModelClient, case: EvalCase) -> ExampleResult:
         """Compute one case; never raises (errors and skips are part of the result)."""
@@ -164,9 +197,7 @@ class Engine:
         self, client: ModelClient, experiment: Experiment, request: ChatRequest
     ) -> Completion:
         """One request: from the cache, or sent within the budget and stored in the cache."""
-        key = cache_key(
-            experiment.model.provider, experiment.model.model, client.endpoint(), request
-        )
+        key = self._key(client, experiment, request)
         cached = self.cache.get(key)
         if cached is not None:
             return cached

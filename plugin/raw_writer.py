@@ -10,7 +10,7 @@ from typing import Any
 
 
 class RawResultWriter:
-    """Writes ``{experiment_id}.jsonl`` rows with one ``O_APPEND`` write each.
+    """Writes ``{stem}.jsonl`` rows with one ``O_APPEND`` write each.
 
     A single ``write`` of a whole line to a file opened with ``O_APPEND`` is not interleaved
     with other processes' lines, so xdist workers can share one file safely.
@@ -20,18 +20,16 @@ class RawResultWriter:
         self.run_dir = Path(run_dir)
         self._lock = threading.Lock()
 
-    def path_for(self, experiment_id: str) -> Path:
-        """The raw JSONL file of one experiment."""
-        return self.run_dir / f"{experiment_id}.jsonl"
+    def path_for(self, stem: str) -> Path:
+        """The raw JSONL file ``{stem}.jsonl`` (an experiment id, or ``{id}_{task}``)."""
+        return self.run_dir / f"{stem}.jsonl"
 
-    def append(self, experiment_id: str, row: dict[str, Any]) -> None:
-        """Append one row and hand it to the OS before returning."""
+    def append(self, stem: str, row: dict[str, Any]) -> None:
+        """Append one row to ``{stem}.jsonl`` and hand it to the OS before returning."""
         line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(
-                self.path_for(experiment_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
-            )
+            fd = os.open(self.path_for(stem), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 os.write(fd, line)
             finally:

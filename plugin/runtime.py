@@ -14,6 +14,12 @@ from parity.raw_writer import RawResultWriter
 from parity.results import ExampleResult
 
 
+def raw_file_stem(case: EvalCase) -> str:
+    """``{experiment_id}``, or ``{experiment_id}_{task}`` for multi-task datasets (LongBench)."""
+    subset = case.example.metadata.get("subset")
+    return f"{case.experiment.id}_{subset}" if subset else case.experiment.id
+
+
 class EvalRuntime:
     """Holds the plan, the selected cases and their results for one pytest process."""
 
@@ -52,11 +58,15 @@ class EvalRuntime:
         wanted: dict[str, dict[str, EvalCase]] = {}
         for case in cases:
             wanted.setdefault(case.experiment.id, {})[case.example.id] = case
-        for experiment_id, by_example in wanted.items():
-            path = self.writer.path_for(experiment_id)
-            if not path.exists():
-                continue
-            for line in path.read_text(encoding="utf-8").splitlines():
+        for by_example in wanted.values():
+            stems = {raw_file_stem(case) for case in by_example.values()}
+            lines = [
+                line
+                for stem in sorted(stems)
+                if (path := self.writer.path_for(stem)).exists()
+                for line in path.read_text(encoding="utf-8").splitlines()
+            ]
+            for line in lines:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
@@ -89,4 +99,4 @@ class EvalRuntime:
     def _record(self, result: ExampleResult) -> None:
         self._results[result.case.id] = result
         if result.error is None and result.skip_reason is None:
-            self.writer.append(result.case.experiment.id, result.raw_row())
+            self.writer.append(raw_file_stem(result.case), result.raw_row())
