@@ -14,19 +14,9 @@ from parity.gates import GateResult
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     """One flat CSV row: ``{metric}_{stat}``, ``latency_ms_{stat}``, token and cost columns."""
-    row: dict[str, Any] = {
-        key: summary[key]
-        for key in (
-            "experiment_id",
-            "model",
-            "mode",
-            "dataset",
-            "task",
-            "n_examples",
-            "n_failed",
-            "n_skipped",
-        )
-    }
+    keys = ("experiment_id", "model", "mode", "dataset", "task", "n_examples", "n_failed", "n_skipped",
+            "n_invalid_predictions")  # fmt: skip
+    row: dict[str, Any] = {"subset": "overall", **{key: summary[key] for key in keys}}
     for metric, stats in summary["metrics"].items():
         for stat, value in stats.items():
             if stat != "corpus_level":
