@@ -336,6 +336,14 @@ def _parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
                 key="metrics",
                 fix=_did_you_mean(str(name), METRICS.names()),
             )
+    for name in raw:
+        requirement = METRICS.get(name).missing_requirement()
+        if requirement:
+            raise ctx.error(
+                f"metric '{name}' needs the package {requirement}, which is not installed",
+                key="metrics",
+                fix=f"pip install 'parity-evals[metrics]' (or pip install {requirement})",
+            )
     if len(set(raw)) != len(raw):
         raise ctx.error("a metric is listed twice", key="metrics", fix="list each metric once")
     return list(raw)

@@ -30,6 +30,16 @@ class Metric:
     reference: str = ""
     outputs: tuple[str, ...] = ()
     settings: Callable[[], dict[str, object]] | None = None
+    requires: tuple[tuple[str, str], ...] = ()
+
+    def missing_requirement(self) -> str | None:
+        """The pip requirement this metric needs and that is not installed, if any."""
+        import importlib.util
+
+        for module, requirement in self.requires:
+            if importlib.util.find_spec(module) is None:
+                return requirement
+        return None
 
     def __post_init__(self) -> None:
         if not self.outputs:

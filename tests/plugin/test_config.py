@@ -91,3 +91,16 @@ def test_empty_and_missing_files(write_config, tmp_path):
 def test_unknown_top_level_key(write_config):
     message = error_for(write_config, {"experiments": [experiment()], "experiment_defaults": {}})
     assert "key 'experiment_defaults'" in message
+
+
+def test_metric_without_its_package_names_the_install(write_config, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "rouge_score" else real(name, *a),
+    )
+    message = error_for(write_config, [experiment(metrics=["rougeL"])])
+    assert "needs the package rouge-score" in message and "parity-evals[metrics]" in message
