@@ -33,5 +33,10 @@ def _rouge(rouge_type: str):
 
 for _name in ("rouge1", "rouge2", "rougeL"):
     register_metric(
-        Metric(_name, _rouge(_name), reference="rouge-score RougeScorer, use_stemmer=True")
+        Metric(
+            _name,
+            _rouge(_name),
+            reference="rouge-score RougeScorer, use_stemmer=True",
+            requires=(("rouge_score", "rouge-score"),),
+        )
     )
