@@ -1,13 +1,15 @@
 """Parity's speed benchmarks; prints each figure and its ratio to the goal.
 
-    python benchmarks/run_benchmarks.py            # all three
-    python benchmarks/run_benchmarks.py engine     # one of: engine, overhead
+    python benchmarks/run_benchmarks.py            # all four
+    python benchmarks/run_benchmarks.py engine     # one of: engine, overhead, cached_rerun, batching
 
 1. engine:   N=256 requests at concurrency C=32 against a local OpenAI-compatible server
              (separate process) with injected latency L; goal <= 1.1x the ideal N*L/C.
 2. overhead: a warm-cache Parity run of 10,000 items vs a bare parametrized pytest of the
              same size that records the same properties; goal <= 1.5x. The same run also
              counts the requests a cached rerun makes (goal 0).
+3. batching: seconds per pytest item with per-experiment batching and with
+             ``--eval-batch-size 1`` (one request at a time, the naive per-item shape).
 
 The data here is synthetic on purpose: these benchmarks measure the machinery, not scores.
 """
@@ -180,11 +182,33 @@ def bench_cached_rerun() -> dict:
         }
 
 
+def bench_batching(n: int = 128, latency_s: float = 0.2) -> dict:
+    """Seconds per pytest item with per-experiment batching (auto) and without (batch size 1)."""
+    timings = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        with ServerProcess(latency_s) as url:
+            config = tmp / "c.yaml"
+            config.write_text(json.dumps([
+                {"id": "batching", "model": {"name": "openai-compatible:bench", "base_url": url, "max_concurrency": 16},
+                 "dataset": {"name": "banking77", "source": "shipped", "num_examples": n},
+                 "task": {"name": "classification"}, "metrics": ["accuracy"]}
+            ]))  # fmt: skip
+            for label, size in (("batched", "0"), ("unbatched", "1")):
+                timings[label] = _pytest(tmp, "--pyargs", "parity.evals", f"--eval-config={config}",
+                                         "--eval-cache=off", f"--eval-batch-size={size}", f"--eval-report-dir={label}")  # fmt: skip
+    return {"benchmark": "batching", "items": n, "latency_s": latency_s,
+            "s_per_item_batched": round(timings["batched"] / n, 4),
+            "s_per_item_unbatched": round(timings["unbatched"] / n, 4),
+            "speedup": round(timings["unbatched"] / timings["batched"], 2)}  # fmt: skip
+
+
 def main(selected: list[str]) -> None:
     benches = {
         "engine": bench_engine,
         "overhead": bench_overhead,
         "cached_rerun": bench_cached_rerun,
+        "batching": bench_batching,
     }
     for name in selected or list(benches):
         print(json.dumps(benches[name]()), flush=True)
