@@ -33,6 +33,7 @@ class ItemRecord:
     references: tuple[str, ...] = ()
     confidence: float | None = None
     subset: str | None = None
+    truncated: bool = False
 
     @classmethod
     def from_properties(cls, properties: Iterable[tuple[str, Any]]) -> ItemRecord:
@@ -57,6 +58,7 @@ class ItemRecord:
             references=tuple(json.loads(values.get("references", "[]"))),
             confidence=values.get("confidence"),
             subset=values.get("subset"),
+            truncated=bool(values.get("truncated", False)),
         )
 
 
@@ -160,6 +162,7 @@ class ExperimentOutcome:
             "n_failed": self.failed,
             "n_skipped": self.skipped,
             "n_invalid_predictions": sum(r.prediction == INVALID_PREDICTION for r in records),
+            "n_truncated_inputs": sum(r.truncated for r in records),
             "metrics": score_block(self.experiment, records),
             "latency_ms": describe([r.latency_ms for r in records]),
             "tokens": {

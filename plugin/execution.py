@@ -80,6 +80,7 @@ def score_completions(case: EvalCase, completions: Sequence[Completion]) -> Exam
         cost_usd=cost_usd(experiment.model, input_tokens, output_tokens, latency_ms),
         cached=all(bool(c.extra.get("cached")) for c in completions),
         confidence=confidence,
+        truncated=task.truncated(case.example, experiment.task_options),
     )
 
 

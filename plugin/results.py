@@ -14,6 +14,7 @@ RESERVED_PROPERTIES = (
     "references",
     "confidence",
     "subset",
+    "truncated",
     "experiment_id",
     "example_id",
     "example_index",
@@ -43,6 +44,7 @@ class ExampleResult:
     skip_reason: str | None = None
     cached: bool = False
     confidence: float | None = None
+    truncated: bool = False
 
     def properties(self) -> list[tuple[str, Any]]:
         """``record_property`` pairs: every score under its own name, then usage and identity."""
@@ -68,6 +70,8 @@ class ExampleResult:
         subset = self.case.example.metadata.get("subset")
         if subset:
             pairs.append(("subset", subset))
+        if self.truncated:
+            pairs.append(("truncated", True))
         return pairs
 
     def raw_row(self) -> dict[str, Any]:

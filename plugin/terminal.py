@@ -36,6 +36,10 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
                 f"  {name:<{width}}  mean {stats['mean']:.4f}  {spread}  "
                 f"95% CI [{stats['ci95_low']:.4f}, {stats['ci95_high']:.4f}]"
             )
+        if summary.get("n_truncated_inputs"):
+            lines.append(
+                f"  inputs cut by a configured cap (e.g. max_windows): {summary['n_truncated_inputs']}"
+            )
         if summary.get("n_invalid_predictions"):
             lines.append(
                 f"  invalid predictions (counted wrong): {summary['n_invalid_predictions']}"

@@ -57,6 +57,10 @@ class Task:
         """Every request needed for ``example`` (one, unless the task windows long inputs)."""
         return [self.messages(example, template, shots)]
 
+    def truncated(self, example: Example, options: Mapping[str, Any]) -> bool:
+        """True when a configured cap leaves part of the example's input unread."""
+        return False
+
     def parse(self, text: str, example: Example) -> str:
         """Turn the model's raw text into the prediction that metrics score."""
         return text.strip()

@@ -48,11 +48,7 @@ class Extraction(Task):
         shots: Sequence[Example],
         options: Mapping[str, Any],
     ) -> list[Messages]:
-        parts = windows(
-            example.context,
-            int(options.get("window_chars", DEFAULT_WINDOW_CHARS)),
-            int(options.get("window_overlap", DEFAULT_OVERLAP)),
-        )
+        parts = self._windows(example, options)
         cap = options.get("max_windows")
         if cap:
             parts = parts[: int(cap)]
@@ -64,6 +60,17 @@ class Extraction(Task):
             )
             for part in parts
         ]
+
+    def truncated(self, example: Example, options: Mapping[str, Any]) -> bool:
+        cap = options.get("max_windows")
+        return bool(cap) and len(self._windows(example, options)) > int(cap)
+
+    def _windows(self, example: Example, options: Mapping[str, Any]) -> list[str]:
+        return windows(
+            example.context,
+            int(options.get("window_chars", DEFAULT_WINDOW_CHARS)),
+            int(options.get("window_overlap", DEFAULT_OVERLAP)),
+        )
 
     def parse(self, text: str, example: Example) -> str:
         answer = text.strip().strip('"').strip()

@@ -89,3 +89,12 @@ def test_extraction_makes_one_request_per_window():
         {"window_chars": 1000, "window_overlap": 100, "max_windows": 1},
     )
     assert len(capped) == 1
+
+
+def test_a_window_cap_marks_the_question_truncated():
+    contract = Example("c", "Find the governing law", "x" * 2500, ("Not found.",))
+    task = TASKS.get("extraction")
+    options = {"window_chars": 1000, "window_overlap": 100}
+    assert not task.truncated(contract, options)
+    assert task.truncated(contract, {**options, "max_windows": 2})
+    assert not task.truncated(contract, {**options, "max_windows": 3})
