@@ -145,3 +145,21 @@ def test_provider_errors_fail_items_without_leaking_the_key(tmp_path):
     for path in (tmp_path / "r").iterdir():
         assert SECRET not in path.read_text()
     assert len(junit_cases(tmp_path / "j.xml")) == 3
+
+
+def test_keys_are_read_from_a_dotenv_file(tmp_path):
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server, num_examples=2)
+        (tmp_path / ".env").write_text(f"OPENAI_API_KEY={SECRET}\n")
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-cache=off", env=clean_env()
+        )
+        headers = (
+            {k.lower(): v for k, v in server.requests[0]["headers"].items()}
+            if server.requests
+            else {}
+        )
+        auth = headers.get("authorization", "")
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout + result.stderr
+    assert auth == f"Bearer {SECRET}"
+    assert SECRET not in result.stdout + result.stderr
