@@ -40,7 +40,6 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self.hits = 0
-        self.misses = 0
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -63,7 +62,6 @@ class ResponseCache:
         with self._lock:
             row = self._db().execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
         if row is None:
-            self.misses += 1
             return None
         self.hits += 1
         data: Mapping[str, Any] = json.loads(row[0])

@@ -48,7 +48,6 @@ class ParityState:
         self.gates: list[GateResult] = []
         self.summaries: list[dict[str, Any]] = []
         self.skip_reasons: dict[str, list[str]] = {}
-        self.summary_path: Path | None = None
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         if workerinput is not None:
@@ -393,9 +392,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.skip_reasons[outcome.experiment.id] = sorted(outcome.skip_reasons)
             if outcome.records:
                 write_experiment_summary(state.run_dir, summary)
-    state.summary_path = write_run_summary(
-        state.run_dir, plan.config.path, state.summaries, state.gates, plan.notes
-    )
+    write_run_summary(state.run_dir, plan.config.path, state.summaries, state.gates, plan.notes)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -415,4 +412,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(line)
     for note in state.plan().notes:
         terminalreporter.write_line(f"note: {note}")
+    if state.runtime is not None and state.cache is not None:  # this process ran the items
+        engine = state.runtime.engine
+        line = (
+            f"engine: {engine.requests_sent()} requests sent, {state.cache.hits} cache hits, "
+            f"{state.runtime.resumed} resumed"
+        )
+        if engine.budget.cap_usd is not None:
+            line += (
+                f", spent ${engine.budget.spent_usd:.6f} of ${engine.budget.cap_usd}"
+                f" ({engine.budget.refused} requests refused by the cap)"
+            )
+        terminalreporter.write_line(line)
     terminalreporter.write_line(f"reports: {state.run_dir}")

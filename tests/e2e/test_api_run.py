@@ -52,6 +52,7 @@ def test_cached_rerun_makes_zero_requests_and_reproduces_the_report(tmp_path):
         second = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=two", env=env)
         assert second.returncode == 0, second.stdout + second.stderr
         assert len(server.requests) == 12  # zero new requests
+        assert "engine: 0 requests sent, 12 cache hits" in second.stdout
     one = summary(tmp_path / "one" / "api_exp_summary.json")
     assert one == summary(tmp_path / "two" / "api_exp_summary.json")
     assert one["cost"]["total_usd"] > 0  # gpt-4o is priced in configs/pricing.yaml
@@ -126,6 +127,10 @@ def test_budget_cap_stops_requests_and_reports_what_was_left(tmp_path):
     assert 1 <= sent < 12
     assert f"{12 - sent} skipped" in result.stdout
     assert "--eval-max-cost $5.0 reached" in result.stdout
+    assert (
+        f"engine: {sent} requests sent" in result.stdout
+        and "requests refused by the cap" in result.stdout
+    )
 
 
 def test_provider_errors_fail_items_without_leaking_the_key(tmp_path):
