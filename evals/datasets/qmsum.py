@@ -45,7 +45,6 @@ class QMSum(DatasetLoader):
         if source == "hub":
             source = "shipped"  # QMSum is not on the Hub in a canonical form
         if subset is None:
-            subset = "both"
             loaded = super().load(split, source, path, "general")
             return LoadedDataset(self._expand(loaded, None), loaded.source, loaded.note)
         loaded = super().load(split, source, path, subset)
