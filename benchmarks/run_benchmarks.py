@@ -1,217 +1,345 @@
-"""Parity's speed benchmarks; prints each figure and its ratio to the goal.
+"""Parity's speed, pacing and scale benchmarks, each a ratio against a plain runner.
 
-    python benchmarks/run_benchmarks.py            # all four
-    python benchmarks/run_benchmarks.py engine     # one of: engine, overhead, cached_rerun, batching
+    python benchmarks/run_benchmarks.py            # all of them (about 10 minutes)
+    python benchmarks/run_benchmarks.py a c f      # some of them
 
-1. engine:   N=256 requests at concurrency C=32 against a local OpenAI-compatible server
-             (separate process) with injected latency L; goal <= 1.1x the ideal N*L/C.
-2. overhead: a warm-cache Parity run of 10,000 items vs a bare parametrized pytest of the
-             same size that records the same properties; goal <= 1.5x. The same run also
-             counts the requests a cached rerun makes (goal 0).
-3. batching: seconds per pytest item with per-experiment batching and with
-             ``--eval-batch-size 1`` (one request at a time, the naive per-item shape).
+Every figure is measured in one run, side by side with a plain ScaleBench-style runner (a
+``ThreadPoolExecutor`` calling the same ``openai`` SDK) against the same local
+OpenAI-compatible server, which runs in its own process so that its threads do not share
+the client's GIL. Parity runs as a user runs it: ``pytest --pyargs parity.evals`` in a
+subprocess. "span" is the server-side time from the first request to the last answer (the
+model-call phase); "wall" is the whole process, start-up and imports included.
 
-The data here is synthetic on purpose: these benchmarks measure the machinery, not scores.
+a. 256 items, C=32, 0.5 s latency                       goal: Parity <= 1.1x the thread pool
+b. the same with ``-n 2``                               goal: <= 1.1x, never > 32 in flight
+c. 4 experiments x 64 items on 4 endpoints, C=16, 0.5 s  goal: <= 1.2x four pools at once
+d. one 429 (Retry-After: 1) per prompt, C=32            goal: every item passes, <= pool + 3 s
+e. 20 s of 500s, then recovery                          goal: every item passes
+f. 100,000 tiny items, warm cache, vs bare pytest       goal: <= 1.5x time, peak RSS < 1 GB
+g. cold, zero-latency server, C=64, 5,000 items         goal: >= 0.8x the pool's items/s
+
+The data is synthetic on purpose: these benchmarks measure the machinery, not scores.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.support.fake_llm_server import FakeLLMServer  # noqa: E402
 
+OUTAGE_S = 20.0
 
-def serve(
-    latency_s: float, port_queue: multiprocessing.Queue, count_queue: multiprocessing.Queue, stop
-) -> None:
-    """Run a fake OpenAI server in this process until ``stop`` is set; report its request count."""
-    with FakeLLMServer("openai", latency_s=latency_s) as server:
-        port_queue.put(server.url)
+
+def _fault_rule(mode: str) -> Callable[[dict[str, Any]], str | None] | None:
+    """Server-side faults: ``first-429`` (each prompt's first attempt) or ``outage``."""
+    if mode == "first-429":
+        seen: set[str] = set()
+        lock = threading.Lock()
+
+        def first_attempt(body: dict[str, Any]) -> str | None:
+            prompt = json.dumps(body.get("messages"))
+            with lock:
+                if prompt in seen:
+                    return None
+                seen.add(prompt)
+                return "429"
+
+        return first_attempt
+    if mode == "outage":
+        start: list[float] = []
+
+        def outage(body: dict[str, Any]) -> str | None:
+            if not start:
+                start.append(time.monotonic())
+            return "500" if time.monotonic() - start[0] < OUTAGE_S else None
+
+        return outage
+    return None
+
+
+def _serve(latency_s: float, mode: str, urls: Any, stats: Any, stop: Any) -> None:
+    with FakeLLMServer(
+        "openai", latency_s=latency_s, retry_after="1", fault_for=_fault_rule(mode)
+    ) as server:
+        urls.put(server.url)
         stop.wait()
-        count_queue.put(len(server.requests))
+        times = [r["at"] for r in server.requests]
+        stats.put(
+            {
+                "requests": len(times),
+                "max_in_flight": server.max_in_flight,
+                "span_s": (max(times) - min(times) + latency_s) if times else 0.0,
+            }
+        )
 
 
 class ServerProcess:
-    """The fake server in its own process, so its threads do not share the client's GIL."""
+    """A fake OpenAI-compatible server in its own process; ``stats`` after exit."""
 
-    def __init__(self, latency_s: float) -> None:
-        self._ports: multiprocessing.Queue = multiprocessing.Queue()
-        self._counts: multiprocessing.Queue = multiprocessing.Queue()
+    def __init__(self, latency_s: float, mode: str = "none") -> None:
+        self._urls: multiprocessing.Queue = multiprocessing.Queue()
+        self._stats: multiprocessing.Queue = multiprocessing.Queue()
         self._stop = multiprocessing.Event()
         self._process = multiprocessing.Process(
-            target=serve, args=(latency_s, self._ports, self._counts, self._stop)
+            target=_serve, args=(latency_s, mode, self._urls, self._stats, self._stop)
         )
+        self.stats: dict[str, Any] = {}
 
     def __enter__(self) -> str:
         self._process.start()
-        return self._ports.get(timeout=30)
+        return self._urls.get(timeout=30)
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self.requests = self._counts.get(timeout=30)
+        self.stats = self._stats.get(timeout=60)
         self._process.join(30)
 
 
-def bench_engine(n: int = 256, concurrency: int = 32, latency_s: float = 0.5) -> dict:
-    from parity.budget import Budget
-    from parity.cache import ResponseCache
-    from parity.cases import EvalCase
-    from parity.config import parse_config
-    from parity.evals.datasets import Example
-    from parity.execution import Engine
-    from parity.fixtures.providers import PROVIDERS
+POOL_RUNNER = r"""
+import json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+import openai
 
-    with ServerProcess(latency_s) as url, tempfile.TemporaryDirectory() as tmp:
-        config = parse_config(
-            [{"id": "bench", "model": {"name": "openai-compatible:bench", "base_url": url, "max_concurrency": concurrency},
-              "dataset": {"name": "hotpotqa"}, "task": {"name": "rag_qa"}, "metrics": ["f1"]}],
-            "bench.yaml",
-        )  # fmt: skip
-        experiment = config.experiments[0]
-        cases = [
-            EvalCase(
-                experiment,
-                Example(str(i), f"question {i}?", f"context {i}", ("answer",)),
-                i,
-                f"bench-{i}",
-            )
-            for i in range(n)
-        ]
-        client = PROVIDERS.get("openai-compatible")("bench", experiment.model.options)
-        engine = Engine(ResponseCache(Path(tmp), "off"), Budget(None))
-        engine.run_batch(client, cases[:concurrency], lambda r: None)  # warm connections
-        started = time.perf_counter()
-        results = engine.run_batch(client, cases, lambda r: None)
-        elapsed = time.perf_counter() - started
-    assert all(r.error is None for r in results), [r.error for r in results if r.error][:3]
-    ideal = n * latency_s / concurrency
-    return {"benchmark": "engine", "n": n, "concurrency": concurrency, "latency_s": latency_s,
-            "elapsed_s": round(elapsed, 3), "ideal_s": ideal, "ratio": round(elapsed / ideal, 3), "goal": 1.1}  # fmt: skip
+jobs = json.loads(sys.argv[1])  # [[url, n, concurrency], ...] run side by side
 
+def one(client, i):
+    while True:
+        try:
+            return client.chat.completions.create(model="bench", max_tokens=32, temperature=0.0,
+                messages=[{"role": "user", "content": f"Context {i}. Question {i}?"}])
+        except openai.APIStatusError as exc:
+            time.sleep(float(exc.response.headers.get("retry-after") or 0.5))
+        except openai.APIConnectionError:
+            time.sleep(0.5)
 
-BARE_TEST = """
-import pytest
+def run(url, n, concurrency):
+    client = openai.OpenAI(base_url=url, api_key="x", max_retries=0)
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda i: one(client, i), range(n)))
 
-@pytest.mark.parametrize("i", range({n}))
-def test_bare(i, record_property):
-    for name in ("exact_match", "f1", "experiment_id", "example_id", "example_index", "model",
-                 "latency_ms", "input_tokens", "output_tokens", "cost_usd"):
-        record_property(name, i)
+with ThreadPoolExecutor(len(jobs)) as outer:
+    list(outer.map(lambda job: run(*job), jobs))
 """
 
 
-def _pytest(cwd: Path, *args: str) -> float:
+def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Run ``command``; return (wall seconds, peak RSS in KiB of that process)."""
+    wrapper = (
+        "import resource, subprocess, sys; "
+        "code = subprocess.run(sys.argv[1:]).returncode; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+        "sys.exit(code)"
+    )
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-                            cwd=cwd, capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], cwd=cwd, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-3000:] + result.stderr[-3000:])
-    return elapsed
+    return elapsed, int(result.stderr.strip().splitlines()[-1])
 
 
-def bench_overhead(n: int = 10_000) -> dict:
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
+def _pool(jobs: list[tuple[str, int, int]], cwd: Path) -> float:
+    return _timed([sys.executable, "-c", POOL_RUNNER, json.dumps(jobs)], cwd)[0]
+
+
+def _rows(path: Path, n: int) -> Path:
+    with path.open("w") as handle:
+        for i in range(n):
+            row = {"id": f"row{i:06d}", "question": f"Question {i}?", "answer": "Paris",
+                   "context": {"title": ["T"], "sentences": [[f"Context {i}."]]}}  # fmt: skip
+            handle.write(json.dumps(row) + "\n")
+    return path
+
+
+def _experiment(exp_id: str, url: str, rows: Path, concurrency: int, **model: Any) -> dict:
+    return {"id": exp_id,
+            "model": {"name": "openai-compatible:bench", "base_url": url, "max_concurrency": concurrency, **model},
+            "dataset": {"name": "hotpotqa", "path": str(rows)}, "task": {"name": "rag_qa"},
+            "metrics": ["exact_match"]}  # fmt: skip
+
+
+def _parity(tmp: Path, experiments: list[dict], *args: str) -> tuple[float, int]:
+    config = tmp / f"config-{time.monotonic_ns()}.json"
+    config.write_text(json.dumps(experiments))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
+               "parity.evals", f"--eval-config={config}", f"--eval-cache-dir={tmp / 'cache'}",
+               f"--eval-report-dir={tmp / config.stem}", *args]  # fmt: skip
+    return _timed(command, tmp)
+
+
+def _side_by_side(n: int, concurrency: int, latency_s: float, mode: str = "none",
+                  parity_args: tuple[str, ...] = (), **model: Any) -> dict:  # fmt: skip
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        rows = _rows(tmp / "rows.jsonl", n)
+        server = ServerProcess(latency_s, mode)
+        with server as url:
+            pool_wall = _pool([(url, n, concurrency)], tmp)
+        pool = server.stats
+        server = ServerProcess(latency_s, mode)
+        with server as url:
+            exp = _experiment("bench", url, rows, concurrency, **model)
+            parity_wall, _ = _parity(tmp, [exp], "--eval-cache=off", *parity_args)
+        parity = server.stats
+    return {
+        "n": n, "concurrency": concurrency, "latency_s": latency_s,
+        "pool_wall_s": round(pool_wall, 2), "parity_wall_s": round(parity_wall, 2),
+        "wall_ratio": round(parity_wall / pool_wall, 3),
+        "pool_span_s": round(pool["span_s"], 2), "parity_span_s": round(parity["span_s"], 2),
+        "span_ratio": round(parity["span_s"] / pool["span_s"], 3),
+        "parity_max_in_flight": parity["max_in_flight"], "parity_requests": parity["requests"],
+        "pool_requests": pool["requests"],
+    }  # fmt: skip
+
+
+def bench_a() -> dict:
+    return {
+        "benchmark": "a: 256 items, C=32, 0.5 s",
+        "goal": "<= 1.1x",
+        **_side_by_side(256, 32, 0.5),
+    }
+
+
+def bench_b() -> dict:
+    figures = _side_by_side(256, 32, 0.5, parity_args=("-n", "2"))
+    return {"benchmark": "b: same with -n 2", "goal": "<= 1.1x, <= 32 in flight", **figures}
+
+
+def bench_c(
+    experiments: int = 4, n: int = 64, concurrency: int = 16, latency_s: float = 0.5
+) -> dict:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        rows = _rows(tmp / "rows.jsonl", n)
+        servers = [ServerProcess(latency_s) for _ in range(experiments)]
+        urls = [server.__enter__() for server in servers]
+        pool_wall = _pool([(url, n, concurrency) for url in urls], tmp)
+        for server in servers:
+            server.__exit__()
+        servers = [ServerProcess(latency_s) for _ in range(experiments)]
+        urls = [server.__enter__() for server in servers]
+        exps = [_experiment(f"exp{i}", url, rows, concurrency) for i, url in enumerate(urls)]
+        parity_wall, _ = _parity(tmp, exps, "--eval-cache=off")
+        for server in servers:
+            server.__exit__()
+        spans = [server.stats["span_s"] for server in servers]
+    ideal = n * latency_s / concurrency
+    return {"benchmark": "c: 4 experiments x 64 on 4 endpoints, C=16, 0.5 s", "goal": "<= 1.2x",
+            "pool_wall_s": round(pool_wall, 2), "parity_wall_s": round(parity_wall, 2),
+            "wall_ratio": round(parity_wall / pool_wall, 3), "ideal_span_s": ideal,
+            "parity_endpoint_spans_s": [round(s, 2) for s in spans],
+            "sequential_would_be_s": ideal * experiments}  # fmt: skip
+
+
+def bench_d() -> dict:
+    figures = _side_by_side(256, 32, 0.5, mode="first-429")
+    return {"benchmark": "d: one 429 + Retry-After: 1 per prompt, C=32", "goal": "all pass, <= pool + 3 s",
+            "every_item_passed": figures["parity_requests"] == 512, **figures}  # fmt: skip
+
+
+def bench_e() -> dict:
+    figures = _side_by_side(64, 16, 0.1, mode="outage", max_retries=3)
+    return {"benchmark": f"e: {OUTAGE_S:.0f} s of 500s, then recovery", "goal": "every item passes",
+            **figures}  # fmt: skip
+
+
+BARE_TEST = """
+import json
+import pytest
+
+ROWS = [json.loads(line) for line in open({rows!r})]
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
+def test_bare(row, record_property):
+    for name in ("exact_match", "experiment_id", "example_id", "example_index", "model",
+                 "latency_ms", "input_tokens", "output_tokens", "cost_usd", "prediction",
+                 "references", "confidence"):
+        record_property(name, row["id"])
+"""
+
+
+def _fill_cache(config: Path, cache_dir: Path) -> int:
+    """Store an answer for every request of ``config`` (a warm cache, without a server)."""
+    from parity.cache import ResponseCache
+    from parity.cases import build_plan
+    from parity.config import load_config
+    from parity.execution import Engine, build_requests
+    from parity.fixtures.clients import ClientPool
+    from parity.fixtures.providers import Completion
+
+    plan = build_plan(load_config(config))
+    cache = ResponseCache(cache_dir, "use")
+    clients = ClientPool()
+    answer = Completion("Paris", 10, 1, 1.0)
+    db = cache._db()
+    db.execute("BEGIN")
+    for case in plan.cases:
+        client = clients.get(case.experiment)
+        for request in build_requests(case.experiment, case):
+            cache.put(Engine._key(client, case.experiment, request), answer)
+    db.execute("COMMIT")
+    cache.close()
+    return len(plan.cases)
+
+
+def bench_f(n: int = 100_000) -> dict:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        rows = _rows(tmp / "rows.jsonl", n)
         (tmp / "bare").mkdir()
-        (tmp / "bare" / "test_bare.py").write_text(BARE_TEST.replace("{n}", str(n)))
-        rows = tmp / "rows.jsonl"
-        with rows.open("w") as handle:
-            for i in range(n):
-                row = {"id": f"row{i:05d}", "question": f"Question {i}?", "answer": "answer",
-                       "context": {"title": ["T"], "sentences": [[f"Sentence {i}."]]}}  # fmt: skip
-                handle.write(json.dumps(row) + "\n")
-        with ServerProcess(0.0) as url:
-            config = tmp / "bench.yaml"
-            config.write_text(json.dumps([
-                {"id": "overhead", "model": {"name": "openai-compatible:bench", "base_url": url, "max_concurrency": 16},
-                 "dataset": {"name": "hotpotqa", "path": str(rows)}, "task": {"name": "rag_qa"},
-                 "metrics": ["exact_match", "f1"]}
-            ]))  # fmt: skip
-            parity_args = [
-                "--pyargs",
-                "parity.evals",
-                f"--eval-config={config}",
-                f"--eval-cache-dir={tmp / 'cache'}",
-            ]
-            _pytest(tmp, *parity_args, "--eval-report-dir=warm")  # fills the cache (not timed)
-            bare = _pytest(tmp / "bare")
-            parity = _pytest(tmp, *parity_args, "--eval-report-dir=timed")
-        # the server process reported how many requests it saw in both Parity runs
-    return {"benchmark": "overhead", "items": n, "bare_s": round(bare, 2), "parity_s": round(parity, 2),
-            "ratio": round(parity / bare, 3), "goal": 1.5}  # fmt: skip
+        (tmp / "bare" / "test_bare.py").write_text(BARE_TEST.replace("{rows!r}", repr(str(rows))))
+        config = tmp / "tiny.json"
+        config.write_text(json.dumps([_experiment("tiny", "http://127.0.0.1:9/v1", rows, 16)]))
+        _fill_cache(config, tmp / "cache")
+        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        parity_args = ["--pyargs", "parity.evals", f"--eval-config={config}",
+                       f"--eval-cache-dir={tmp / 'cache'}"]  # fmt: skip
+        bare_collect, _ = _timed([*base, "--collect-only", "bare"], tmp)
+        parity_collect, _ = _timed([*base, "--collect-only", *parity_args], tmp)
+        bare_wall, bare_rss = _timed([*base, "bare"], tmp)
+        parity_wall, parity_rss = _timed(
+            [*base, *parity_args, f"--eval-report-dir={tmp / 'r'}"], tmp
+        )
+    return {"benchmark": "f: 100,000 tiny items, warm cache", "goal": "<= 1.5x time, RSS < 1 GB",
+            "items": n, "bare_collect_s": round(bare_collect, 1), "parity_collect_s": round(parity_collect, 1),
+            "collect_ratio": round(parity_collect / bare_collect, 3),
+            "bare_wall_s": round(bare_wall, 1), "parity_wall_s": round(parity_wall, 1),
+            "wall_ratio": round(parity_wall / bare_wall, 3),
+            "bare_peak_rss_mb": round(bare_rss / 1024), "parity_peak_rss_mb": round(parity_rss / 1024)}  # fmt: skip
 
 
-def bench_cached_rerun() -> dict:
-    """Requests made by a rerun of a finished experiment (goal 0)."""
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        server = ServerProcess(0.0)
-        with server as url:
-            config = tmp / "c.yaml"
-            config.write_text(json.dumps([
-                {"id": "rerun", "model": {"name": "openai-compatible:bench", "base_url": url},
-                 "dataset": {"name": "hotpotqa", "source": "shipped"}, "task": {"name": "rag_qa"}, "metrics": ["f1"]}
-            ]))  # fmt: skip
-            args = [
-                "--pyargs",
-                "parity.evals",
-                f"--eval-config={config}",
-                f"--eval-cache-dir={tmp / 'cache'}",
-            ]
-            _pytest(tmp, *args, "--eval-report-dir=first")
-        first = server.requests
-        server = ServerProcess(0.0)
-        with server as url:
-            config.write_text(config.read_text())
-            _pytest(tmp, *args, "--eval-report-dir=second")
-        return {
-            "benchmark": "cached_rerun",
-            "first_run_requests": first,
-            "rerun_requests": server.requests,
-            "goal": 0,
-        }
+def bench_g(n: int = 5000, concurrency: int = 64) -> dict:
+    figures = _side_by_side(n, concurrency, 0.0)
+    return {"benchmark": "g: cold, zero-latency server, C=64", "goal": ">= 0.8x items/s",
+            "pool_items_per_s": round(n / figures["pool_span_s"]),
+            "parity_items_per_s": round(n / figures["parity_span_s"]),
+            "items_per_s_ratio": round(figures["pool_span_s"] / figures["parity_span_s"], 3),
+            **figures}  # fmt: skip
 
 
-def bench_batching(n: int = 128, latency_s: float = 0.2) -> dict:
-    """Seconds per pytest item with per-experiment batching (auto) and without (batch size 1)."""
-    timings = {}
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        with ServerProcess(latency_s) as url:
-            config = tmp / "c.yaml"
-            config.write_text(json.dumps([
-                {"id": "batching", "model": {"name": "openai-compatible:bench", "base_url": url, "max_concurrency": 16},
-                 "dataset": {"name": "banking77", "source": "shipped", "num_examples": n},
-                 "task": {"name": "classification"}, "metrics": ["accuracy"]}
-            ]))  # fmt: skip
-            for label, size in (("batched", "0"), ("unbatched", "1")):
-                timings[label] = _pytest(tmp, "--pyargs", "parity.evals", f"--eval-config={config}",
-                                         "--eval-cache=off", f"--eval-batch-size={size}", f"--eval-report-dir={label}")  # fmt: skip
-    return {"benchmark": "batching", "items": n, "latency_s": latency_s,
-            "s_per_item_batched": round(timings["batched"] / n, 4),
-            "s_per_item_unbatched": round(timings["unbatched"] / n, 4),
-            "speedup": round(timings["unbatched"] / timings["batched"], 2)}  # fmt: skip
+BENCHMARKS = {"a": bench_a, "b": bench_b, "c": bench_c, "d": bench_d, "e": bench_e,
+              "f": bench_f, "g": bench_g}  # fmt: skip
 
 
 def main(selected: list[str]) -> None:
-    benches = {
-        "engine": bench_engine,
-        "overhead": bench_overhead,
-        "cached_rerun": bench_cached_rerun,
-        "batching": bench_batching,
-    }
-    for name in selected or list(benches):
-        print(json.dumps(benches[name]()), flush=True)
+    os.environ.pop("OPENAI_API_KEY", None)
+    for name in selected or list(BENCHMARKS):
+        print(json.dumps(BENCHMARKS[name]()), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,19 @@ from typing import Any
 import pytest
 
 from parity.cases import EvalCase
-from parity.fixtures.clients import ClientPool
+from parity.pytest_plugin import progress_waiter
 from parity.runtime import EvalRuntime
 
 
 def test_example(
     eval_case: EvalCase,
     eval_runtime: EvalRuntime,
-    model_clients: ClientPool,
+    pytestconfig: pytest.Config,
     record_property: Callable[[str, Any], None],
 ) -> None:
     """Record the example's scores, latency, tokens and cost; fail only on a model error
     or a missed item-level floor (a low score alone is data, not a failure)."""
-    result = eval_runtime.result_for(eval_case, model_clients)
+    result = eval_runtime.result_for(eval_case, progress_waiter(pytestconfig))
     for name, value in result.properties():
         record_property(name, value)
     if result.skip_reason:

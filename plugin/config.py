@@ -55,6 +55,7 @@ MODEL_SCHEMA = {
     "tokens_per_minute": Field((float,), check=_positive, example="200000"),
     "timeout_s": Field((float,), check=_positive, example="60"),
     "max_retries": Field((int,), check=_non_negative, example="5"),
+    "outage_tolerance_s": Field((float,), check=_positive, example="60"),
     "base_url": Field((str,), example="http://localhost:8000/v1"),
     "api_key_env": Field((str,), example="OPENAI_API_KEY"),
     "n_ctx": Field((int,), check=_positive, example="4096"),

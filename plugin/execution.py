@@ -1,8 +1,8 @@
-"""The execution engine: compute a batch of one experiment's cases concurrently.
+"""The execution engine: compute one case, from its requests to its scored result.
 
-Per case: prompt -> cache lookup -> budget reservation -> rate limit -> provider call with
-retries (circuit breaker) -> cache store -> prediction -> metrics. Each result goes to the
-sink as soon as it exists, so raw rows are written while the batch is still running.
+Per case: prompt -> cache lookup -> budget reservation -> endpoint pacing (in-flight limit,
+rate limits, circuit breaker) -> provider call with retries -> cache store -> prediction ->
+metrics. :mod:`parity.scheduler` decides which cases run when; this module runs one.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 
 from parity.budget import Budget
 from parity.cache import ResponseCache, cache_key
@@ -20,14 +18,13 @@ from parity.config import Experiment
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import ChatRequest, Completion, ModelClient
+from parity.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
 from parity.pricing import cost_usd, price_for
 from parity.prompts import load_template
-from parity.ratelimit import RateLimiter
 from parity.redaction import redact
 from parity.results import ExampleResult
-from parity.retry import CircuitBreaker, RetryPolicy
+from parity.retry import DEFAULT_COOLDOWN_S
 
-ResultSink = Callable[[ExampleResult], None]
 CHARS_PER_TOKEN = 4
 
 
@@ -88,79 +85,64 @@ class BudgetRefused(Exception):
     """The spending cap does not allow this request; the case is skipped, not failed."""
 
 
-@dataclass
-class ClientGuard:
-    """Pacing and failure state of one model client: rate limits, retries, circuit breaker."""
-
-    limiter: RateLimiter
-    policy: RetryPolicy
-    breaker: CircuitBreaker
-    requests_sent: int = 0
-
-
 class Engine:
-    """Runs batches for every experiment of a process, sharing one cache and one budget."""
+    """Computes cases for every experiment of a process, sharing one cache, one budget and
+    one :class:`~parity.pacing.Lane` per metered endpoint.
+
+    ``share`` is the number of processes (xdist workers) that split each endpoint's limits.
+    """
 
     def __init__(
-        self, cache: ResponseCache, budget: Budget, sleep: Callable[[float], None] = time.sleep
+        self,
+        cache: ResponseCache,
+        budget: Budget,
+        share: int = 1,
+        sleep: Callable[[float], None] = time.sleep,
+        cooldown_s: float = DEFAULT_COOLDOWN_S,
     ) -> None:
         self.cache = cache
         self.budget = budget
+        self.share = share
+        self.cooldown_s = cooldown_s
         self._sleep = sleep
-        self._guards: dict[int, ClientGuard] = {}
+        self._lanes: dict[LaneKey, Lane] = {}
         self._lock = threading.Lock()
+
+    def lanes(self) -> list[Lane]:
+        """Every endpoint lane used so far."""
+        with self._lock:
+            return list(self._lanes.values())
 
     def requests_sent(self) -> int:
         """Requests that reached a provider (attempts, retries included) in this process."""
-        return sum(g.requests_sent for g in self._guards.values())
+        return sum(lane.requests_sent for lane in self.lanes())
 
-    def guard_for(self, client: ModelClient) -> ClientGuard:
-        """The guard of ``client``, created from its options on first use."""
+    @staticmethod
+    def lane_key(client: ModelClient) -> LaneKey:
+        """What ``client``'s provider meters: provider, endpoint, key variable and model."""
+        return LaneKey(
+            client.provider,
+            client.endpoint(),
+            client.key_variable(client.options) or "",
+            client.model,
+        )
+
+    def lane_for(self, client: ModelClient) -> Lane:
+        """The lane of ``client``'s endpoint, created from its options on first use."""
+        key = self.lane_key(client)
         with self._lock:
-            if id(client) not in self._guards:
-                options = client.options
-                self._guards[id(client)] = ClientGuard(
-                    limiter=RateLimiter(
-                        options.get("requests_per_minute"), options.get("tokens_per_minute")
-                    ),
-                    policy=RetryPolicy(max_retries=int(options.get("max_retries", 5))),
-                    breaker=CircuitBreaker(),
+            if key not in self._lanes:
+                self._lanes[key] = Lane.create(
+                    key, client.options, client.concurrency, self.share, self.cooldown_s
                 )
-            return self._guards[id(client)]
+            return self._lanes[key]
 
-    def run_batch(
-        self, client: ModelClient, cases: Sequence[EvalCase], sink: ResultSink
-    ) -> list[ExampleResult]:
-        """Run ``cases`` with ``client.concurrency`` requests in flight; ``sink`` sees each result
-        at once. Cases whose every request is cached are answered first, without threads."""
-        results: list[ExampleResult] = []
-        pending: list[EvalCase] = []
-        for case in cases:
-            cached = self.cached_result(client, case)
-            if cached is None:
-                pending.append(case)
-            else:
-                sink(cached)
-                results.append(cached)
-        if not pending:
-            return results
-        workers = max(1, min(client.concurrency, len(pending)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parity") as pool:
-            futures = {pool.submit(self.run_case, client, case): case for case in pending}
-            for future in as_completed(futures):
-                result = future.result()
-                sink(result)
-                results.append(result)
-        return results
-
-    def cached_result(self, client: ModelClient, case: EvalCase) -> ExampleResult | None:
+    def cached_result(
+        self, client: ModelClient, case: EvalCase, requests: Sequence[ChatRequest]
+    ) -> ExampleResult | None:
         """The case's result when every one of its requests is in the cache, else None."""
         if self.cache.mode != "use":
             return None
-        try:
-            requests = build_requests(case.experiment, case)
-        except Exception:
-            return None  # run_case reports the error
         completions = []
         for request in requests:
             hit = self.cache.get(self._key(client, case.experiment, request))
@@ -175,24 +157,20 @@ class Engine:
             experiment.model.provider, experiment.model.model, client.endpoint(), request
         )
 
-    def run_case(self, client: ModelClient, case: EvalCase) -> ExampleResult:
-        """Compute one case; never raises (errors and skips are part of the result)."""
+    def run_case(
+        self, client: ModelClient, case: EvalCase, requests: Sequence[ChatRequest]
+    ) -> ExampleResult:
+        """Compute one case from its built requests; never raises (errors and skips are part
+        of the result)."""
         try:
-            return self._run_case(client, case)
+            completions = [self._complete(client, case.experiment, r) for r in requests]
+            return score_completions(case, completions)
+        except BudgetRefused as refused:
+            return ExampleResult(case=case, skip_reason=str(refused))
         except Exception as exc:
             return ExampleResult(
                 case=case, error=redact(f"{type(exc).__name__}: {exc}", client.secrets())
             )
-
-    def _run_case(self, client: ModelClient, case: EvalCase) -> ExampleResult:
-        try:
-            completions = [
-                self._complete(client, case.experiment, r)
-                for r in build_requests(case.experiment, case)
-            ]
-        except BudgetRefused as refused:
-            return ExampleResult(case=case, skip_reason=str(refused))
-        return score_completions(case, completions)
 
     def _complete(
         self, client: ModelClient, experiment: Experiment, request: ChatRequest
@@ -236,26 +214,50 @@ class Engine:
         return cost_usd(experiment.model, tokens_in, request.max_tokens, 0.0) or 0.0
 
     def call(self, client: ModelClient, request: ChatRequest) -> Completion:
-        """Send ``request`` through the rate limiter with retries; raise ProviderCallError."""
-        guard = self.guard_for(client)
+        """Send ``request`` through its endpoint's lane with retries; raise ProviderCallError.
+
+        Retryable failures (429, 5xx, timeouts, dropped connections, malformed answers) are
+        retried with backoff; a throttling answer also pauses the whole endpoint. A case that
+        runs out of retries during an outage waits for the circuit breaker's probe instead of
+        failing, up to the lane's outage tolerance.
+        """
+        lane = self.lane_for(client)
         attempt = 0
+        failing_since: float | None = None
         while True:
-            guard.breaker.check()
-            guard.limiter.acquire(estimate_tokens(request))
-            guard.requests_sent += 1
+            probe = lane.breaker.admit()
+            lane.limiter.acquire(estimate_tokens(request))
+            lane.flow.acquire()
+            with self._lock:
+                lane.requests_sent += 1
             try:
                 completion = client.complete(request)
             except Exception as exc:
                 info = client.describe_failure(exc)
+                throttle = info.retry_after_s if info.retry_after_s is not None else None
+                if info.status == 429 and throttle is None:
+                    throttle = DEFAULT_THROTTLE_PAUSE_S
+                lane.flow.release_failure(throttle)
                 message = redact(info.message, client.secrets())
-                guard.breaker.record_failure(message)
-                if not info.retryable or attempt >= guard.policy.max_retries:
-                    tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                    raise ProviderCallError(f"{message}{tries}") from None
-                self._sleep(guard.policy.delay(attempt, info.retry_after_s))
-                attempt += 1
-                continue
-            guard.breaker.record_success()
+                fatal = not info.retryable
+                lane.breaker.record_attempt_failure(message, probe, fatal)
+                if failing_since is None:
+                    failing_since = lane.breaker.now()
+                if probe and not fatal:
+                    continue  # the endpoint is still down: wait for the next probe
+                if not fatal and attempt < lane.policy.max_retries:
+                    self._sleep(lane.policy.delay(attempt, throttle))
+                    attempt += 1
+                    with self._lock:
+                        lane.retries += 1
+                    continue
+                if lane.breaker.record_case_failure(message, fatal, failing_since):
+                    attempt = 0  # an outage: wait for the probe, then start over
+                    continue
+                tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                raise ProviderCallError(f"{message}{tries}") from None
+            lane.flow.release_success()
+            lane.breaker.record_success(probe)
             return completion
 
 

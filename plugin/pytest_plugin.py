@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,17 @@ from parity.evals.datasets import DATASETS
 from parity.evals.sandbox import UNSAFE_ENV
 from parity.evals.tasks import TASKS
 from parity.execution import Engine
+from parity.fixtures.clients import ClientPool
 from parity.fixtures.providers import PROVIDERS
 from parity.fixtures.session import eval_runtime, model_clients
 from parity.gates import GateResult, evaluate_gates
+from parity.nodeids import case_param
+from parity.progress import ProgressDisplay
 from parity.reports import write_experiment_summary, write_run_summary
 from parity.runtime import EvalRuntime
 from parity.terminal import render_experiment, render_gates
 
-__all__ = ["eval_runtime", "model_clients", "runtime_for"]
+__all__ = ["eval_runtime", "model_clients", "progress_waiter", "runtime_for"]
 
 EVAL_MARK = "parity_eval"
 GATES_PATH = "parity-gates"
@@ -53,9 +57,12 @@ class ParityState:
         if workerinput is not None:
             self.run_dir = Path(workerinput["parity_run_dir"])
             self.workers = int(workerinput.get("workercount", 1))
+            self.partitioned = bool(workerinput.get("parity_partitioned"))
         else:
             self.run_dir = _run_dir(config)
             self.workers = _controller_workers(config)
+            self.partitioned = False
+        self.progress = ProgressDisplay(config)
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
 
@@ -77,22 +84,22 @@ class ParityState:
             self.aggregator = Aggregator(self._plan.config.experiments)
         return self._plan
 
-    def chunked(self) -> bool:
-        """Whether xdist schedules whole chunks (our scheduler) or single items."""
-        if self.workers <= 1:
-            return True
-        return self.config.getoption("dist", "no") == "load"
-
     def get_runtime(self) -> EvalRuntime:
         """The runtime of this process, created on first use."""
         if self.runtime is None:
-            batch = self.config.getoption("eval_batch_size") if self.chunked() else 1
             cap = self.config.getoption("eval_max_cost")
             self.cache = ResponseCache(self.cache_dir(), self.config.getoption("eval_cache"))
-            engine = Engine(self.cache, Budget(None if cap is None else cap / self.workers))
-            resume = self.config.getoption("eval_resume") is not None
+            engine = Engine(
+                self.cache, Budget(None if cap is None else cap / self.workers), self.workers
+            )
             self.runtime = EvalRuntime(
-                self.plan(), self.run_dir, self.workers, batch, engine, resume
+                self.plan(),
+                self.run_dir,
+                self.workers,
+                engine,
+                ClientPool(),
+                resume=self.config.getoption("eval_resume") is not None,
+                partitioned=self.partitioned,
             )
         return self.runtime
 
@@ -119,6 +126,7 @@ class ParityState:
 
 
 _STATE = pytest.StashKey[ParityState]()
+_STATES: set[ParityState] = set()  # for hooks that get no config (pytest_keyboard_interrupt)
 
 
 def _load_dotenv(path: Path) -> None:
@@ -136,6 +144,12 @@ def _state(config: pytest.Config) -> ParityState:
 def runtime_for(config: pytest.Config) -> EvalRuntime:
     """The :class:`EvalRuntime` of this pytest process (used by the ``eval_runtime`` fixture)."""
     return _state(config).get_runtime()
+
+
+def progress_waiter(config: pytest.Config) -> Callable[[], None]:
+    """The callback an item calls while it waits for its result (writes the progress line)."""
+    state = _state(config)
+    return state.progress.waiter(state.get_runtime())
 
 
 def _run_dir(config: pytest.Config) -> Path:
@@ -211,19 +225,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run generated code (MBPP) even where it cannot be confined (no bubblewrap); "
         "only on a throwaway machine",
     )
-    group.addoption(
-        "--eval-batch-size",
-        metavar="N",
-        type=int,
-        default=0,
-        help="examples computed together per experiment batch (default 0 = auto: 4x concurrency, "
-        "at least 8, split evenly across xdist workers)",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     state = ParityState(config)
     config.stash[_STATE] = state
+    _STATES.add(state)
     if config.getoption("eval_unsafe_exec"):
         os.environ[UNSAFE_ENV] = "1"
     config.pluginmanager.register(state, "parity-state")
@@ -307,16 +314,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Hand the selected cases (after ``-k``/``-m``) to the runtime, which batches them."""
+    """Hand the selected cases (after ``-k``/``-m``) to the runtime, which starts them all."""
+    if session.config.option.collectonly:
+        return
     cases = [case for item in session.items if (case := _eval_case(item)) is not None]
     if cases:
         _state(session.config).get_runtime().select(cases)
 
 
+def pytest_keyboard_interrupt() -> None:
+    """Ctrl-C: stop starting new requests at once (those in flight are abandoned)."""
+    for state in _STATES:
+        if state.runtime is not None:
+            state.runtime.scheduler.cancel()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
+    if state is not None and state.runtime is not None:
+        state.runtime.close()
     if state is not None and state.cache is not None:
         state.cache.close()
+    if state is not None:
+        _STATES.discard(state)
     if state is not None and config.pluginmanager.is_registered(state):
         config.pluginmanager.unregister(state)
 
@@ -324,24 +344,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     node.workerinput["parity_run_dir"] = str(_state(node.config).run_dir)
+    node.workerinput["parity_partitioned"] = _partitioned(node.config)
+
+
+def _partitioned(config: pytest.Config) -> bool:
+    """Whether xdist runs with Parity's partition scheduler (``-n N`` = ``--dist load``)."""
+    return config.getoption("dist", "no") == "load"
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     state = _state(config)
-    if config.getoption("dist", "no") != "load":
+    if not _partitioned(config):
         return None
-    from parity.xdist_scheduling import ChunkScheduling
+    from parity.xdist_scheduling import PartitionScheduling
 
-    return ChunkScheduling(
-        config, log, state.plan, state.workers, config.getoption("eval_batch_size")
-    )
+    return PartitionScheduling(config, log, state.plan, state.workers)
 
 
 def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase | None:
-    if EVAL_MARK not in report.keywords or not report.nodeid.endswith("]"):
+    param = case_param(report.nodeid) if EVAL_MARK in report.keywords else None
+    if param is None:
         return None
-    param = report.nodeid.rsplit("[", 1)[1][:-1]
     try:
         return state.plan().by_id.get(param)
     except ParityError:
@@ -368,6 +392,20 @@ def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
     return [call, teardown]
 
 
+def _record_gate_report(config: pytest.Config, report: pytest.TestReport) -> None:
+    """Count a gate in pytest's totals and write it to JUnit, without touching the progress
+    line (every item has already been reported at 100%)."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is not None:
+        xml.pytest_runtest_logreport(report)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and report.when == "call":
+        category = report.outcome if report.outcome in ("passed", "failed", "skipped") else "failed"
+        reporter.stats.setdefault(category, []).append(report)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Evaluate gates (as reports pytest counts and JUnit records) and write summary files."""
@@ -376,10 +414,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     outcomes = state.aggregator.outcomes
     state.gates = evaluate_gates(outcomes)
-    session.testscollected += len(state.gates)  # keeps the progress counter at 100%
     for gate in state.gates:
         for report in _gate_reports(gate):
-            session.config.hook.pytest_runtest_logreport(report=report)
+            _record_gate_report(session.config, report)
     if any(g.status == "failed" for g in state.gates):
         session.testsfailed += 1
         if session.exitstatus == pytest.ExitCode.OK:

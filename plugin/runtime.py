@@ -1,23 +1,35 @@
-"""The per-process evaluation runtime: computes chunks on first use and serves item results."""
+"""The per-process evaluation runtime: queues the selected cases and serves item results.
+
+A serial run hands every selected case to the scheduler at collection end. Under xdist each
+worker owns one *partition* of the cases (position modulo the worker count, the same split
+:mod:`parity.xdist_scheduling` sends it), and queues the whole partition when its first item
+arrives. A partition that arrives part-way through (a replacement for a crashed worker)
+first takes the rows the crashed worker already wrote, so nothing is computed twice.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from parity.cases import EvalCase, EvalPlan
-from parity.chunking import assign_chunks
 from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
 from parity.raw_writer import RawResultWriter
 from parity.results import ExampleResult
+from parity.scheduler import RunScheduler
 
 
 def raw_file_stem(case: EvalCase) -> str:
     """``{experiment_id}``, or ``{experiment_id}_{task}`` for multi-task datasets (LongBench)."""
     subset = case.example.metadata.get("subset")
     return f"{case.experiment.id}_{subset}" if subset else case.experiment.id
+
+
+def partition_of(position: int, workers: int) -> int:
+    """The xdist partition (worker share) of the runnable case at ``position``."""
+    return position % max(1, workers)
 
 
 class EvalRuntime:
@@ -28,30 +40,55 @@ class EvalRuntime:
         plan: EvalPlan,
         run_dir: Path,
         workers: int,
-        batch_size: int,
         engine: Engine,
+        clients: ClientPool,
         resume: bool = False,
+        partitioned: bool = False,
     ) -> None:
         self.plan = plan
         self.writer = RawResultWriter(run_dir)
         self.workers = workers
-        self.batch_size = batch_size
         self.engine = engine
+        self.clients = clients
         self.resume = resume
+        self.partitioned = partitioned
         self.resumed = 0
-        self._chunks: dict[str, str] = {}
-        self._members: dict[str, list[EvalCase]] = {}
-        self._results: dict[str, ExampleResult] = {}
+        self.scheduler = RunScheduler(engine, clients, self._record)
+        self._partitions: list[list[EvalCase]] = []
+        self._partition_of: dict[str, int] = {}
+        self._finished: dict[str, ExampleResult] = {}
 
     def select(self, cases: Sequence[EvalCase]) -> None:
-        """Record the cases this session will run (after ``-k``/``-m`` deselection)."""
+        """Take the cases this session will run (after ``-k``/``-m`` deselection).
+
+        A serial process queues them all now; an xdist worker waits for its partition.
+        """
         runnable = [case for case in cases if case.skip_reason is None]
-        self._chunks = assign_chunks(runnable, self.workers, self.batch_size)
-        self._members = {}
-        for case in runnable:
-            self._members.setdefault(self._chunks[case.id], []).append(case)
-        if self.resume:
-            self._load_finished(runnable)
+        if not self.partitioned:
+            self._start(runnable, self.resume)
+            return
+        self._partitions = [[] for _ in range(self.workers)]
+        for position, case in enumerate(runnable):
+            part = partition_of(position, self.workers)
+            self._partitions[part].append(case)
+            self._partition_of[case.id] = part
+
+    def _start(self, cases: Sequence[EvalCase], take_finished: bool) -> None:
+        if take_finished:
+            self._load_finished(cases)
+        self.scheduler.submit([case for case in cases if case.id not in self._finished])
+
+    def _start_partition_of(self, case: EvalCase) -> None:
+        part = self._partition_of.get(case.id)
+        if part is None:  # not scheduled by Parity's xdist scheduler: compute it alone
+            self.scheduler.submit([case])
+            return
+        members = self._partitions[part]
+        self._partitions[part] = []
+        start = next((i for i, member in enumerate(members) if member.id == case.id), 0)
+        # Rows already in the run directory are taken, not recomputed: a crashed worker's
+        # partition picked up by another worker, or --eval-resume.
+        self._start(members[start:], True)
 
     def _load_finished(self, cases: Sequence[EvalCase]) -> None:
         """Take results that an earlier, interrupted run already wrote to this run directory."""
@@ -72,31 +109,30 @@ class EvalRuntime:
                 except json.JSONDecodeError:
                     continue  # a line cut short by the interruption
                 case = by_example.get(str(row.get("id")))
-                if case is not None and case.id not in self._results:
-                    self._results[case.id] = ExampleResult.from_raw_row(case, row)
+                if case is not None and case.id not in self._finished:
+                    self._finished[case.id] = ExampleResult.from_raw_row(case, row)
                     self.resumed += 1
 
-    def result_for(self, case: EvalCase, clients: ClientPool) -> ExampleResult:
-        """Return the case's result, computing its whole chunk on first use."""
-        if case.id not in self._results:
-            chunk = self._chunks.get(case.id)
-            members = self._members.get(chunk, [case]) if chunk else [case]
-            self._compute([c for c in members if c.id not in self._results] or [case], clients)
-        return self._results[case.id]
-
-    def _compute(self, cases: list[EvalCase], clients: ClientPool) -> None:
-        experiment = cases[0].experiment
-        try:
-            client = clients.get(experiment)
-        except Exception as exc:
-            for case in cases:
-                self._results[case.id] = ExampleResult(
-                    case=case, error=f"{type(exc).__name__}: {exc}"
-                )
-            return
-        self.engine.run_batch(client, cases, self._record)
+    def result_for(
+        self, case: EvalCase, on_wait: Callable[[], None] | None = None
+    ) -> ExampleResult:
+        """The case's result: taken from an earlier run, or waited for (queued if needed)."""
+        finished = self._finished.pop(case.id, None)
+        if finished is not None:
+            return finished
+        if not self.scheduler.submitted(case):
+            self._start_partition_of(case)
+            finished = self._finished.pop(case.id, None)
+            if finished is not None:
+                return finished
+        return self.scheduler.wait(case, on_wait)
 
     def _record(self, result: ExampleResult) -> None:
-        self._results[result.case.id] = result
         if result.error is None and result.skip_reason is None:
             self.writer.append(raw_file_stem(result.case), result.raw_row())
+
+    def close(self) -> None:
+        """Stop queuing new work, close the raw files and every model client."""
+        self.scheduler.cancel()
+        self.writer.close()
+        self.clients.close()

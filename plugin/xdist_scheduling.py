@@ -1,4 +1,12 @@
-"""An xdist scheduler that sends each chunk of an experiment to one worker as a unit."""
+"""An xdist scheduler that sends each worker one whole partition of the eval cases.
+
+The runnable eval cases are split by position modulo the worker count
+(:func:`parity.runtime.partition_of`); each partition is one xdist scope, so one worker
+receives all of it and can queue it in one go, with every experiment's endpoints busy at
+once. Any other test is its own scope, as with ``--dist load``. When a worker crashes, xdist
+re-queues the unfinished part of its partition, and the worker that takes it over first reads
+the rows already written.
+"""
 
 from __future__ import annotations
 
@@ -9,43 +17,33 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from parity.cases import EvalPlan
-from parity.chunking import assign_chunks
+from parity.nodeids import case_param
+from parity.runtime import partition_of
 
 
-class ChunkScheduling(LoadScopeScheduling):
-    """Like ``--dist load`` for ordinary tests, but keeps every eval chunk on one worker.
-
-    Workers compute a chunk together on its first item, so the chunk must not be split: the
-    scope of an eval item is its chunk key; any other test is its own scope.
-    """
+class PartitionScheduling(LoadScopeScheduling):
+    """``--dist load`` for ordinary tests; one scope per worker partition for eval items."""
 
     def __init__(
-        self,
-        config: pytest.Config,
-        log: Any,
-        plan: Callable[[], EvalPlan],
-        workers: int,
-        batch_size: int,
+        self, config: pytest.Config, log: Any, plan: Callable[[], EvalPlan], workers: int
     ) -> None:
         super().__init__(config, log)
         self._plan = plan
         self._workers = workers
-        self._batch_size = batch_size
         self._scopes: dict[str, str] | None = None
 
     def _scope_map(self) -> dict[str, str]:
         collection = next(iter(self.registered_collections.values()))
         by_id = self._plan().by_id
-        node_of: dict[str, str] = {}
-        cases = []
+        scopes: dict[str, str] = {}
+        position = 0
         for nodeid in collection:
-            param = nodeid.rsplit("[", 1)[1][:-1] if nodeid.endswith("]") else None
+            param = case_param(nodeid)
             case = by_id.get(param) if param else None
             if case is not None and case.skip_reason is None:
-                node_of[case.id] = nodeid
-                cases.append(case)
-        chunks = assign_chunks(cases, self._workers, self._batch_size)
-        return {node_of[case_id]: chunk for case_id, chunk in chunks.items()}
+                scopes[nodeid] = f"parity-partition-{partition_of(position, self._workers)}"
+                position += 1
+        return scopes
 
     def _split_scope(self, nodeid: str) -> str:
         if self._scopes is None:

@@ -168,3 +168,51 @@ def test_keys_are_read_from_a_dotenv_file(tmp_path):
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout + result.stderr
     assert auth == f"Bearer {SECRET}"
     assert SECRET not in result.stdout + result.stderr
+
+
+def four_endpoint_config(tmp_path, servers, num_examples=10):
+    experiments = [
+        {
+            "id": f"exp{number}",
+            "model": {"name": "openai:gpt-4o", "base_url": server.url, "max_concurrency": 4},
+            "dataset": {"name": "hotpotqa", "source": "shipped", "num_examples": num_examples},
+            "task": {"name": "rag_qa"},
+            "metrics": ["exact_match", "f1"],
+            "thresholds": {"f1": 0.0},
+        }
+        for number, server in enumerate(servers)
+    ]
+    return write_yaml(tmp_path / "four.yaml", experiments)
+
+
+def test_four_experiments_under_xdist_match_the_serial_run(tmp_path):
+    """Four endpoints at once, serial and -n 2: same summaries, every example sent once per
+    run, and no endpoint ever sees more than its max_concurrency."""
+    from contextlib import ExitStack
+
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(FakeLLMServer("openai", reply=answer_from_gold, latency_s=0.05))
+            for _ in range(4)
+        ]
+        config = four_endpoint_config(tmp_path, servers)
+        common = (f"--eval-config={config}", "--eval-cache=off")
+        serial = run_pytest(tmp_path, *common, "--eval-report-dir=serial", env=env)
+        assert serial.returncode == 0, serial.stdout + serial.stderr
+        parallel = run_pytest(
+            tmp_path, *common, "-n", "2", "--eval-report-dir=xdist", "--junitxml=j.xml", env=env
+        )
+        assert parallel.returncode == 0, parallel.stdout + parallel.stderr
+        assert all(len(server.requests) == 20 for server in servers)
+        assert all(server.max_in_flight <= 4 for server in servers)
+        first = [server.requests[0]["at"] for server in servers]
+        last = [server.requests[9]["at"] for server in servers]
+        assert max(first) < min(last)  # the serial run kept all four endpoints busy at once
+    for number in range(4):
+        name = f"exp{number}_summary.json"
+        assert summary(tmp_path / "serial" / name) == summary(tmp_path / "xdist" / name)
+        assert len(read_jsonl(tmp_path / "xdist" / f"exp{number}.jsonl")) == 10
+    cases = junit_cases(tmp_path / "j.xml")
+    assert sum("parity-gates" in key for key in cases) == 4
+    assert "44 passed" in parallel.stdout

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from parity.budget import Budget
+from parity.pacing import AdaptiveLimit
 from parity.ratelimit import TokenBucket
 from parity.redaction import redact
 from parity.retry import CircuitBreaker, CircuitOpenError, RetryPolicy
@@ -53,17 +54,110 @@ def test_retry_after_is_honoured():
     assert RetryPolicy().delay(0, 10_000.0) == 120.0
 
 
-def test_circuit_breaker_opens_after_consecutive_failures_only():
-    breaker = CircuitBreaker(threshold=3)
-    breaker.record_failure("boom")
-    breaker.record_failure("boom")
+def test_circuit_breaker_counts_failed_cases_not_attempts():
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=3, clock=clock)
     breaker.record_success()
-    breaker.record_failure("boom")
-    breaker.check()
-    breaker.record_failure("boom")
-    breaker.record_failure("last")
-    with pytest.raises(CircuitOpenError, match="3 times in a row, last error: last"):
-        breaker.check()
+    clock.now = 1.0
+    for _ in range(10):  # retryable attempts of in-flight cases do not open it
+        breaker.record_attempt_failure("429", probe=False, fatal=False)
+    assert not breaker.is_open
+    assert breaker.record_case_failure("401", fatal=True, failing_since=0.5) is False
+    assert breaker.record_case_failure("401", fatal=True, failing_since=0.5) is False
+    breaker.record_success()
+    assert breaker.record_case_failure("401", fatal=True, failing_since=2.0) is False
+    assert not breaker.is_open  # the success in between reset the count
+    breaker.record_case_failure("401", fatal=True, failing_since=2.0)
+    breaker.record_case_failure("401", fatal=True, failing_since=2.0)
+    assert breaker.is_open
+
+
+def test_a_case_out_of_retries_during_an_outage_waits_for_the_probe():
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=5, cooldown_s=2.0, tolerance_s=60.0, clock=clock)
+    breaker.record_attempt_failure("500", probe=False, fatal=False)
+    assert breaker.record_case_failure("500", fatal=False, failing_since=0.0) is True
+    assert breaker.is_open
+    clock.now = 2.0
+    assert breaker.admit() is True  # the probe
+    breaker.record_success(probe=True)
+    assert not breaker.is_open and breaker.admit() is False
+
+
+def test_a_case_out_of_retries_while_others_succeed_fails():
+    clock = FakeClock()
+    breaker = CircuitBreaker(clock=clock)
+    clock.now = 5.0
+    breaker.record_success()
+    assert breaker.record_case_failure("500", fatal=False, failing_since=4.0) is False
+    assert not breaker.is_open
+
+
+def test_a_dead_endpoint_is_given_up_after_the_tolerance():
+    clock = FakeClock()
+    breaker = CircuitBreaker(cooldown_s=2.0, tolerance_s=60.0, clock=clock)
+    breaker.record_attempt_failure("ConnectError", probe=False, fatal=False)
+    breaker.record_case_failure("ConnectError", fatal=False, failing_since=0.0)
+    clock.now = 59.0
+    assert breaker.admit() is True
+    breaker.record_attempt_failure("ConnectError", probe=True, fatal=False)
+    clock.now = 60.5
+    with pytest.raises(CircuitOpenError, match=r"failing for over 60 s .*ConnectError"):
+        breaker.admit()
+
+
+def test_a_fatal_probe_fails_every_waiting_case_at_once():
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=1, cooldown_s=2.0, clock=clock)
+    breaker.record_case_failure("401 invalid key", fatal=True, failing_since=0.0)
+    clock.now = 2.0
+    assert breaker.admit() is True
+    breaker.record_attempt_failure("401 invalid key", probe=True, fatal=True)
+    with pytest.raises(CircuitOpenError, match="refused the recovery probe: 401 invalid key"):
+        breaker.admit()
+
+
+def test_adaptive_limit_halves_once_per_pause_and_grows_back():
+    clock = FakeClock()
+    flow = AdaptiveLimit(32, clock=clock)
+    for _ in range(32):
+        flow.acquire()
+    assert flow.in_flight == 32 and flow.peak_in_flight == 32
+    for _ in range(32):  # a burst of 429s with Retry-After: 1 -> one halving, one pause
+        flow.release_failure(1.0)
+    assert flow.limit == 16.0 and flow.throttled == 32
+    clock.now = 1.0
+    for _ in range(16):
+        flow.acquire()
+    for _ in range(8):
+        flow.release_success()
+    assert flow.limit == 24.0  # +1 per success
+    for _ in range(8):
+        flow.release_success()
+    assert flow.limit == 32.0  # never above max_concurrency
+
+
+def test_adaptive_limit_pauses_every_thread_until_retry_after():
+    import threading
+    import time
+
+    flow = AdaptiveLimit(4)
+    flow.acquire()
+    flow.release_failure(0.3)
+    started = time.monotonic()
+    done = []
+
+    def request():
+        flow.acquire()
+        done.append(time.monotonic())
+        flow.release_success()
+
+    threads = [threading.Thread(target=request) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(done) == 3 and min(done) - started >= 0.25
 
 
 def test_budget_refuses_what_would_pass_the_cap():

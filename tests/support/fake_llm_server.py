@@ -3,7 +3,9 @@
 The real SDK clients are pointed at them by base URL. Faults are queued per server and
 consumed one per request: ``"429"`` (with ``Retry-After``), ``"500"``, ``"400"``, ``"401"``,
 ``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON) and
-``"reset"`` (drops the connection without an answer). Only loopback addresses are used.
+``"reset"`` (drops the connection without an answer). ``fault_for`` picks a fault from the
+request body instead (a prompt that always fails, a 429 on each prompt's first attempt).
+Only loopback addresses are used.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class FakeLLMServer:
         reply: Reply | None = None,
         latency_s: float = 0.0,
         retry_after: str = "0",
+        fault_for: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         if dialect not in _ERROR_BODIES:
             raise ValueError(dialect)
@@ -52,7 +55,10 @@ class FakeLLMServer:
         self.latency_s = latency_s
         self.retry_after = retry_after
         self.faults: deque[str] = deque()
+        self.fault_for = fault_for  # a fault chosen from the request body (per prompt)
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -169,8 +175,25 @@ class FakeLLMServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                server._record({"path": self.path, "headers": dict(self.headers), "body": body})
-                fault = server._next_fault()
+                server._record(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                        "at": time.monotonic(),
+                    }
+                )
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(body)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, body: dict[str, Any]) -> None:
+                fault = server._next_fault() or (server.fault_for and server.fault_for(body))
                 if server.latency_s:
                     time.sleep(server.latency_s)
                 if fault == "reset":

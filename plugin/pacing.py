@@ -1,0 +1,134 @@
+"""Per-endpoint pacing: an adaptive in-flight limit (AIMD) with Retry-After pauses.
+
+Every request to one metered endpoint passes through the same :class:`AdaptiveLimit`. A
+throttling answer (429, or any answer carrying ``Retry-After``) pauses the endpoint for every
+thread and halves the number of requests allowed in flight, at most once per pause (a burst
+of 429s is one congestion signal, not thirty-two); each success adds one request back, up to
+the configured ``max_concurrency``. The quick additive recovery matters: a server that sends
+each prompt one 429 would otherwise drive the limit down to one request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from parity.ratelimit import RateLimiter
+from parity.retry import (
+    DEFAULT_COOLDOWN_S,
+    DEFAULT_OUTAGE_TOLERANCE_S,
+    CircuitBreaker,
+    RetryPolicy,
+)
+
+DEFAULT_THROTTLE_PAUSE_S = 1.0
+
+
+class AdaptiveLimit:
+    """At most ``limit`` requests in flight, ``1 <= limit <= maximum``, adapted by AIMD."""
+
+    def __init__(self, maximum: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.maximum = max(1, maximum)
+        self.limit = float(self.maximum)
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.throttled = 0
+        self._paused_until = 0.0
+        self._last_decrease = float("-inf")
+        self._clock = clock
+        self._condition = threading.Condition()
+
+    def acquire(self) -> None:
+        """Wait for a free slot outside any pause, then take it."""
+        with self._condition:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    self._condition.wait(self._paused_until - now)
+                    continue
+                if self.in_flight < int(self.limit):
+                    self.in_flight += 1
+                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                    return
+                self._condition.wait(1.0)
+
+    def release_success(self) -> None:
+        """Give the slot back after a success: additive increase (one request per success)."""
+        with self._condition:
+            self.in_flight -= 1
+            self.limit = min(float(self.maximum), self.limit + 1.0)
+            self._condition.notify_all()
+
+    def release_failure(self, throttle_s: float | None) -> None:
+        """Give the slot back after a failure; ``throttle_s`` (a 429 / Retry-After) pauses the
+        endpoint that long and halves the limit, once per pause."""
+        with self._condition:
+            self.in_flight -= 1
+            if throttle_s is not None:
+                now = self._clock()
+                self.throttled += 1
+                if now >= self._last_decrease + max(throttle_s, 0.05):
+                    self.limit = max(1.0, self.limit / 2.0)
+                    self._last_decrease = now
+                self._paused_until = max(self._paused_until, now + throttle_s)
+            self._condition.notify_all()
+
+
+@dataclass(frozen=True)
+class LaneKey:
+    """What a provider meters: requests to one model, at one endpoint, under one key."""
+
+    provider: str
+    endpoint: str
+    key_variable: str
+    model: str
+
+    def label(self) -> str:
+        """A short human-readable name (``openai-compatible:bench@http://…``)."""
+        where = f"@{self.endpoint}" if self.endpoint else ""
+        return f"{self.provider}:{self.model}{where}"
+
+
+def _shared(value: float | None, share: int) -> float | None:
+    return None if value is None else value / share
+
+
+@dataclass
+class Lane:
+    """Pacing and failure state of one endpoint in this process: every experiment that
+    reaches the same :class:`LaneKey` shares its limits, retries policy and breaker."""
+
+    key: LaneKey
+    flow: AdaptiveLimit
+    limiter: RateLimiter
+    policy: RetryPolicy
+    breaker: CircuitBreaker
+    requests_sent: int = 0
+    retries: int = 0
+
+    @classmethod
+    def create(
+        cls,
+        key: LaneKey,
+        options: Mapping[str, Any],
+        concurrency: int,
+        share: int,
+        cooldown_s: float = DEFAULT_COOLDOWN_S,
+    ) -> Lane:
+        """A lane from a model's options; ``share`` processes (xdist workers) split the
+        concurrency, requests-per-minute and tokens-per-minute limits evenly."""
+        share = max(1, share)
+        tolerance = float(options.get("outage_tolerance_s", DEFAULT_OUTAGE_TOLERANCE_S))
+        return cls(
+            key=key,
+            flow=AdaptiveLimit(max(1, concurrency // share)),
+            limiter=RateLimiter(
+                _shared(options.get("requests_per_minute"), share),
+                _shared(options.get("tokens_per_minute"), share),
+            ),
+            policy=RetryPolicy(max_retries=int(options.get("max_retries", 5))),
+            breaker=CircuitBreaker(cooldown_s=cooldown_s, tolerance_s=tolerance),
+        )

@@ -1,0 +1,148 @@
+"""The run-wide scheduler against local wire-format servers: overlap, shared limits, pacing."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from contextlib import ExitStack
+
+from parity.budget import Budget
+from parity.cache import ResponseCache
+from parity.execution import Engine
+from parity.fixtures.clients import ClientPool
+from parity.scheduler import RunScheduler
+from tests.support.engine_runs import run_cases, synthetic_cases
+from tests.support.fake_llm_server import FakeLLMServer
+
+
+def engine(tmp_path, **kwargs) -> Engine:
+    return Engine(ResponseCache(tmp_path, "off"), Budget(None), **kwargs)
+
+
+def prompt_number(body) -> int:
+    text = " ".join(m["content"] for m in body["messages"])
+    return int(re.search(r"question (\d+)\?", text).group(1))
+
+
+def test_experiments_on_different_endpoints_run_at_the_same_time(tmp_path):
+    """4 experiments x 32 items, each on its own endpoint: every endpoint is busy before any
+    finishes (the speed itself is measured in benchmarks/, as a ratio)."""
+    with ExitStack() as stack:
+        servers = [stack.enter_context(FakeLLMServer("openai", latency_s=0.2)) for _ in range(4)]
+        cases = [
+            case
+            for number, server in enumerate(servers)
+            for case in synthetic_cases(server.url, 32, f"exp{number}", max_concurrency=8)
+        ]
+        results = run_cases(engine(tmp_path), cases)
+    assert all(r.error is None and r.metrics["exact_match"] == 1.0 for r in results)
+    assert all(server.max_in_flight == 8 for server in servers)
+    first = [server.requests[0]["at"] for server in servers]
+    last = [server.requests[-1]["at"] for server in servers]
+    assert max(first) < min(last)
+
+
+def test_experiments_sharing_an_endpoint_share_its_limit(tmp_path):
+    """Same endpoint and model, different max_tokens: one lane, one in-flight limit of 8."""
+    with FakeLLMServer("openai", latency_s=0.05) as server:
+        short = synthetic_cases(server.url, 40, "short", max_concurrency=8, max_tokens=8)
+        long = synthetic_cases(server.url, 40, "long", max_concurrency=8, max_tokens=64)
+        runner = engine(tmp_path)
+        results = run_cases(runner, short + long)
+    assert all(r.error is None for r in results)
+    assert len(runner.lanes()) == 1
+    assert server.max_in_flight == 8
+    assert {r["body"]["max_tokens"] for r in server.requests} == {8, 64}
+
+
+def test_one_429_per_prompt_is_pacing_not_failure(tmp_path):
+    """The review's repro: each prompt's first attempt gets 429 + Retry-After: 1, at C=8."""
+    seen: set[int] = set()
+    lock = threading.Lock()
+
+    def first_attempt_429(body):
+        with lock:
+            number = prompt_number(body)
+            if number in seen:
+                return None
+            seen.add(number)
+            return "429"
+
+    with FakeLLMServer("openai", retry_after="1", fault_for=first_attempt_429) as server:
+        runner = engine(tmp_path)
+        results = run_cases(runner, synthetic_cases(server.url, 24, max_concurrency=8))
+    assert [r.error for r in results if r.error] == []
+    lane = runner.lanes()[0]
+    assert lane.flow.throttled == 24 and lane.breaker.openings == 0
+    assert len(server.requests) == 48
+
+
+def test_a_burst_of_500s_is_ridden_out(tmp_path):
+    """One second of 500s for every request, then recovery: every item passes."""
+    down_until = time.monotonic() + 1.0
+
+    def outage(body):
+        return "500" if time.monotonic() < down_until else None
+
+    with FakeLLMServer("openai", latency_s=0.02, fault_for=outage) as server:
+        runner = engine(tmp_path, cooldown_s=0.2)
+        results = run_cases(
+            runner, synthetic_cases(server.url, 32, max_concurrency=8, max_retries=1)
+        )
+    assert [r.error for r in results if r.error] == []
+    assert runner.lanes()[0].breaker.openings >= 1
+
+
+def test_a_prompt_that_always_fails_fails_alone(tmp_path):
+    def bad_prompt(body):
+        return "500" if prompt_number(body) == 7 else None
+
+    with FakeLLMServer("openai", latency_s=0.05, fault_for=bad_prompt) as server:
+        runner = engine(tmp_path, sleep=lambda s: time.sleep(0.1))
+        results = run_cases(
+            runner, synthetic_cases(server.url, 40, max_concurrency=4, max_retries=2)
+        )
+    failed = {r.case.example.id: r.error for r in results if r.error}
+    assert list(failed) == ["7"]
+    assert "injected 500 (after 3 attempts)" in failed["7"]
+    assert runner.lanes()[0].breaker.openings == 0
+
+
+def test_xdist_workers_split_the_in_flight_limit(tmp_path):
+    with FakeLLMServer("openai", latency_s=0.05) as server:
+        runner = engine(tmp_path, share=2)
+        run_cases(runner, synthetic_cases(server.url, 32, max_concurrency=16))
+    assert runner.lanes()[0].flow.maximum == 8
+    assert runner.lanes()[0].flow.peak_in_flight == 8
+    assert server.max_in_flight <= 8
+
+
+def test_results_run_at_most_a_window_ahead_of_the_items(tmp_path):
+    with FakeLLMServer("openai") as server:
+        cases = synthetic_cases(server.url, 50, max_concurrency=4)
+        clients = ClientPool()
+        done = []
+        scheduler = RunScheduler(engine(tmp_path), clients, done.append, window=10)
+        scheduler.submit(cases)
+        time.sleep(0.5)
+        assert len(done) == 10  # nobody consumed a result yet
+        results = [scheduler.wait(case) for case in cases]
+        clients.close()
+    assert [r.case.id for r in results] == [c.id for c in cases]
+    assert len(done) == 50
+
+
+def test_an_item_waits_only_for_its_own_result(tmp_path):
+    """The first item is answered after one round trip, not after a batch of them."""
+    with FakeLLMServer("openai", latency_s=0.3) as server:
+        cases = synthetic_cases(server.url, 16, max_concurrency=1)
+        clients = ClientPool()
+        scheduler = RunScheduler(engine(tmp_path), clients, lambda r: None)
+        started = time.monotonic()
+        scheduler.submit(cases)
+        scheduler.wait(cases[0])
+        first = time.monotonic() - started
+        scheduler.cancel()
+        clients.close()
+    assert first < 0.9, first
