@@ -137,10 +137,10 @@ class Engine:
                 )
             return self._lanes[key]
 
-    def cached_result(
+    def cached_completions(
         self, client: ModelClient, case: EvalCase, requests: Sequence[ChatRequest]
-    ) -> ExampleResult | None:
-        """The case's result when every one of its requests is in the cache, else None."""
+    ) -> list[Completion] | None:
+        """The case's completions when every one of its requests is in the cache, else None."""
         if self.cache.mode != "use":
             return None
         completions = []
@@ -149,7 +149,7 @@ class Engine:
             if hit is None:
                 return None
             completions.append(hit)
-        return score_completions(case, completions)
+        return completions
 
     @staticmethod
     def _key(client: ModelClient, experiment: Experiment, request: ChatRequest) -> str:

@@ -2,10 +2,10 @@
 
 Every request to one metered endpoint passes through the same :class:`AdaptiveLimit`. A
 throttling answer (429, or any answer carrying ``Retry-After``) pauses the endpoint for every
-thread and halves the number of requests allowed in flight, at most once per pause (a burst
-of 429s is one congestion signal, not thirty-two); each success adds one request back, up to
-the configured ``max_concurrency``. The quick additive recovery matters: a server that sends
-each prompt one 429 would otherwise drive the limit down to one request.
+thread and halves the number of requests allowed in flight — once per congestion event: a
+burst of 429s is one signal, not thirty-two, and 429s during the recovery that follows delay
+only their own request. Each success adds one request back, up to the configured
+``max_concurrency``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ from parity.retry import (
 )
 
 DEFAULT_THROTTLE_PAUSE_S = 1.0
+# After a congestion event the endpoint recovers for this many pause lengths, during which
+# further throttles delay only their own request: a server that answers each prompt's first
+# attempt with a 429 would otherwise keep the whole endpoint paused.
+RECOVERY_PAUSES = 3
 
 
 class AdaptiveLimit:
@@ -36,8 +40,9 @@ class AdaptiveLimit:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.throttled = 0
+        self.pauses = 0
         self._paused_until = 0.0
-        self._last_decrease = float("-inf")
+        self._recovered_at = float("-inf")
         self._clock = clock
         self._condition = threading.Condition()
 
@@ -63,17 +68,20 @@ class AdaptiveLimit:
             self._condition.notify_all()
 
     def release_failure(self, throttle_s: float | None) -> None:
-        """Give the slot back after a failure; ``throttle_s`` (a 429 / Retry-After) pauses the
-        endpoint that long and halves the limit, once per pause."""
+        """Give the slot back after a failure. ``throttle_s`` (a 429 / Retry-After) starts a
+        congestion event unless one is still recovering: the endpoint pauses that long for
+        every thread and the limit halves. Throttles during the recovery period (the pause
+        plus ``RECOVERY_PAUSES`` times its length) only delay their own request."""
         with self._condition:
             self.in_flight -= 1
             if throttle_s is not None:
                 now = self._clock()
                 self.throttled += 1
-                if now >= self._last_decrease + max(throttle_s, 0.05):
+                if now >= self._recovered_at:
                     self.limit = max(1.0, self.limit / 2.0)
-                    self._last_decrease = now
-                self._paused_until = max(self._paused_until, now + throttle_s)
+                    self._paused_until = now + throttle_s
+                    self._recovered_at = self._paused_until + RECOVERY_PAUSES * throttle_s
+                    self.pauses += 1
             self._condition.notify_all()
 
 

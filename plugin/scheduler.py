@@ -1,30 +1,36 @@
 """One scheduler for the whole run: every selected case is queued at collection end.
 
 Cases are grouped by the endpoint lane they reach (:class:`parity.pacing.LaneKey`). Each lane
-has a feeder thread, which walks its cases in pytest order, builds their requests once and
-answers cached cases at once, and a pool of daemon threads as large as the lane's in-flight
-limit, which send the rest. Lanes run side by side, so experiments on different endpoints
-overlap, and experiments sharing one endpoint share its limits. Each pytest item waits only
-for its own result. A lane runs at most ``window`` results ahead of the items that consume
-them, so memory stays bounded however many items a run has.
+has a pool of daemon threads as large as its in-flight limit, which send the requests its
+queue holds. Lanes run side by side, so experiments on different endpoints overlap, and
+experiments sharing one endpoint share its limits. Each pytest item waits only for its own
+result.
+
+Feeding a lane — building a case's requests once and looking them up in the cache — happens
+on the main thread, at most ``window`` cases ahead of the items that consume them: at
+submission each lane is fed its first ``window`` cases, and each consumed item feeds one
+more. A cached case costs no thread hand-off (a feeder thread would fight the main thread
+for the GIL on every item), memory stays bounded however many items a run has, and a lane
+holds at most ``window`` results or built requests at a time.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from parity.cases import EvalCase
-from parity.execution import Engine, build_requests
+from parity.execution import Engine, build_requests, score_completions
 from parity.fixtures.clients import ClientPool
-from parity.fixtures.providers import ChatRequest, ModelClient
+from parity.fixtures.providers import ChatRequest, Completion, ModelClient
 from parity.pacing import Lane
 from parity.redaction import redact
 from parity.results import ExampleResult
 
-DEFAULT_WINDOW = 8192
+DEFAULT_WINDOW = 4096
 ResultSink = Callable[[ExampleResult], None]
 
 
@@ -39,13 +45,15 @@ class ExperimentProgress:
 
 
 class _Slot:
-    """Where one case's result lands; the item waiting on it blocks on ``ready``."""
+    """Where one case's outcome lands; the item waiting on it blocks on ``ready``."""
 
-    __slots__ = ("ready", "result", "runner")
+    __slots__ = ("cached", "fed", "ready", "result", "runner")
 
     def __init__(self, runner: _LaneRunner | None) -> None:
         self.ready = threading.Event()
         self.result: ExampleResult | None = None
+        self.cached: list[Completion] | None = None
+        self.fed = runner is None
         self.runner = runner
 
 
@@ -57,33 +65,35 @@ class _Work:
 
 
 class _LaneRunner:
-    """The feeder and sender threads of one endpoint lane."""
+    """The cases of one endpoint lane and the threads that send them."""
 
-    def __init__(self, scheduler: RunScheduler, lane: Lane, work: list[_Work], window: int) -> None:
+    def __init__(self, scheduler: RunScheduler, lane: Lane, work: list[_Work]) -> None:
         self.scheduler = scheduler
         self.lane = lane
-        self.work = work
-        self.window = threading.Semaphore(window)
+        self.unfed: deque[_Work] = deque(work)
+        self.outstanding = 0  # fed, not yet consumed
         self.queue: queue.Queue[_Work | None] = queue.Queue()
         self.senders = lane.flow.maximum
 
     def start(self) -> None:
+        """Start the sender threads."""
         name = self.lane.key.label()
-        threading.Thread(target=self._feed, name=f"parity-feed {name}", daemon=True).start()
         for number in range(self.senders):
             threading.Thread(
                 target=self._send, name=f"parity-send-{number} {name}", daemon=True
             ).start()
 
-    def _feed(self) -> None:
+    def feed(self, window: int) -> None:
+        """Build, look up and queue cases until ``window`` are outstanding (main thread)."""
         engine = self.scheduler.engine
-        for item in self.work:
-            self.window.acquire()
-            if self.scheduler.cancelled.is_set():
-                break
+        while self.unfed and self.outstanding < window:
+            item = self.unfed.popleft()
+            self.outstanding += 1
+            slot = self.scheduler.slot(item.case)
+            slot.fed = True
             try:
                 item.requests = build_requests(item.case.experiment, item.case)
-                cached = engine.cached_result(item.client, item.case, item.requests)
+                cached = engine.cached_completions(item.client, item.case, item.requests)
             except Exception as exc:
                 message = redact(f"{type(exc).__name__}: {exc}", item.client.secrets())
                 self.scheduler.deliver(ExampleResult(case=item.case, error=message))
@@ -91,10 +101,11 @@ class _LaneRunner:
             if cached is None:
                 self.queue.put(item)
             else:
-                self.scheduler.deliver(cached)
-        self.work = []
-        for _ in range(self.senders):
-            self.queue.put(None)
+                slot.cached = cached  # scored when its item asks for it
+        if not self.unfed:
+            for _ in range(self.senders):
+                self.queue.put(None)
+            self.senders = 0
 
     def _send(self) -> None:
         engine = self.scheduler.engine
@@ -105,7 +116,7 @@ class _LaneRunner:
 
 
 class RunScheduler:
-    """Runs submitted cases in the background, lane by lane; items collect their own result."""
+    """Runs submitted cases lane by lane; each item collects its own result."""
 
     def __init__(
         self, engine: Engine, clients: ClientPool, sink: ResultSink, window: int = DEFAULT_WINDOW
@@ -117,10 +128,11 @@ class RunScheduler:
         self.cancelled = threading.Event()
         self.progress: dict[str, ExperimentProgress] = {}
         self._slots: dict[str, _Slot] = {}
+        self._runners: list[_LaneRunner] = []
         self._lock = threading.Lock()
 
     def submit(self, cases: Sequence[EvalCase]) -> None:
-        """Queue ``cases`` (in pytest order) on their endpoint lanes and start computing."""
+        """Queue ``cases`` (in pytest order) on their endpoint lanes and start sending."""
         by_lane: dict[object, tuple[Lane, list[_Work]]] = {}
         failed: list[ExampleResult] = []
         for case in cases:
@@ -134,18 +146,24 @@ class RunScheduler:
                 continue
             lane = self.engine.lane_for(client)
             by_lane.setdefault(lane.key, (lane, []))[1].append(_Work(client, case))
-        runners = [_LaneRunner(self, lane, work, self.window) for lane, work in by_lane.values()]
+        runners = [_LaneRunner(self, lane, work) for lane, work in by_lane.values()]
         for runner in runners:
-            for item in runner.work:
+            for item in runner.unfed:
                 self._slots[item.case.id] = _Slot(runner)
+        self._runners += runners
         for result in failed:
             self.deliver(result)
         for runner in runners:
             runner.start()
+            runner.feed(self.window)
 
     def submitted(self, case: EvalCase) -> bool:
         """Whether ``case`` was handed to this scheduler (and not collected yet)."""
         return case.id in self._slots
+
+    def slot(self, case: EvalCase) -> _Slot:
+        """The slot of a submitted case."""
+        return self._slots[case.id]
 
     def deliver(self, result: ExampleResult) -> None:
         """Record a finished result: hand it to the sink, count it, wake its item."""
@@ -162,27 +180,33 @@ class RunScheduler:
             slot.ready.set()
 
     def wait(self, case: EvalCase, on_wait: Callable[[], None] | None = None) -> ExampleResult:
-        """Block until ``case``'s result exists and return it (the slot is released).
+        """Block until ``case``'s result exists and return it (its slot is released).
 
         ``on_wait`` is called about every second while the item waits (progress display).
         """
         slot = self._slots[case.id]
+        runner = slot.runner
+        while runner is not None and not slot.fed and runner.unfed:
+            runner.feed(runner.outstanding + 1)  # items ran ahead of the window
+        if slot.cached is not None:
+            self.deliver(score_completions(case, slot.cached))
+            slot.cached = None
         while not slot.ready.wait(1.0):
             if on_wait is not None:
                 on_wait()
         del self._slots[case.id]
-        if slot.runner is not None:
-            slot.runner.window.release()
+        if runner is not None:
+            runner.outstanding -= 1
+            runner.feed(self.window)
         assert slot.result is not None
         return slot.result
 
     def cancel(self) -> None:
-        """Stop starting new cases (Ctrl-C, ``-x``); requests in flight finish on their own."""
+        """Stop sending new requests (Ctrl-C, ``-x``); requests in flight finish on their own."""
         self.cancelled.set()
-        with self._lock:
-            runners = {slot.runner for slot in self._slots.values() if slot.runner}
-        for runner in runners:
-            runner.window.release(len(runner.work) + 1)
+        for runner in self._runners:
+            runner.unfed.clear()
+            runner.feed(0)
 
     def in_flight(self) -> int:
         """Requests on the wire right now, over every lane."""

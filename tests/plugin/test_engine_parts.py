@@ -117,7 +117,7 @@ def test_a_fatal_probe_fails_every_waiting_case_at_once():
         breaker.admit()
 
 
-def test_adaptive_limit_halves_once_per_pause_and_grows_back():
+def test_adaptive_limit_halves_once_per_congestion_event_and_grows_back():
     clock = FakeClock()
     flow = AdaptiveLimit(32, clock=clock)
     for _ in range(32):
@@ -125,7 +125,7 @@ def test_adaptive_limit_halves_once_per_pause_and_grows_back():
     assert flow.in_flight == 32 and flow.peak_in_flight == 32
     for _ in range(32):  # a burst of 429s with Retry-After: 1 -> one halving, one pause
         flow.release_failure(1.0)
-    assert flow.limit == 16.0 and flow.throttled == 32
+    assert flow.limit == 16.0 and flow.throttled == 32 and flow.pauses == 1
     clock.now = 1.0
     for _ in range(16):
         flow.acquire()
@@ -135,6 +135,14 @@ def test_adaptive_limit_halves_once_per_pause_and_grows_back():
     for _ in range(8):
         flow.release_success()
     assert flow.limit == 32.0  # never above max_concurrency
+    clock.now = 3.5  # still recovering (pause + 3 x 1 s): a 429 delays only its request
+    flow.acquire()
+    flow.release_failure(1.0)
+    assert flow.limit == 32.0 and flow.pauses == 1
+    clock.now = 4.0  # recovered: a new congestion event
+    flow.acquire()
+    flow.release_failure(1.0)
+    assert flow.limit == 16.0 and flow.pauses == 2
 
 
 def test_adaptive_limit_pauses_every_thread_until_retry_after():
