@@ -1,52 +1,66 @@
 """CUAD metrics as the Baseweight benchmark reports them: token F1, answer detection, AUPR.
 
-- ``token_f1``: SQuAD-normalized token F1 against the best gold span; an absent clause has
-  the gold answer ``"Not found."``, so abstaining correctly scores 1.0.
+- ``token_f1``: the Baseweight benchmark's token F1: lowercase, strip ``[^\\w\\s]``, split on
+  whitespace (articles are kept), multiset overlap F1, best over the gold spans. An absent
+  clause has the gold answer ``"Not found."``, so abstaining scores 1.0 there and any other
+  answer scores its token overlap with "Not found.".
 - ``answer_detection_f1``: precision/recall/F1 of "a clause is present" (gold is not
   ``Not found.``) against "the model gave an answer" (prediction is not ``Not found.``).
-- ``aupr``: CUAD's ``evaluate.py``: answers (predictions other than ``Not found.``) ranked by
-  confidence (mean token log-probability), a hit is token F1 >= 0.5 against a present clause,
-  precisions made monotone from the right, and the area taken with the trapezoid rule over
-  recall. Items without a confidence are ranked last.
+- ``aupr``: CUAD's ``evaluate.py`` (``get_precisions_recalls`` / ``get_aupr``): answers
+  (predictions other than ``Not found.``) ranked by confidence (mean token log-probability),
+  a hit is ``get_jaccard`` >= 0.5 (IOU_THRESH) against a present clause, the curve starts at
+  (recall 0, precision 1), precisions are made monotone from the right, and the area is taken
+  with the trapezoid rule over recall. Items without a confidence are ranked last.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 from parity.evals.metrics.base import Metric, register_metric
-from parity.evals.metrics.longbench import _f1
-from parity.evals.metrics.squad import normalize_answer
 
 NOT_FOUND = "Not found."
-HIT_THRESHOLD = 0.5
+IOU_THRESH = 0.5
+_NON_WORD = re.compile(r"[^\w\s]")
+
+
+def baseweight_tokens(text: str) -> list[str]:
+    """Baseweight's normalization: lowercase, drop ``[^\\w\\s]``, split on whitespace."""
+    return _NON_WORD.sub("", text.lower()).split()
 
 
 def is_absent(text: str) -> bool:
     """True for an abstention: empty or ``Not found.`` after normalization."""
-    normalized = normalize_answer(text)
-    return normalized in ("", normalize_answer(NOT_FOUND))
+    return baseweight_tokens(text) in ([], baseweight_tokens(NOT_FOUND))
 
 
-def span_f1(prediction: str, references: Sequence[str]) -> float:
-    """Best token F1 of ``prediction`` over ``references``."""
-    pred = normalize_answer(prediction).split()
-    best = 0.0
-    for ref in references:
-        ref_tokens = normalize_answer(ref).split()
-        best = max(
-            best, float(pred == ref_tokens) if not pred or not ref_tokens else _f1(pred, ref_tokens)
-        )
-    return best
+def _f1(prediction: list[str], reference: list[str]) -> float:
+    if not prediction or not reference:
+        return float(prediction == reference)
+    same = sum((Counter(prediction) & Counter(reference)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(prediction), same / len(reference)
+    return 2 * precision * recall / (precision + recall)
 
 
 def token_f1(prediction: str, references: Sequence[str]) -> dict[str, float]:
-    """Token F1; both sides abstaining counts as a perfect match."""
-    if all(is_absent(ref) for ref in references):
-        return {"token_f1": float(is_absent(prediction))}
-    if is_absent(prediction):
-        return {"token_f1": 0.0}
-    return {"token_f1": span_f1(prediction, [r for r in references if not is_absent(r)])}
+    """Token F1 of ``prediction`` against the best gold span (``Not found.`` for absent)."""
+    pred = baseweight_tokens(prediction)
+    return {"token_f1": max(_f1(pred, baseweight_tokens(ref)) for ref in references)}
+
+
+def jaccard(prediction: str, ground_truth: str) -> float:
+    """CUAD ``evaluate.py`` ``get_jaccard``: word-set IoU after dropping ``.,;:``, lowercasing
+    and turning ``/`` into spaces."""
+    for token in (".", ",", ";", ":"):
+        ground_truth = ground_truth.replace(token, "")
+        prediction = prediction.replace(token, "")
+    truth = set(ground_truth.lower().replace("/", " ").split(" "))
+    pred = set(prediction.lower().replace("/", " ").split(" "))
+    return len(truth & pred) / len(truth | pred)
 
 
 def answer_detection(
@@ -85,10 +99,10 @@ def aupr(
     if not positives or not answered:
         return {"aupr": 0.0}
     answered.sort(key=lambda item: item[0], reverse=True)
-    precisions, recalls, hits = [], [], 0
+    precisions, recalls, hits = [1.0], [0.0], 0  # CUAD's curve starts at (recall 0, precision 1)
     for rank, (_, pred, refs) in enumerate(answered, start=1):
         gold = [r for r in refs if not is_absent(r)]
-        hits += bool(gold) and span_f1(pred, gold) >= HIT_THRESHOLD
+        hits += any(jaccard(pred, truth) >= IOU_THRESH for truth in gold)
         precisions.append(hits / rank)
         recalls.append(hits / positives)
     for i in range(len(precisions) - 2, -1, -1):
@@ -101,7 +115,11 @@ def aupr(
 
 
 register_metric(
-    Metric("token_f1", token_f1, reference="Baseweight CUAD token F1 (SQuAD normalization)")
+    Metric(
+        "token_f1",
+        token_f1,
+        reference="Baseweight CUAD token F1 (lowercase, strip [^\\w\\s], articles kept)",
+    )
 )
 register_metric(
     Metric(

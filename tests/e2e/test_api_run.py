@@ -4,6 +4,7 @@ budget, provider errors and key hygiene."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -91,9 +92,11 @@ def test_interrupted_run_keeps_rows_and_resume_finishes_the_rest(tmp_path):
         deadline = time.time() + 60
         while time.time() < deadline and (not raw.exists() or len(read_jsonl(raw)) < 3):
             time.sleep(0.05)
+        interrupted = time.monotonic()
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=60)[0].decode()
         assert process.returncode != 0, output
+        assert time.monotonic() - interrupted < 5.0  # Ctrl-C stops the run at once
         kept = read_jsonl(raw)
         assert 3 <= len(kept) < 12
         sent_before = len(server.requests)
@@ -216,3 +219,28 @@ def test_four_experiments_under_xdist_match_the_serial_run(tmp_path):
     cases = junit_cases(tmp_path / "j.xml")
     assert sum("parity-gates" in key for key in cases) == 4
     assert "44 passed" in parallel.stdout
+
+
+def test_gates_count_in_the_totals_without_moving_the_progress_back(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = write_yaml(
+            tmp_path / "gates.yaml",
+            [
+                {
+                    "id": "gated",
+                    "model": {"name": "openai:gpt-4o", "base_url": server.url},
+                    "dataset": {"name": "hotpotqa", "source": "shipped", "num_examples": 5},
+                    "task": {"name": "rag_qa"},
+                    "metrics": ["exact_match", "f1"],
+                    "thresholds": {"f1": 0.0, "exact_match": 2.0},
+                }
+            ],
+        )
+        result = run_pytest(tmp_path, f"--eval-config={config}", "--junitxml=j.xml", env=env)
+    assert result.returncode == 1, result.stdout
+    percentages = re.findall(r"\[\s*(\d+)%\]", result.stdout)
+    assert percentages and percentages[-1] == "100"
+    assert "1 failed, 6 passed" in result.stdout  # 5 items + 2 gates
+    cases = junit_cases(tmp_path / "j.xml")
+    assert sum("parity-gates" in key for key in cases) == 2

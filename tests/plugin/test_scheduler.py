@@ -9,8 +9,12 @@ from contextlib import ExitStack
 
 from parity.budget import Budget
 from parity.cache import ResponseCache
+from parity.cases import EvalPlan
+from parity.config import RunConfig
 from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
+from parity.progress import status_line
+from parity.runtime import EvalRuntime
 from parity.scheduler import RunScheduler
 from tests.support.engine_runs import run_cases, synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer
@@ -146,3 +150,20 @@ def test_an_item_waits_only_for_its_own_result(tmp_path):
         scheduler.cancel()
         clients.close()
     assert first < 0.9, first
+
+
+def test_the_status_line_reports_progress_retries_and_throttling(tmp_path):
+    with FakeLLMServer("openai", retry_after="0.1") as server:
+        server.faults.extend(["429", "500"])
+        cases = synthetic_cases(server.url, 6, "status", max_concurrency=1)
+        plan = EvalPlan(RunConfig("status.yaml", (cases[0].experiment,)), cases)
+        runner = Engine(
+            ResponseCache(tmp_path, "off"), Budget(None), sleep=lambda s: time.sleep(0.01)
+        )
+        runtime = EvalRuntime(plan, tmp_path / "run", 1, runner, ClientPool())
+        runtime.select(cases)
+        for case in cases:
+            runtime.result_for(case)
+        line = status_line(runtime)
+        runtime.close()
+    assert line.startswith("parity: status 6/6 | 0 in flight, 2 retries, 1 throttled, 0 cached")

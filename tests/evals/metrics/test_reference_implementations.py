@@ -102,6 +102,55 @@ def test_cuad_token_f1_and_abstention():
     ] == pytest.approx(0.8)
 
 
+@pytest.mark.parametrize(
+    ("prediction", "gold", "expected"),
+    [
+        ("\u201cSupply Agreement\u201d", "Supply Agreement", 1.0),  # curly quotes are stripped
+        ("the Supply Agreement", "Supply Agreement", 0.8),  # articles are kept
+        ("Agreement (the \u201cContract\u201d)", "agreement the contract", 1.0),
+        ("Clause not found here", "Not found.", pytest.approx(2 * 0.5 * 1.0 / 1.5)),
+        ("Acme-Corp", "AcmeCorp", 1.0),  # "-" is not a word character
+        ("caf\u00e9 d\u00e9j\u00e0", "CAF\u00c9 D\u00c9J\u00c0", 1.0),  # \\w is Unicode
+    ],
+)
+def test_cuad_token_f1_follows_the_baseweight_normalization(prediction, gold, expected):
+    assert score("token_f1", prediction, [gold])["token_f1"] == expected
+
+
+def test_cuad_token_f1_matches_the_stated_rule_on_generated_cases():
+    """500 random cases against a direct transcription of the rule (lowercase, strip
+    [^\\w\\s], whitespace split, multiset-overlap F1)."""
+    import random
+    import re
+    from collections import Counter
+
+    def rule(pred, gold):
+        p = re.sub(r"[^\w\s]", "", pred.lower()).split()
+        g = re.sub(r"[^\w\s]", "", gold.lower()).split()
+        if not p or not g:
+            return float(p == g)
+        same = sum((Counter(p) & Counter(g)).values())
+        return 0.0 if not same else 2 * same / (len(p) + len(g))
+
+    rng = random.Random(3)
+    words = [
+        "The",
+        "a",
+        "Supply",
+        "agreement,",
+        "\u201cTerm\u201d",
+        "not",
+        "found.",
+        "caf\u00e9",
+        "-",
+        "30%",
+    ]
+    for _ in range(500):
+        pred = " ".join(rng.choices(words, k=rng.randint(0, 6)))
+        gold = " ".join(rng.choices(words, k=rng.randint(1, 6)))
+        assert score("token_f1", pred, [gold])["token_f1"] == pytest.approx(rule(pred, gold))
+
+
 def test_answer_detection_f1_hand_computed():
     predictions = ["clause", "Not found.", "clause", "Not found."]
     references = [["x"], ["y"], ["Not found."], ["Not found."]]
@@ -119,14 +168,27 @@ def test_aupr_ranks_by_confidence():
     good_first = score_corpus(
         "aupr", ["alpha beta", "wrong words", "gamma"], references, confidences=[-0.1, -1.0, -0.5]
     )
-    # ranked: hit (p=1, r=.5), miss-present (p=.5), miss-absent (p=1/3); monotone precisions [1, .5, 1/3]
-    # area = (0.5-0.5)*... only recall steps count: recalls [.5, .5, .5] -> area 0
-    assert good_first == {"aupr": 0.0}
+    # curve from (r=0, p=1): hit (r=.5, p=1), miss (r=.5, p=.5), miss (r=.5, p=1/3)
+    # area = .5 * (1 + 1) / 2; flat recall steps add nothing
+    assert good_first == {"aupr": pytest.approx(0.5)}
     both = score_corpus(
         "aupr", ["alpha beta", "gamma delta"], references[:2], confidences=[-0.2, -0.1]
     )
-    # ranked: gamma delta (hit, p=1, r=.5), alpha beta (hit, p=1, r=1) -> area .5 * 1
-    assert both == {"aupr": pytest.approx(0.5)}
+    # (0, 1) -> gamma delta (r=.5, p=1) -> alpha beta (r=1, p=1): area 1
+    assert both == {"aupr": pytest.approx(1.0)}
     worse = score_corpus("aupr", ["nope", "gamma delta"], references[:2], confidences=[-0.1, -0.2])
-    # ranked: nope (miss, p=0, r=0), gamma delta (hit, p=.5, r=.5): monotone [.5, .5] -> area .5*.5*... = .25
+    # (0, 1) -> nope (r=0, p=0) -> gamma delta (r=.5, p=.5); monotone [1, .5, .5]: area .25
     assert worse == {"aupr": pytest.approx(0.25)}
+
+
+def test_aupr_of_one_correct_answer_is_one():
+    """The review's repro: CUAD's curve starts at (recall 0, precision 1)."""
+    assert score_corpus("aupr", ["Acme Corp"], [["Acme Corp"]], confidences=[-0.1]) == {"aupr": 1.0}
+
+
+def test_aupr_hits_use_cuad_jaccard():
+    from parity.evals.metrics.cuad import jaccard
+
+    assert jaccard("Acme Corp.", "acme corp") == 1.0
+    assert jaccard("Acme/Corp", "acme corp") == 1.0
+    assert jaccard("the Acme Corp", "Acme Corp") == pytest.approx(2 / 3)
