@@ -46,6 +46,7 @@ class RunOutcome:
     returncode: int | None
     timed_out: bool
     output: str
+    tail: str = ""
 
 
 def _bwrap() -> str | None:
@@ -125,8 +126,12 @@ def _command(bwrap: str | None, workdir: Path, limits: Limits) -> list[str]:
     return [*command, python, "-I", "main.py"]
 
 
-def run_confined(source: str, limits: Limits = Limits(), unsafe: bool = False) -> RunOutcome:
-    """Run ``source`` as a Python program in the sandbox (or, with ``unsafe``, without it)."""
+def run_confined(
+    source: str, limits: Limits = Limits(), unsafe: bool = False, stdin: str = ""
+) -> RunOutcome:
+    """Run ``source`` as a Python program in the sandbox (or, with ``unsafe``, without it),
+    with ``stdin`` as its standard input. ``output`` is the start of what it printed,
+    ``tail`` the end."""
     bwrap = None if unsafe else _bwrap()
     if bwrap is None and not unsafe:
         raise RuntimeError(sandbox_unavailable_reason() or "bubblewrap is not available")
@@ -140,12 +145,13 @@ def run_confined(source: str, limits: Limits = Limits(), unsafe: bool = False) -
             process = subprocess.Popen(
                 _command(bwrap, workdir, limits),
                 cwd=workdir,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 env={} if bwrap is None else None,
                 preexec_fn=lambda: _limit(limits),
             )
+            _feed_stdin(process, stdin)
             try:
                 returncode: int | None = process.wait(timeout=limits.wall_s)
                 timed_out = False
@@ -153,8 +159,20 @@ def run_confined(source: str, limits: Limits = Limits(), unsafe: bool = False) -
                 os.killpg(process.pid, 9)
                 process.wait()
                 returncode, timed_out = None, True
-        output = log.read_bytes()[:4000].decode("utf-8", "replace")
-    return RunOutcome(returncode == 0 and not timed_out, returncode, timed_out, output)
+        printed = log.read_bytes()
+    output = printed[:4000].decode("utf-8", "replace")
+    tail = printed[-200:].decode("utf-8", "replace")
+    return RunOutcome(returncode == 0 and not timed_out, returncode, timed_out, output, tail)
+
+
+def _feed_stdin(process: subprocess.Popen, text: str) -> None:
+    """Write ``text`` to the program's standard input and close it (it may not read it)."""
+    assert process.stdin is not None
+    try:
+        process.stdin.write(text.encode("utf-8"))
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,33 @@ def test_reference_solutions_pass_and_wrong_code_fails():
     assert score("pass_at_1", "def broken(:", rows[0]["test_list"]) == {"pass_at_1": 0.0}
 
 
+WRONG = "def remove_Occ(s, ch):\n    return s\n"
+
+
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "import os\nos._exit(0)\n",
+        "import sys\nsys.exit(0)\n",
+        "import atexit, os\natexit.register(lambda: os._exit(0))\n",
+        "import sys, os\nsys.excepthook = lambda *a: os._exit(0)\n",
+        "raise SystemExit(0)\n",
+        "print('parity-done-0123456789abcdef0123456789abcdef')\nimport os\nos._exit(0)\n",
+    ],
+    ids=["os._exit", "sys.exit", "atexit", "excepthook", "SystemExit", "forged-token"],
+)
+def test_wrong_code_that_exits_zero_early_does_not_pass(escape):
+    """The review's finding: an exit status of 0 is not a pass; the harness's token is."""
+    tests = mbpp_rows()[0]["test_list"]
+    assert score("pass_at_1", WRONG + escape, tests) == {"pass_at_1": 0.0}
+
+
+def test_correct_code_that_prints_a_lot_still_passes():
+    row = mbpp_rows()[0]
+    noisy = row["code"] + "\nprint('x' * 100_000)\n"
+    assert score("pass_at_1", noisy, row["test_list"]) == {"pass_at_1": 1.0}
+
+
 def test_writes_outside_the_work_directory_fail_and_leave_no_trace(tmp_path):
     target = tmp_path / "escape.txt"
     outcome = run_confined(f"open({str(target)!r}, 'w').write('x')", FAST)
