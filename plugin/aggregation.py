@@ -53,7 +53,7 @@ class ItemRecord:
             latency_ms=float(values["latency_ms"]),
             input_tokens=int(values["input_tokens"]),
             output_tokens=int(values["output_tokens"]),
-            cost_usd=None if values["cost_usd"] is None else float(values["cost_usd"]),
+            cost_usd=None if values.get("cost_usd") is None else float(values["cost_usd"]),
             prediction=str(values.get("prediction", "")),
             references=tuple(json.loads(values.get("references", "[]"))),
             confidence=values.get("confidence"),

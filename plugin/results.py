@@ -47,7 +47,10 @@ class ExampleResult:
     truncated: bool = False
 
     def properties(self) -> list[tuple[str, Any]]:
-        """``record_property`` pairs: every score under its own name, then usage and identity."""
+        """``record_property`` pairs: every score under its own name, then usage and identity.
+
+        Empty values (no price, no confidence) are left out rather than written as "None".
+        """
         experiment = self.case.experiment
         identity: list[tuple[str, Any]] = [
             ("experiment_id", experiment.id),
@@ -72,7 +75,7 @@ class ExampleResult:
             pairs.append(("subset", subset))
         if self.truncated:
             pairs.append(("truncated", True))
-        return pairs
+        return [(name, value) for name, value in pairs if value is not None]
 
     def raw_row(self) -> dict[str, Any]:
         """The per-example JSONL row in ScaleBench's raw-results layout."""
