@@ -47,14 +47,12 @@ class ExperimentProgress:
 class _Slot:
     """Where one case's outcome lands; the item waiting on it blocks on ``ready``."""
 
-    __slots__ = ("cached", "fed", "ready", "result", "runner")
+    __slots__ = ("cached", "ready", "result")
 
-    def __init__(self, runner: _LaneRunner | None) -> None:
+    def __init__(self) -> None:
         self.ready = threading.Event()
         self.result: ExampleResult | None = None
         self.cached: list[Completion] | None = None
-        self.fed = runner is None
-        self.runner = runner
 
 
 @dataclass
@@ -65,12 +63,20 @@ class _Work:
 
 
 class _LaneRunner:
-    """The cases of one endpoint lane and the threads that send them."""
+    """The cases of one endpoint lane and the threads that send them. A case gets its slot
+    when it is fed, so a run holds at most ``window`` slots per lane."""
 
-    def __init__(self, scheduler: RunScheduler, lane: Lane, work: list[_Work]) -> None:
+    def __init__(
+        self,
+        scheduler: RunScheduler,
+        lane: Lane,
+        cases: list[EvalCase],
+        clients: dict[str, ModelClient],
+    ) -> None:
         self.scheduler = scheduler
         self.lane = lane
-        self.unfed: deque[_Work] = deque(work)
+        self.clients = clients  # by experiment id
+        self.unfed: deque[EvalCase] = deque(cases)
         self.outstanding = 0  # fed, not yet consumed
         self.queue: queue.Queue[_Work | None] = queue.Queue()
         self.senders = lane.flow.maximum
@@ -87,10 +93,10 @@ class _LaneRunner:
         """Build, look up and queue cases until ``window`` are outstanding (main thread)."""
         engine = self.scheduler.engine
         while self.unfed and self.outstanding < window:
-            item = self.unfed.popleft()
+            case = self.unfed.popleft()
+            item = _Work(self.clients[case.experiment.id], case)
             self.outstanding += 1
-            slot = self.scheduler.slot(item.case)
-            slot.fed = True
+            self.scheduler.open_slot(case)
             try:
                 item.requests = build_requests(item.case.experiment, item.case)
                 cached = engine.cached_completions(item.client, item.case, item.requests)
@@ -101,7 +107,7 @@ class _LaneRunner:
             if cached is None:
                 self.queue.put(item)
             else:
-                slot.cached = cached  # scored when its item asks for it
+                self.scheduler.slot(case).cached = cached  # scored when its item asks for it
         if not self.unfed:
             for _ in range(self.senders):
                 self.queue.put(None)
@@ -127,29 +133,37 @@ class RunScheduler:
         self.window = window
         self.cancelled = threading.Event()
         self.progress: dict[str, ExperimentProgress] = {}
-        self._slots: dict[str, _Slot] = {}
+        self._runner_of: dict[str, _LaneRunner | None] = {}  # every submitted case
+        self._slots: dict[str, _Slot] = {}  # fed cases not collected yet
         self._runners: list[_LaneRunner] = []
         self._lock = threading.Lock()
 
     def submit(self, cases: Sequence[EvalCase]) -> None:
         """Queue ``cases`` (in pytest order) on their endpoint lanes and start sending."""
-        by_lane: dict[object, tuple[Lane, list[_Work]]] = {}
+        by_lane: dict[object, tuple[Lane, list[EvalCase], dict[str, ModelClient]]] = {}
         failed: list[ExampleResult] = []
         for case in cases:
-            progress = self.progress.setdefault(case.experiment.id, ExperimentProgress())
+            experiment = case.experiment
+            progress = self.progress.setdefault(experiment.id, ExperimentProgress())
             progress.total += 1
             try:
-                client = self.clients.get(case.experiment)
+                client = self.clients.get(experiment)
             except Exception as exc:
-                self._slots[case.id] = _Slot(None)
+                self._runner_of[case.id] = None
+                self.open_slot(case)
                 failed.append(ExampleResult(case=case, error=f"{type(exc).__name__}: {exc}"))
                 continue
             lane = self.engine.lane_for(client)
-            by_lane.setdefault(lane.key, (lane, []))[1].append(_Work(client, case))
-        runners = [_LaneRunner(self, lane, work) for lane, work in by_lane.values()]
+            entry = by_lane.setdefault(lane.key, (lane, [], {}))
+            entry[1].append(case)
+            entry[2][experiment.id] = client
+        runners = [
+            _LaneRunner(self, lane, members, clients)
+            for lane, members, clients in by_lane.values()
+        ]
         for runner in runners:
-            for item in runner.unfed:
-                self._slots[item.case.id] = _Slot(runner)
+            for case in runner.unfed:
+                self._runner_of[case.id] = runner
         self._runners += runners
         for result in failed:
             self.deliver(result)
@@ -159,10 +173,14 @@ class RunScheduler:
 
     def submitted(self, case: EvalCase) -> bool:
         """Whether ``case`` was handed to this scheduler (and not collected yet)."""
-        return case.id in self._slots
+        return case.id in self._runner_of
+
+    def open_slot(self, case: EvalCase) -> None:
+        """Make the slot a fed case's result will land in."""
+        self._slots[case.id] = _Slot()
 
     def slot(self, case: EvalCase) -> _Slot:
-        """The slot of a submitted case."""
+        """The slot of a fed case."""
         return self._slots[case.id]
 
     def deliver(self, result: ExampleResult) -> None:
@@ -184,10 +202,10 @@ class RunScheduler:
 
         ``on_wait`` is called about every second while the item waits (progress display).
         """
-        slot = self._slots[case.id]
-        runner = slot.runner
-        while runner is not None and not slot.fed and runner.unfed:
+        runner = self._runner_of.pop(case.id)
+        while runner is not None and case.id not in self._slots and runner.unfed:
             runner.feed(runner.outstanding + 1)  # items ran ahead of the window
+        slot = self._slots[case.id]
         if slot.cached is not None:
             self.deliver(score_completions(case, slot.cached))
             slot.cached = None
