@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,10 @@ from typing import Any
 from parity.fixtures.providers import ChatRequest, Completion
 
 CACHE_MODES = ("use", "refresh", "off")
+
+
+class CacheRecoveryWarning(UserWarning):
+    """The cache file was unreadable and has been moved aside."""
 
 
 def cache_key(provider: str, model: str, endpoint: str | None, request: ChatRequest) -> str:
@@ -43,20 +50,48 @@ class ResponseCache:
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=60, check_same_thread=False, isolation_level=None
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=60000")
-            # WAL + NORMAL: a commit survives a crash of the process (not of the OS) and
-            # costs no fsync, so storing an answer never slows the run down.
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
-            )
-            self._connection = connection
+            try:
+                self._connection = self._open()
+            except sqlite3.DatabaseError as exc:
+                self._move_aside(exc)
+                self._connection = self._open()
         return self._connection
+
+    def _move_aside(self, error: sqlite3.DatabaseError) -> None:
+        """A corrupted or cut-short cache file: keep it under another name, warn, start anew
+        (before any request is sent, so no paid answer is lost)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):  # another xdist worker moved it first
+            self.path.rename(target)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        warnings.warn(
+            f"the response cache {self.path} is unreadable ({error}); moved it to {target} "
+            "and started an empty cache",
+            CacheRecoveryWarning,
+            stacklevel=2,
+        )
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, switch to WAL and check the file (raises sqlite3.DatabaseError)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self.path, timeout=60, check_same_thread=False, isolation_level=None
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=60000")
+        # WAL + NORMAL: a commit survives a crash of the process (not of the OS) and
+        # costs no fsync, so storing an answer never slows the run down.
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
+        )
+        (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
+        if verdict != "ok":
+            connection.close()
+            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+        return connection
 
     def get(self, key: str) -> Completion | None:
         """The cached completion for ``key`` (only in ``use`` mode), else None."""

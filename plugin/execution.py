@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from parity.budget import Budget
 from parity.cache import ResponseCache, cache_key
@@ -42,6 +43,13 @@ def build_requests(experiment: Experiment, case: EvalCase) -> list[ChatRequest]:
         )
         for messages in task.requests(case.example, template, case.shots, experiment.task_options)
     ]
+
+
+def without_secrets(completion: Completion, secrets: Sequence[str]) -> Completion:
+    """The completion with any key it echoes (a proxy that reflects headers) redacted, before
+    it reaches the cache, the raw rows or JUnit."""
+    text = redact(completion.text, secrets)
+    return completion if text == completion.text else replace(completion, text=text)
 
 
 def estimate_tokens(request: ChatRequest) -> int:
@@ -190,7 +198,7 @@ class Engine:
                 f"--eval-max-cost ${self.budget.cap_usd} reached (spent ${self.budget.spent_usd:.6f}); request not sent"
             )
         try:
-            completion = self.call(client, request)
+            completion = without_secrets(self.call(client, request), client.secrets())
         except Exception:
             self.budget.settle(estimate, 0.0)
             raise

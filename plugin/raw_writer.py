@@ -32,10 +32,20 @@ class RawResultWriter:
         with self._lock:
             fd = self._files.get(stem)
             if fd is None:
-                self.run_dir.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path_for(stem), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                self._files[stem] = fd
+                fd = self._open(stem)
             os.write(fd, line)
+
+    def _open(self, stem: str) -> int:
+        """Open ``{stem}.jsonl`` for appending; a last line cut short by a crash is ended
+        first, so that the next row starts on a line of its own."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(stem)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            os.write(fd, b"\n")
+        self._files[stem] = fd
+        return fd
 
     def close(self) -> None:
         """Close every open file."""

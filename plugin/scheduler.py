@@ -158,8 +158,7 @@ class RunScheduler:
             entry[1].append(case)
             entry[2][experiment.id] = client
         runners = [
-            _LaneRunner(self, lane, members, clients)
-            for lane, members, clients in by_lane.values()
+            _LaneRunner(self, lane, members, clients) for lane, members, clients in by_lane.values()
         ]
         for runner in runners:
             for case in runner.unfed:

@@ -86,7 +86,14 @@ def test_interrupted_run_keeps_rows_and_resume_finishes_the_rest(tmp_path):
         command = [sys.executable, "-m", "pytest", "--pyargs", "parity.evals", "-p", "no:cacheprovider",
                    f"--eval-config={config}", "--eval-report-dir=run", "--eval-cache=off"]  # fmt: skip
         process = subprocess.Popen(
-            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            # a suite launched with SIGINT ignored (nohup, some CI runners) must not make
+            # the child ignore Ctrl-C too
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         raw = tmp_path / "run" / "api_exp.jsonl"
         deadline = time.time() + 60
@@ -244,3 +251,26 @@ def test_gates_count_in_the_totals_without_moving_the_progress_back(tmp_path):
     assert "1 failed, 6 passed" in result.stdout  # 5 items + 2 gates
     cases = junit_cases(tmp_path / "j.xml")
     assert sum("parity-gates" in key for key in cases) == 2
+
+
+def test_an_answer_that_echoes_the_key_is_stored_redacted(tmp_path):
+    """A proxy that reflects headers into the answer: the key reaches no file."""
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=lambda body: f"Bearer {SECRET}") as server:
+        config = api_config(tmp_path, server, num_examples=3)
+        cache = tmp_path / "cache"
+        result = run_pytest(
+            tmp_path,
+            f"--eval-config={config}",
+            "--junitxml=j.xml",
+            "--eval-report-dir=r",
+            f"--eval-cache-dir={cache}",
+            env=env,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert SECRET not in (tmp_path / "j.xml").read_text()
+    rows = read_jsonl(tmp_path / "r" / "api_exp.jsonl")
+    assert [row["pred"] for row in rows] == ["Bearer ***"] * 3
+    for path in cache.iterdir():
+        assert SECRET.encode() not in path.read_bytes()

@@ -1,6 +1,10 @@
 """The SQLite response cache: keys, modes, and sharing between processes."""
 
 import multiprocessing
+import re
+from pathlib import Path
+
+import pytest
 
 from parity.cache import ResponseCache, cache_key
 from parity.fixtures.providers import ChatRequest, Completion
@@ -50,3 +54,31 @@ def test_concurrent_processes_share_one_cache(tmp_path):
         assert process.exitcode == 0
     cache = ResponseCache(tmp_path)
     assert all(cache.get(f"k{i}").text == str(i) for i in range(150))
+
+
+@pytest.mark.parametrize("damage", ["random-bytes", "cut-short"])
+def test_a_damaged_cache_is_moved_aside_with_a_warning_naming_it(tmp_path, damage):
+    import os
+    import random
+
+    from parity.cache import CacheRecoveryWarning
+
+    cache = ResponseCache(tmp_path, "use")
+    for number in range(300):
+        cache.put(f"key{number}", Completion("x" * 200, 1, 1, 1.0))
+    cache.close()
+    path = tmp_path / "responses.sqlite3"
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    data = path.read_bytes()
+    if damage == "random-bytes":
+        path.write_bytes(random.Random(1).randbytes(len(data)))
+    else:
+        path.write_bytes(data[: len(data) // 3])
+    reopened = ResponseCache(tmp_path, "use")
+    with pytest.warns(CacheRecoveryWarning, match=re.escape(str(path))):
+        assert reopened.get("key1") is None
+    reopened.put("key1", Completion("fresh", 1, 1, 1.0))
+    assert reopened.get("key1").text == "fresh"
+    reopened.close()
+    moved = [p for p in os.listdir(tmp_path) if ".corrupt-" in p]
+    assert len(moved) == 1
