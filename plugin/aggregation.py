@@ -18,7 +18,7 @@ BOOTSTRAP_SAMPLES = 200
 BOOTSTRAP_SEED = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemRecord:
     """What one finished item reported through ``user_properties``."""
 

@@ -21,7 +21,7 @@ _KEY_LENGTH = 8
 UNAVAILABLE = Example("unavailable", "", "", ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvalCase:
     """One pytest item: an experiment applied to one example."""
 

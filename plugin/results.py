@@ -27,7 +27,7 @@ RESERVED_PROPERTIES = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class ExampleResult:
     """Prediction, scores and usage of one case, or the error that prevented them."""
 

@@ -16,7 +16,7 @@ from parity.registry import Registry
 SHIPPED_DATA = resources.files("parity.evals") / "data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Example:
     """One evaluation example, independent of the dataset it came from."""
 

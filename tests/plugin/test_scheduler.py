@@ -56,7 +56,7 @@ def test_experiments_sharing_an_endpoint_share_its_limit(tmp_path):
         results = run_cases(runner, short + long)
     assert all(r.error is None for r in results)
     assert len(runner.lanes()) == 1
-    assert server.max_in_flight == 8
+    assert 0 < server.max_in_flight <= 8
     assert {r["body"]["max_tokens"] for r in server.requests} == {8, 64}
 
 
