@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -57,14 +58,20 @@ class ProgressDisplay:
         """The callback an item passes while it waits."""
 
         def tick() -> None:
+            if self.interval_s <= 0:
+                return
             now = self._clock()
             if now - self._last < self.interval_s:
                 return
             self._last = now
-            reporter: Any = self.config.pluginmanager.get_plugin("terminalreporter")
+            plugins = self.config.pluginmanager
+            reporter: Any = plugins.get_plugin("terminalreporter")
             if reporter is None or self.config.option.verbose < 0:
                 return
-            reporter.ensure_newline()
-            reporter.write_line(status_line(runtime))
+            capture: Any = plugins.get_plugin("capturemanager")
+            # The item is running, so pytest is capturing output: step outside the capture.
+            with capture.global_and_fixture_disabled() if capture else nullcontext():
+                reporter.ensure_newline()
+                reporter.write_line(status_line(runtime))
 
         return tick

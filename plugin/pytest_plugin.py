@@ -29,7 +29,7 @@ from parity.fixtures.providers import PROVIDERS
 from parity.fixtures.session import eval_runtime, model_clients
 from parity.gates import GateResult, evaluate_gates
 from parity.nodeids import case_param
-from parity.progress import ProgressDisplay
+from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
 from parity.reports import write_experiment_summary, write_run_summary
 from parity.runtime import EvalRuntime
 from parity.terminal import render_experiment, render_gates
@@ -63,7 +63,7 @@ class ParityState:
             self.run_dir = _run_dir(config)
             self.workers = _controller_workers(config)
             self.partitioned = False
-        self.progress = ProgressDisplay(config)
+        self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
 
@@ -219,6 +219,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         help="stop issuing requests once the projected spend would pass USD (split evenly across "
         "xdist workers); items left out are skipped with the reason",
+    )
+    group.addoption(
+        "--eval-progress-interval",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_INTERVAL_S,
+        help="while an item waits, write a progress line at most this often "
+        f"(default {DEFAULT_INTERVAL_S:.0f}; 0 = never)",
     )
     group.addoption(
         "--eval-unsafe-exec",

@@ -199,7 +199,7 @@ class RunScheduler:
     def wait(self, case: EvalCase, on_wait: Callable[[], None] | None = None) -> ExampleResult:
         """Block until ``case``'s result exists and return it (its slot is released).
 
-        ``on_wait`` is called about every second while the item waits (progress display).
+        ``on_wait`` is called about every 0.25 s while the item waits (progress display).
         """
         runner = self._runner_of.pop(case.id)
         while runner is not None and case.id not in self._slots and runner.unfed:
@@ -208,7 +208,7 @@ class RunScheduler:
         if slot.cached is not None:
             self.deliver(score_completions(case, slot.cached))
             slot.cached = None
-        while not slot.ready.wait(1.0):
+        while not slot.ready.wait(0.25):
             if on_wait is not None:
                 on_wait()
         del self._slots[case.id]

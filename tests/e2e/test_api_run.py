@@ -274,3 +274,16 @@ def test_an_answer_that_echoes_the_key_is_stored_redacted(tmp_path):
     assert [row["pred"] for row in rows] == ["Bearer ***"] * 3
     for path in cache.iterdir():
         assert SECRET.encode() not in path.read_bytes()
+
+
+def test_a_waiting_run_shows_a_progress_line(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold, latency_s=0.8) as server:
+        config = api_config(tmp_path, server, num_examples=4, max_concurrency=1)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-progress-interval=0.5", env=env
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("parity: api_exp ")]
+    assert lines, result.stdout
+    assert re.match(r"parity: api_exp \d/4 \| [01] in flight, 0 retries, 0 cached", lines[0])
