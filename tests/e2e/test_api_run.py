@@ -287,3 +287,34 @@ def test_a_waiting_run_shows_a_progress_line(tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.startswith("parity: api_exp ")]
     assert lines, result.stdout
     assert re.match(r"parity: api_exp \d/4 \| [01] in flight, 0 retries, 0 cached", lines[0])
+
+
+CRASHING_PLUGIN = """
+import os
+
+def pytest_runtest_call(item):
+    marker = os.path.join(os.path.dirname(__file__), "crashed")
+    if "test_example[" in item.nodeid and not os.path.exists(marker):
+        count = int(os.environ.get("PARITY_TEST_SEEN", "0")) + 1
+        os.environ["PARITY_TEST_SEEN"] = str(count)
+        if count == 4:
+            open(marker, "w").close()
+            os._exit(1)  # the worker dies mid-partition
+"""
+
+
+def test_a_crashed_worker_loses_no_row_and_duplicates_none(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET, PYTHONPATH=str(tmp_path))
+    (tmp_path / "crashing_plugin.py").write_text(CRASHING_PLUGIN)
+    with FakeLLMServer("openai", reply=answer_from_gold, latency_s=0.05) as server:
+        config = api_config(tmp_path, server, num_examples=20)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-cache=off", "-n", "2",
+            "--eval-report-dir=x", "-p", "crashing_plugin", env=env,
+        )  # fmt: skip
+    assert (tmp_path / "crashed").exists()
+    assert "crashed while running" in result.stdout, result.stdout
+    rows = read_jsonl(tmp_path / "x" / "api_exp.jsonl")
+    ids = [row["id"] for row in rows]
+    assert len(ids) == len(set(ids)) == 20  # every example once: none lost, none twice
+    assert len(server.requests) <= 20 + 4  # at most the crashed worker's in-flight requests again
