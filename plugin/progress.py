@@ -12,7 +12,7 @@ import pytest
 
 from parity.runtime import EvalRuntime
 
-DEFAULT_INTERVAL_S = 10.0
+DEFAULT_INTERVAL_S = 30.0
 
 
 def status_line(runtime: EvalRuntime) -> str:
