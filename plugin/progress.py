@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from parity.runtime import EvalRuntime
+from parity.scheduler import OnWait
 
 DEFAULT_INTERVAL_S = 30.0
 
@@ -54,8 +55,8 @@ class ProgressDisplay:
         self._clock = clock
         self._last = clock()
 
-    def waiter(self, runtime: EvalRuntime) -> Callable[[], None]:
-        """The callback an item passes while it waits."""
+    def waiter(self, runtime: EvalRuntime) -> OnWait:
+        """What an item runs while it waits."""
 
         def tick() -> None:
             if self.interval_s <= 0:
@@ -74,4 +75,4 @@ class ProgressDisplay:
                 reporter.ensure_newline()
                 reporter.write_line(status_line(runtime))
 
-        return tick
+        return OnWait(self.interval_s, tick)

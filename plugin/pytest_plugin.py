@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from parity.nodeids import case_param
 from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
 from parity.reports import write_experiment_summary, write_run_summary
 from parity.runtime import EvalRuntime
+from parity.scheduler import OnWait
 from parity.terminal import render_experiment, render_gates
 
 __all__ = ["eval_runtime", "model_clients", "progress_waiter", "runtime_for"]
@@ -147,8 +147,8 @@ def runtime_for(config: pytest.Config) -> EvalRuntime:
     return _state(config).get_runtime()
 
 
-def progress_waiter(config: pytest.Config) -> Callable[[], None]:
-    """The callback an item calls while it waits for its result (writes the progress line)."""
+def progress_waiter(config: pytest.Config) -> OnWait:
+    """What an item runs while it waits for its result (writes the progress line)."""
     state = _state(config)
     return state.progress.waiter(state.get_runtime())
 

@@ -10,7 +10,7 @@ first takes the rows the crashed worker already wrote, so nothing is computed tw
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from parity.cases import EvalCase, EvalPlan
@@ -18,7 +18,7 @@ from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
 from parity.raw_writer import RawResultWriter
 from parity.results import ExampleResult
-from parity.scheduler import RunScheduler
+from parity.scheduler import OnWait, RunScheduler
 
 
 def raw_file_stem(case: EvalCase) -> str:
@@ -113,9 +113,7 @@ class EvalRuntime:
                     self._finished[case.id] = ExampleResult.from_raw_row(case, row)
                     self.resumed += 1
 
-    def result_for(
-        self, case: EvalCase, on_wait: Callable[[], None] | None = None
-    ) -> ExampleResult:
+    def result_for(self, case: EvalCase, on_wait: OnWait | None = None) -> ExampleResult:
         """The case's result: taken from an earlier run, or waited for (queued if needed)."""
         finished = self._finished.pop(case.id, None)
         if finished is not None:

@@ -34,6 +34,16 @@ DEFAULT_WINDOW = 4096
 ResultSink = Callable[[ExampleResult], None]
 
 
+@dataclass(frozen=True)
+class OnWait:
+    """``call`` runs every ``every_s`` seconds while an item waits for its result (the
+    progress line). The waiting main thread wakes only that often: a local model's compute
+    threads spin-wait on each other, and a thread waking every few milliseconds slows them."""
+
+    every_s: float
+    call: Callable[[], None]
+
+
 @dataclass
 class ExperimentProgress:
     """How far one experiment has come in this process."""
@@ -196,11 +206,8 @@ class RunScheduler:
             slot.result = result
             slot.ready.set()
 
-    def wait(self, case: EvalCase, on_wait: Callable[[], None] | None = None) -> ExampleResult:
-        """Block until ``case``'s result exists and return it (its slot is released).
-
-        ``on_wait`` is called about every 0.25 s while the item waits (progress display).
-        """
+    def wait(self, case: EvalCase, on_wait: OnWait | None = None) -> ExampleResult:
+        """Block until ``case``'s result exists and return it (its slot is released)."""
         runner = self._runner_of.pop(case.id)
         while runner is not None and case.id not in self._slots and runner.unfed:
             runner.feed(runner.outstanding + 1)  # items ran ahead of the window
@@ -208,9 +215,10 @@ class RunScheduler:
         if slot.cached is not None:
             self.deliver(score_completions(case, slot.cached))
             slot.cached = None
-        while not slot.ready.wait(0.25):
+        every = on_wait.every_s if on_wait is not None and on_wait.every_s > 0 else None
+        while not slot.ready.wait(every):
             if on_wait is not None:
-                on_wait()
+                on_wait.call()
         del self._slots[case.id]
         if runner is not None:
             runner.outstanding -= 1
