@@ -242,7 +242,7 @@ class Engine:
                 completion = client.complete(request)
             except Exception as exc:
                 info = client.describe_failure(exc)
-                throttle = info.retry_after_s if info.retry_after_s is not None else None
+                throttle = info.retry_after_s
                 if info.status == 429 and throttle is None:
                     throttle = DEFAULT_THROTTLE_PAUSE_S
                 lane.flow.release_failure(throttle)
