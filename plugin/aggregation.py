@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,58 +10,14 @@ from typing import Any
 from parity.config import Experiment
 from parity.evals.metrics import METRICS
 from parity.evals.tasks.base import INVALID_PREDICTION
-from parity.results import RESERVED_PROPERTIES
+from parity.record import EvalRecord
 from parity.stats import ci95, describe, mean, percentile, std
 
 BOOTSTRAP_SAMPLES = 200
 BOOTSTRAP_SEED = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRecord:
-    """What one finished item reported through ``user_properties``."""
-
-    example_id: str
-    index: int
-    scores: dict[str, float]
-    latency_ms: float
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float | None
-    prediction: str = ""
-    references: tuple[str, ...] = ()
-    confidence: float | None = None
-    subset: str | None = None
-    truncated: bool = False
-
-    @classmethod
-    def from_properties(cls, properties: Iterable[tuple[str, Any]]) -> ItemRecord:
-        """Rebuild a record from ``record_property`` pairs."""
-        values = dict(properties)
-        scores = {
-            k: float(v)
-            for k, v in values.items()
-            if k not in RESERVED_PROPERTIES
-            and isinstance(v, (int, float))
-            and not isinstance(v, bool)
-        }
-        return cls(
-            example_id=str(values["example_id"]),
-            index=int(values["example_index"]),
-            scores=scores,
-            latency_ms=float(values["latency_ms"]),
-            input_tokens=int(values["input_tokens"]),
-            output_tokens=int(values["output_tokens"]),
-            cost_usd=None if values.get("cost_usd") is None else float(values["cost_usd"]),
-            prediction=str(values.get("prediction", "")),
-            references=tuple(json.loads(values.get("references", "[]"))),
-            confidence=values.get("confidence"),
-            subset=values.get("subset"),
-            truncated=bool(values.get("truncated", False)),
-        )
-
-
-def _corpus_value(name: str, output: str, records: Sequence[ItemRecord]) -> float:
+def _corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> float:
     metric = METRICS.get(name)
     scores = metric.score_corpus(
         [r.prediction for r in records],
@@ -72,7 +27,7 @@ def _corpus_value(name: str, output: str, records: Sequence[ItemRecord]) -> floa
     return scores[output]
 
 
-def _bootstrap_ci(name: str, output: str, records: Sequence[ItemRecord]) -> tuple[float, float]:
+def _bootstrap_ci(name: str, output: str, records: Sequence[EvalRecord]) -> tuple[float, float]:
     """A seeded percentile bootstrap, identical in every process for the same records."""
     if len(records) < 2:
         value = _corpus_value(name, output, records)
@@ -85,7 +40,7 @@ def _bootstrap_ci(name: str, output: str, records: Sequence[ItemRecord]) -> tupl
     return percentile(values, 2.5), percentile(values, 97.5)
 
 
-def score_block(experiment: Experiment, records: Sequence[ItemRecord]) -> dict[str, dict[str, Any]]:
+def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[str, dict[str, Any]]:
     """Per score name: mean/std/p50/p95 and a 95% interval (corpus metrics: value + bootstrap)."""
     metrics: dict[str, dict[str, Any]] = {}
     for name in experiment.metrics:
@@ -113,14 +68,14 @@ class ExperimentOutcome:
     """Everything the reports need about one experiment."""
 
     experiment: Experiment
-    records: list[ItemRecord] = field(default_factory=list)
+    records: list[EvalRecord] = field(default_factory=list)
     failed: int = 0
     skipped: int = 0
     skip_reasons: set[str] = field(default_factory=set)
 
-    def sorted_records(self) -> list[ItemRecord]:
+    def sorted_records(self) -> list[EvalRecord]:
         """Records in sample order, so serial and xdist runs sum in the same order."""
-        return sorted(self.records, key=lambda r: (r.index, r.subset or ""))
+        return sorted(self.records, key=lambda r: (r.example_index, r.subset or ""))
 
     def metric_value(self, output: str, example_ids: set[str] | None = None) -> float | None:
         """The experiment's value of one score (mean, or corpus value), optionally on a subset."""
@@ -201,10 +156,10 @@ class Aggregator:
         self,
         experiment_id: str,
         outcome: str,
-        properties: list[tuple[str, Any]],
+        record: EvalRecord | None,
         skip_reason: str = "",
     ) -> None:
-        """Add one item's call-phase (or skipped setup-phase) report."""
+        """Add one item's call-phase (or skipped setup-phase) report and its record."""
         target = self.outcomes.get(experiment_id)
         if target is None:
             return
@@ -212,11 +167,11 @@ class Aggregator:
             target.skipped += 1
             if skip_reason:
                 target.skip_reasons.add(skip_reason)
-        elif outcome == "failed" and not any(k == "latency_ms" for k, _ in properties):
+        elif record is None or not record.finished:
             target.failed += 1
         else:
-            target.records.append(ItemRecord.from_properties(properties))
-            if outcome == "failed":
+            target.records.append(record)
+            if outcome == "failed":  # scored, but below an item-level floor
                 target.failed += 1
 
     def has_data(self) -> bool:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from parity.budget import Budget
 from parity.cache import ResponseCache, cache_key
@@ -22,8 +23,8 @@ from parity.fixtures.providers import ChatRequest, Completion, ModelClient
 from parity.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
 from parity.pricing import cost_usd, price_for
 from parity.prompts import load_template
+from parity.record import MODEL_STAGE, EvalRecord, StageUsage
 from parity.redaction import redact
-from parity.results import ExampleResult
 from parity.retry import DEFAULT_COOLDOWN_S
 
 CHARS_PER_TOKEN = 4
@@ -58,8 +59,24 @@ def estimate_tokens(request: ChatRequest) -> int:
     return chars // CHARS_PER_TOKEN + request.max_tokens
 
 
-def score_completions(case: EvalCase, completions: Sequence[Completion]) -> ExampleResult:
-    """Turn the completions of a case into one scored result (usage summed over requests)."""
+def record_for(case: EvalCase, **values: Any) -> EvalRecord:
+    """A record carrying ``case``'s identity and input, plus ``values``."""
+    experiment = case.experiment
+    return EvalRecord(
+        experiment_id=experiment.id,
+        example_id=case.example.id,
+        example_index=case.index,
+        model=experiment.model.name,
+        question=case.example.question,
+        input_context=case.example.context,
+        **values,
+    )
+
+
+def score_completions(
+    case: EvalCase, requests: Sequence[ChatRequest], completions: Sequence[Completion]
+) -> EvalRecord:
+    """Turn the completions of a case into its scored record (usage summed over requests)."""
     experiment = case.experiment
     task = TASKS.get(experiment.task)
     prediction, confidence = task.combine(
@@ -73,19 +90,28 @@ def score_completions(case: EvalCase, completions: Sequence[Completion]) -> Exam
     input_tokens = sum(c.input_tokens for c in completions)
     output_tokens = sum(c.output_tokens for c in completions)
     latency_ms = sum(c.latency_ms for c in completions)
-    return ExampleResult(
-        case=case,
-        prediction=prediction,
-        references=references,
-        input_context=case.example.context,
-        metrics=scores,
-        latency_ms=latency_ms,
+    usage = StageUsage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        latency_ms=latency_ms,
         cost_usd=cost_usd(experiment.model, input_tokens, output_tokens, latency_ms),
-        cached=all(bool(c.extra.get("cached")) for c in completions),
+    )
+    metadata: dict[str, Any] = {"cached": all(bool(c.extra.get("cached")) for c in completions)}
+    subset = case.example.metadata.get("subset")
+    if subset:
+        metadata["subset"] = subset
+    if task.truncated(case.example, experiment.task_options):
+        metadata["truncated"] = True
+    return record_for(
+        case,
+        prompt=[[dict(m) for m in r.messages] for r in requests],
+        raw_output=[c.text for c in completions],
+        prediction=prediction,
+        references=references,
         confidence=confidence,
-        truncated=task.truncated(case.example, experiment.task_options),
+        scores=scores,
+        usage={MODEL_STAGE: usage},
+        metadata=metadata,
     )
 
 
@@ -167,18 +193,16 @@ class Engine:
 
     def run_case(
         self, client: ModelClient, case: EvalCase, requests: Sequence[ChatRequest]
-    ) -> ExampleResult:
+    ) -> EvalRecord:
         """Compute one case from its built requests; never raises (errors and skips are part
-        of the result)."""
+        of the record)."""
         try:
             completions = [self._complete(client, case.experiment, r) for r in requests]
-            return score_completions(case, completions)
+            return score_completions(case, requests, completions)
         except BudgetRefused as refused:
-            return ExampleResult(case=case, skip_reason=str(refused))
+            return record_for(case, skip_reason=str(refused))
         except Exception as exc:
-            return ExampleResult(
-                case=case, error=redact(f"{type(exc).__name__}: {exc}", client.secrets())
-            )
+            return record_for(case, error=redact(f"{type(exc).__name__}: {exc}", client.secrets()))
 
     def _complete(
         self, client: ModelClient, experiment: Experiment, request: ChatRequest

@@ -29,17 +29,21 @@ from parity.fixtures.session import eval_runtime, model_clients
 from parity.gates import GateResult, evaluate_gates
 from parity.nodeids import case_param
 from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
+from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
 from parity.reports import write_experiment_summary, write_run_summary
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
 from parity.terminal import render_experiment, render_gates
 
-__all__ = ["eval_runtime", "model_clients", "progress_waiter", "runtime_for"]
+__all__ = ["eval_runtime", "model_clients", "progress_waiter", "record_result", "runtime_for"]
 
 EVAL_MARK = "parity_eval"
 EVAL_TEST = "test_example["
 GATES_PATH = "parity-gates"
 DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
+# The call report of an eval item carries its record (as data, so xdist sends it along).
+RECORD_ATTRIBUTE = "parity_record"
+_RECORD = pytest.StashKey[dict[str, Any]]()
 
 
 class ParityState:
@@ -121,9 +125,9 @@ class ParityState:
         reason = ""
         if report.skipped and isinstance(report.longrepr, tuple):
             reason = report.longrepr[2].removeprefix("Skipped: ")
-        self.aggregator.add_report(
-            case.experiment.id, report.outcome, list(report.user_properties), reason
-        )
+        data = report.__dict__.pop(RECORD_ATTRIBUTE, None)  # kept once, in the aggregator
+        record = EvalRecord.from_dict(data) if data is not None else None
+        self.aggregator.add_report(case.experiment.id, report.outcome, record, reason)
 
 
 _STATE = pytest.StashKey[ParityState]()
@@ -151,6 +155,24 @@ def progress_waiter(config: pytest.Config) -> OnWait:
     """What an item runs while it waits for its result (writes the progress line)."""
     state = _state(config)
     return state.progress.waiter(state.get_runtime())
+
+
+def record_result(item: pytest.Item, record: EvalRecord) -> None:
+    """Attach ``record`` to ``item``: its JUnit properties, and the data its call report
+    carries to the aggregator (in this process or the xdist controller)."""
+    item.user_properties.extend(junit_properties(record))
+    item.stash[_RECORD] = record.to_dict(exclude=BULKY_FIELDS)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Give an eval item's call report its record."""
+    outcome = yield
+    if call.when == "call":
+        data = item.stash.get(_RECORD, None)
+        if data is not None:
+            setattr(outcome.get_result(), RECORD_ATTRIBUTE, data)
+            del item.stash[_RECORD]
 
 
 def _run_dir(config: pytest.Config) -> Path:

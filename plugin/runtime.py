@@ -17,7 +17,7 @@ from parity.cases import EvalCase, EvalPlan
 from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
 from parity.raw_writer import RawResultWriter
-from parity.results import ExampleResult
+from parity.record import EvalRecord, from_raw_row, raw_row
 from parity.scheduler import OnWait, RunScheduler
 
 
@@ -25,6 +25,15 @@ def raw_file_stem(case: EvalCase) -> str:
     """``{experiment_id}``, or ``{experiment_id}_{task}`` for multi-task datasets (LongBench)."""
     subset = case.example.metadata.get("subset")
     return f"{case.experiment.id}_{subset}" if subset else case.experiment.id
+
+
+def identity_of(case: EvalCase) -> dict[str, object]:
+    """The record fields that name ``case`` (filled in for rows written by older versions)."""
+    return {
+        "experiment_id": case.experiment.id,
+        "example_index": case.index,
+        "model": case.experiment.model.name,
+    }
 
 
 def partition_of(position: int, workers: int) -> int:
@@ -56,7 +65,7 @@ class EvalRuntime:
         self.scheduler = RunScheduler(engine, clients, self._record)
         self._partitions: list[list[EvalCase]] = []
         self._partition_of: dict[str, int] = {}
-        self._finished: dict[str, ExampleResult] = {}
+        self._finished: dict[str, EvalRecord] = {}
 
     def select(self, cases: Sequence[EvalCase]) -> None:
         """Take the cases this session will run (after ``-k``/``-m`` deselection).
@@ -110,10 +119,10 @@ class EvalRuntime:
                     continue  # a line cut short by the interruption
                 case = by_example.get(str(row.get("id")))
                 if case is not None and case.id not in self._finished:
-                    self._finished[case.id] = ExampleResult.from_raw_row(case, row)
+                    self._finished[case.id] = from_raw_row({**identity_of(case), **row})
                     self.resumed += 1
 
-    def result_for(self, case: EvalCase, on_wait: OnWait | None = None) -> ExampleResult:
+    def result_for(self, case: EvalCase, on_wait: OnWait | None = None) -> EvalRecord:
         """The case's result: taken from an earlier run, or waited for (queued if needed)."""
         finished = self._finished.pop(case.id, None)
         if finished is not None:
@@ -125,9 +134,9 @@ class EvalRuntime:
                 return finished
         return self.scheduler.wait(case, on_wait)
 
-    def _record(self, result: ExampleResult) -> None:
-        if result.error is None and result.skip_reason is None:
-            self.writer.append(raw_file_stem(result.case), result.raw_row())
+    def _record(self, case: EvalCase, record: EvalRecord) -> None:
+        if record.finished:
+            self.writer.append(raw_file_stem(case), raw_row(record))
 
     def close(self) -> None:
         """Stop queuing new work, close the raw files and every model client."""

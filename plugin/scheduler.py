@@ -23,15 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from parity.cases import EvalCase
-from parity.execution import Engine, build_requests, score_completions
+from parity.execution import Engine, build_requests, record_for, score_completions
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.providers import ChatRequest, Completion, ModelClient
 from parity.pacing import Lane
+from parity.record import EvalRecord
 from parity.redaction import redact
-from parity.results import ExampleResult
 
 DEFAULT_WINDOW = 4096
-ResultSink = Callable[[ExampleResult], None]
+ResultSink = Callable[[EvalCase, EvalRecord], None]
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ class ExperimentProgress:
 class _Slot:
     """Where one case's outcome lands; the item waiting on it blocks on ``ready``."""
 
-    __slots__ = ("cached", "ready", "result")
+    __slots__ = ("cached", "ready", "record", "requests")
 
     def __init__(self) -> None:
         self.ready = threading.Event()
-        self.result: ExampleResult | None = None
+        self.record: EvalRecord | None = None
         self.cached: list[Completion] | None = None
+        self.requests: Sequence[ChatRequest] = ()
 
 
 @dataclass
@@ -112,12 +113,13 @@ class _LaneRunner:
                 cached = engine.cached_completions(item.client, item.case, item.requests)
             except Exception as exc:
                 message = redact(f"{type(exc).__name__}: {exc}", item.client.secrets())
-                self.scheduler.deliver(ExampleResult(case=item.case, error=message))
+                self.scheduler.deliver(item.case, record_for(item.case, error=message))
                 continue
             if cached is None:
                 self.queue.put(item)
-            else:
-                self.scheduler.slot(case).cached = cached  # scored when its item asks for it
+            else:  # scored when its item asks for it
+                slot = self.scheduler.slot(case)
+                slot.cached, slot.requests = cached, item.requests
         if not self.unfed:
             for _ in range(self.senders):
                 self.queue.put(None)
@@ -128,7 +130,9 @@ class _LaneRunner:
         while (item := self.queue.get()) is not None:
             if self.scheduler.cancelled.is_set():
                 continue
-            self.scheduler.deliver(engine.run_case(item.client, item.case, item.requests))
+            self.scheduler.deliver(
+                item.case, engine.run_case(item.client, item.case, item.requests)
+            )
 
 
 class RunScheduler:
@@ -151,7 +155,7 @@ class RunScheduler:
     def submit(self, cases: Sequence[EvalCase]) -> None:
         """Queue ``cases`` (in pytest order) on their endpoint lanes and start sending."""
         by_lane: dict[object, tuple[Lane, list[EvalCase], dict[str, ModelClient]]] = {}
-        failed: list[ExampleResult] = []
+        failed: list[tuple[EvalCase, EvalRecord]] = []
         for case in cases:
             experiment = case.experiment
             progress = self.progress.setdefault(experiment.id, ExperimentProgress())
@@ -161,7 +165,7 @@ class RunScheduler:
             except Exception as exc:
                 self._runner_of[case.id] = None
                 self.open_slot(case)
-                failed.append(ExampleResult(case=case, error=f"{type(exc).__name__}: {exc}"))
+                failed.append((case, record_for(case, error=f"{type(exc).__name__}: {exc}")))
                 continue
             lane = self.engine.lane_for(client)
             entry = by_lane.setdefault(lane.key, (lane, [], {}))
@@ -174,8 +178,8 @@ class RunScheduler:
             for case in runner.unfed:
                 self._runner_of[case.id] = runner
         self._runners += runners
-        for result in failed:
-            self.deliver(result)
+        for case, record in failed:
+            self.deliver(case, record)
         for runner in runners:
             runner.start()
             runner.feed(self.window)
@@ -192,29 +196,29 @@ class RunScheduler:
         """The slot of a fed case."""
         return self._slots[case.id]
 
-    def deliver(self, result: ExampleResult) -> None:
-        """Record a finished result: hand it to the sink, count it, wake its item."""
+    def deliver(self, case: EvalCase, record: EvalRecord) -> None:
+        """Take a finished record: hand it to the sink, count it, wake its item."""
         try:
-            self.sink(result)
+            self.sink(case, record)
         finally:
             with self._lock:
-                progress = self.progress[result.case.experiment.id]
+                progress = self.progress[case.experiment.id]
                 progress.done += 1
-                progress.cached += result.cached
-                progress.failed += result.error is not None
-            slot = self._slots[result.case.id]
-            slot.result = result
+                progress.cached += record.cached
+                progress.failed += record.error is not None
+            slot = self._slots[case.id]
+            slot.record = record
             slot.ready.set()
 
-    def wait(self, case: EvalCase, on_wait: OnWait | None = None) -> ExampleResult:
+    def wait(self, case: EvalCase, on_wait: OnWait | None = None) -> EvalRecord:
         """Block until ``case``'s result exists and return it (its slot is released)."""
         runner = self._runner_of.pop(case.id)
         while runner is not None and case.id not in self._slots and runner.unfed:
             runner.feed(runner.outstanding + 1)  # items ran ahead of the window
         slot = self._slots[case.id]
         if slot.cached is not None:
-            self.deliver(score_completions(case, slot.cached))
-            slot.cached = None
+            self.deliver(case, score_completions(case, slot.requests, slot.cached))
+            slot.cached, slot.requests = None, ()
         every = on_wait.every_s if on_wait is not None and on_wait.every_s > 0 else None
         while not slot.ready.wait(every):
             if on_wait is not None:
@@ -223,8 +227,8 @@ class RunScheduler:
         if runner is not None:
             runner.outstanding -= 1
             runner.feed(self.window)
-        assert slot.result is not None
-        return slot.result
+        assert slot.record is not None
+        return slot.record
 
     def cancel(self) -> None:
         """Stop sending new requests (Ctrl-C, ``-x``); requests in flight finish on their own."""

@@ -3,15 +3,15 @@
 from parity.aggregation import Aggregator
 from parity.config import parse_config
 from parity.gates import evaluate_gates
+from parity.record import EvalRecord, StageUsage
 from tests.conftest import experiment
 
 
-def props(example_id, index, f1):
-    return [
-        ("f1", f1), ("exact_match", 0.0), ("experiment_id", "x"), ("example_id", example_id),
-        ("example_index", index), ("model", "m"), ("latency_ms", 1.0), ("input_tokens", 1),
-        ("output_tokens", 1), ("cost_usd", 0.0),
-    ]  # fmt: skip
+def record(example_id, index, f1):
+    return EvalRecord(
+        "x", example_id, index, "m", scores={"f1": f1, "exact_match": 0.0},
+        usage={"model": StageUsage(1, 1, 1.0, 0.0)},
+    )  # fmt: skip
 
 
 def outcomes(candidate_scores, baseline_scores, thresholds=None, max_drop=None):
@@ -29,9 +29,9 @@ def outcomes(candidate_scores, baseline_scores, thresholds=None, max_drop=None):
     )
     agg = Aggregator(config.experiments)
     for i, (example_id, f1) in enumerate(baseline_scores.items()):
-        agg.add_report("base", "passed", props(example_id, i, f1))
+        agg.add_report("base", "passed", record(example_id, i, f1))
     for i, (example_id, f1) in enumerate(candidate_scores.items()):
-        agg.add_report("cand", "passed", props(example_id, i, f1))
+        agg.add_report("cand", "passed", record(example_id, i, f1))
     return {g.name: g for g in evaluate_gates(agg.outcomes)}
 
 

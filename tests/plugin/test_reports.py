@@ -6,6 +6,7 @@ import json
 from parity.aggregation import Aggregator
 from parity.config import parse_config
 from parity.gates import evaluate_gates
+from parity.record import EvalRecord, StageUsage
 from parity.reports import write_experiment_summary, write_run_summary
 from tests.conftest import experiment
 
@@ -22,11 +23,10 @@ def summary():
         agg.add_report(
             "exp_a",
             "passed",
-            [("exact_match", em), ("f1", f1), ("experiment_id", "exp_a"), ("example_id", example_id),
-             ("example_index", i), ("model", "local:smollm2"), ("latency_ms", latency),
-             ("input_tokens", 100 + i), ("output_tokens", 5), ("cost_usd", cost)],
+            EvalRecord("exp_a", example_id, i, "local:smollm2", scores={"exact_match": em, "f1": f1},
+                       usage={"model": StageUsage(100 + i, 5, latency, cost)}),
         )  # fmt: skip
-    agg.add_report("exp_a", "skipped", [], "no key")
+    agg.add_report("exp_a", "skipped", None, "no key")
     return agg, agg.outcomes["exp_a"].summary()
 
 

@@ -40,7 +40,7 @@ def test_experiments_on_different_endpoints_run_at_the_same_time(tmp_path):
             for case in synthetic_cases(server.url, 32, f"exp{number}", max_concurrency=8)
         ]
         results = run_cases(engine(tmp_path), cases)
-    assert all(r.error is None and r.metrics["exact_match"] == 1.0 for r in results)
+    assert all(r.error is None and r.scores["exact_match"] == 1.0 for r in results)
     assert all(0 < server.max_in_flight <= 8 for server in servers)
     first = [server.requests[0]["at"] for server in servers]
     last = [server.requests[-1]["at"] for server in servers]
@@ -107,7 +107,7 @@ def test_a_prompt_that_always_fails_fails_alone(tmp_path):
         results = run_cases(
             runner, synthetic_cases(server.url, 40, max_concurrency=4, max_retries=2)
         )
-    failed = {r.case.example.id: r.error for r in results if r.error}
+    failed = {r.example_id: r.error for r in results if r.error}
     assert list(failed) == ["7"]
     assert "injected 500 (after 3 attempts)" in failed["7"]
     assert runner.lanes()[0].breaker.openings == 0
@@ -127,13 +127,15 @@ def test_results_run_at_most_a_window_ahead_of_the_items(tmp_path):
         cases = synthetic_cases(server.url, 50, max_concurrency=4)
         clients = ClientPool()
         done = []
-        scheduler = RunScheduler(engine(tmp_path), clients, done.append, window=10)
+        scheduler = RunScheduler(
+            engine(tmp_path), clients, lambda case, record: done.append(record), window=10
+        )
         scheduler.submit(cases)
         time.sleep(0.5)
         assert len(done) == 10  # nobody consumed a result yet
         results = [scheduler.wait(case) for case in cases]
         clients.close()
-    assert [r.case.id for r in results] == [c.id for c in cases]
+    assert [r.example_id for r in results] == [c.example.id for c in cases]
     assert len(done) == 50
 
 
@@ -142,7 +144,7 @@ def test_an_item_waits_only_for_its_own_result(tmp_path):
     with FakeLLMServer("openai", latency_s=0.3) as server:
         cases = synthetic_cases(server.url, 16, max_concurrency=1)
         clients = ClientPool()
-        scheduler = RunScheduler(engine(tmp_path), clients, lambda r: None)
+        scheduler = RunScheduler(engine(tmp_path), clients, lambda case, record: None)
         started = time.monotonic()
         scheduler.submit(cases)
         scheduler.wait(cases[0])

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from parity.cases import EvalCase
 from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
-from parity.results import ExampleResult
+from parity.record import EvalRecord
 from parity.scheduler import RunScheduler
 
 
-def run_cases(engine: Engine, cases: Sequence[EvalCase]) -> list[ExampleResult]:
+def run_cases(engine: Engine, cases: Sequence[EvalCase]) -> list[EvalRecord]:
     """Submit ``cases`` to a :class:`RunScheduler` and wait for each result in order."""
     clients = ClientPool()
-    scheduler = RunScheduler(engine, clients, lambda result: None)
+    scheduler = RunScheduler(engine, clients, lambda case, record: None)
     try:
         scheduler.submit(cases)
         return [scheduler.wait(case) for case in cases]

@@ -1,0 +1,227 @@
+"""The one result record of an evaluated example, and every form derived from it.
+
+An :class:`EvalRecord` is written once, where the example is scored. JUnit properties, raw
+JSONL rows (ScaleBench's fields, plus the rest of the record), ``--eval-resume`` and the
+controller's aggregation all come from :meth:`EvalRecord.to_dict` through the functions in
+this module; nothing else builds those shapes by hand.
+
+Its parts are kept apart so that a consumer never has to guess what a number means:
+
+- ``scores``: metric outputs (proportions in [0, 1]); the only numbers that are averaged.
+- ``usage``: tokens, latency and cost per stage (``model`` now; a compressor, a judge or
+  training later), summed into the run's totals.
+- ``measurements``: any other number (a compression ratio, GPU-seconds); reported, never
+  averaged as a score.
+- ``metadata``: facts about the example or the call (subset, truncated input, cache hit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+MODEL_STAGE = "model"
+# Raw JSONL rows keep ScaleBench's names for these record fields.
+SCALEBENCH_NAMES = {
+    "example_id": "id",
+    "question": "input_question",
+    "prediction": "pred",
+    "references": "gold",
+    "scores": "metrics",
+}
+# Not sent from xdist workers to the controller: large, and read from the raw rows instead.
+BULKY_FIELDS = frozenset({"prompt", "input_context", "question"})
+
+
+@dataclass(slots=True)
+class StageUsage:
+    """What one stage (the model call, a compressor, a judge) consumed for one example."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+    cost_usd: float | None = None
+
+
+@dataclass(slots=True)
+class EvalRecord:
+    """Everything known about one (experiment, example) pair once it has been evaluated."""
+
+    experiment_id: str
+    example_id: str
+    example_index: int
+    model: str
+    question: str = ""
+    input_context: str = ""
+    prompt: list[list[dict[str, str]]] = field(default_factory=list)
+    raw_output: list[str] = field(default_factory=list)
+    prediction: str = ""
+    references: list[str] = field(default_factory=list)
+    confidence: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, StageUsage] = field(default_factory=dict)
+    measurements: dict[str, float] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    skip_reason: str | None = None
+
+    # -- totals over stages ------------------------------------------------------------------
+    @property
+    def input_tokens(self) -> int:
+        """Input tokens over every stage."""
+        return sum(u.input_tokens for u in self.usage.values())
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens over every stage."""
+        return sum(u.output_tokens for u in self.usage.values())
+
+    @property
+    def latency_ms(self) -> float:
+        """Wall time spent in every stage, summed."""
+        return sum(u.latency_ms for u in self.usage.values())
+
+    @property
+    def cost_usd(self) -> float | None:
+        """Cost over every stage; None when any stage's price is unknown."""
+        costs = [u.cost_usd for u in self.usage.values()]
+        if not costs or any(c is None for c in costs):
+            return None
+        return sum(c for c in costs if c is not None)
+
+    @property
+    def subset(self) -> str | None:
+        """The dataset's sub-task (LongBench), if any."""
+        value = self.metadata.get("subset")
+        return str(value) if value else None
+
+    @property
+    def truncated(self) -> bool:
+        """True when a configured cap left part of the input unread."""
+        return bool(self.metadata.get("truncated"))
+
+    @property
+    def cached(self) -> bool:
+        """True when every model answer came from the cache or an earlier run."""
+        return bool(self.metadata.get("cached"))
+
+    @property
+    def finished(self) -> bool:
+        """True when the example was scored (no error, not skipped)."""
+        return self.error is None and self.skip_reason is None
+
+    def prompt_sha256(self) -> str | None:
+        """A short reference to the rendered prompt (stored in full in the raw rows)."""
+        if not self.prompt:
+            return None
+        text = json.dumps(self.prompt, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def failure(self, item_thresholds: Mapping[str, float]) -> str | None:
+        """Why the item fails (provider error or a missed item-level floor), or None."""
+        if self.error:
+            return self.error
+        missed = [
+            f"{name} = {self.scores[name]:.4f} < item floor {limit}"
+            for name, limit in item_thresholds.items()
+            if self.scores.get(name, float("-inf")) < limit
+        ]
+        return "; ".join(missed) or None
+
+    # -- the one schema ----------------------------------------------------------------------
+    def to_dict(self, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The record as JSON-able data (every other form is derived from this)."""
+        data = asdict(self)
+        for name in exclude:
+            data.pop(name, None)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EvalRecord:
+        """Rebuild a record from :meth:`to_dict` output; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["usage"] = {
+            stage: StageUsage(**usage) for stage, usage in (data.get("usage") or {}).items()
+        }
+        values["scores"] = {k: float(v) for k, v in (data.get("scores") or {}).items()}
+        return cls(**values)
+
+
+def junit_properties(record: EvalRecord) -> list[tuple[str, Any]]:
+    """``record_property`` pairs: each score under its own name, then identity, usage and the
+    answer. Empty values are left out, never written as "None"."""
+    identity: list[tuple[str, Any]] = [
+        ("experiment_id", record.experiment_id),
+        ("example_id", record.example_id),
+        ("example_index", record.example_index),
+        ("model", record.model),
+    ]
+    if not record.finished:
+        return [*identity, ("error", record.error or record.skip_reason)]
+    pairs: list[tuple[str, Any]] = [*record.scores.items(), *identity]
+    pairs += [
+        ("latency_ms", round(record.latency_ms, 3)),
+        ("input_tokens", record.input_tokens),
+        ("output_tokens", record.output_tokens),
+        ("cost_usd", record.cost_usd),
+    ]
+    for stage, usage in record.usage.items():
+        if stage != MODEL_STAGE:
+            pairs += [(f"{stage}.{key}", value) for key, value in asdict(usage).items()]
+    pairs += [(f"measurement.{name}", value) for name, value in record.measurements.items()]
+    raw = "\n---\n".join(record.raw_output)
+    pairs += [
+        ("prediction", record.prediction),
+        ("raw_output", raw if raw.strip() != record.prediction else None),
+        ("references", json.dumps(record.references, ensure_ascii=False)),
+        ("confidence", record.confidence),
+        ("subset", record.subset),
+        ("truncated", True if record.truncated else None),
+        ("prompt_sha256", record.prompt_sha256()),
+    ]
+    return [(name, value) for name, value in pairs if value is not None]
+
+
+def raw_row(record: EvalRecord) -> dict[str, Any]:
+    """The raw JSONL row: ScaleBench's fields first (``id``, ``model``, ``input_question``,
+    ``input_context``, ``pred``, ``gold``, tokens, ``latency_ms``, ``cost_usd``, ``metrics``)
+    and ``cached``, then the rest of the record under its own names."""
+    data = record.to_dict(exclude=frozenset({"error", "skip_reason"}))
+    row: dict[str, Any] = {SCALEBENCH_NAMES.get(k, k): v for k, v in data.items()}
+    scalebench = {
+        "id": row.pop("id"),
+        "model": row.pop("model"),
+        "input_question": row.pop("input_question"),
+        "input_context": row.pop("input_context"),
+        "pred": row.pop("pred"),
+        "gold": row.pop("gold"),
+        "input_tokens": record.input_tokens,
+        "output_tokens": record.output_tokens,
+        "latency_ms": round(record.latency_ms, 3),
+        "cost_usd": record.cost_usd,
+        "metrics": row.pop("metrics"),
+        "cached": record.cached,
+    }
+    return {**scalebench, **row}
+
+
+def from_raw_row(row: Mapping[str, Any]) -> EvalRecord:
+    """Rebuild a finished record from its raw JSONL row (``--eval-resume``)."""
+    inverse = {v: k for k, v in SCALEBENCH_NAMES.items()}
+    data = {inverse.get(k, k): v for k, v in row.items()}
+    if "usage" not in data:  # a row written before usage was split by stage
+        data["usage"] = {
+            MODEL_STAGE: {
+                "input_tokens": int(row.get("input_tokens", 0)),
+                "output_tokens": int(row.get("output_tokens", 0)),
+                "latency_ms": float(row.get("latency_ms", 0.0)),
+                "cost_usd": row.get("cost_usd"),
+            }
+        }
+    record = EvalRecord.from_dict(data)
+    record.metadata["cached"] = True
+    return record

@@ -1,0 +1,82 @@
+"""The one result record: every shape (JUnit properties, raw rows, resume, the controller's
+copy) is derived from it, and a measurement is never averaged as a score."""
+
+import json
+
+from parity.aggregation import Aggregator
+from parity.config import parse_config
+from parity.record import EvalRecord, StageUsage, from_raw_row, junit_properties, raw_row
+from tests.conftest import experiment
+
+
+def full_record(**changes):
+    values = dict(
+        experiment_id="exp_a", example_id="ex1", example_index=3, model="local:smollm2",
+        question="Who?", input_context="ctx", prompt=[[{"role": "user", "content": "Who?"}]],
+        raw_output=["  Answer: banana split \n"], prediction="<invalid>", references=["x"],
+        confidence=-0.5, scores={"exact_match": 0.0, "f1": 0.25},
+        usage={"model": StageUsage(100, 5, 250.0, 0.001), "compressor": StageUsage(80, 20, 50.0, 0.0005)},
+        measurements={"compression_ratio": 4.0}, metadata={"subset": "qasper", "cached": False},
+    )  # fmt: skip
+    values.update(changes)
+    return EvalRecord(**values)
+
+
+def test_dict_round_trip_is_lossless():
+    record = full_record()
+    assert EvalRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+
+
+def test_totals_sum_every_stage():
+    record = full_record()
+    assert (record.input_tokens, record.output_tokens) == (180, 25)
+    assert record.latency_ms == 300.0 and abs(record.cost_usd - 0.0015) < 1e-12
+    unknown = full_record(usage={"model": StageUsage(1, 1, 1.0, None)})
+    assert unknown.cost_usd is None
+
+
+def test_raw_row_keeps_scalebench_fields_and_round_trips():
+    record = full_record()
+    row = raw_row(record)
+    assert list(row)[:11] == ["id", "model", "input_question", "input_context", "pred", "gold",
+                              "input_tokens", "output_tokens", "latency_ms", "cost_usd", "metrics"]  # fmt: skip
+    assert row["pred"] == "<invalid>" and row["raw_output"] == ["  Answer: banana split \n"]
+    assert row["prompt"] == [[{"role": "user", "content": "Who?"}]]
+    back = from_raw_row(json.loads(json.dumps(row)))
+    assert back.cached and back.scores == record.scores and back.usage == record.usage
+    assert back.measurements == record.measurements
+
+
+def test_row_written_before_usage_stages_still_resumes():
+    old = {"id": "e", "model": "m", "input_question": "q", "input_context": "c", "pred": "p",
+           "gold": ["p"], "input_tokens": 7, "output_tokens": 2, "latency_ms": 9.0,
+           "cost_usd": None, "metrics": {"f1": 1.0}, "cached": False, "confidence": None}  # fmt: skip
+    record = from_raw_row({"experiment_id": "x", "example_index": 0, **old})
+    assert (record.input_tokens, record.output_tokens, record.latency_ms) == (7, 2, 9.0)
+
+
+def test_junit_properties_keep_raw_text_and_drop_empty_values():
+    props = dict(junit_properties(full_record(confidence=None)))
+    assert props["prediction"] == "<invalid>"
+    assert props["raw_output"] == "  Answer: banana split \n"
+    assert props["compressor.input_tokens"] == 80 and props["measurement.compression_ratio"] == 4.0
+    assert "confidence" not in props and "None" not in map(str, props.values())
+    assert len(props["prompt_sha256"]) == 16
+    same = dict(junit_properties(full_record(raw_output=["<invalid>"])))
+    assert "raw_output" not in same  # shown only when it differs from the prediction
+
+
+def test_failed_record_gives_identity_and_error_only():
+    props = dict(junit_properties(full_record(error="RateLimitError: 429")))
+    assert props == {"experiment_id": "exp_a", "example_id": "ex1", "example_index": 3,
+                     "model": "local:smollm2", "error": "RateLimitError: 429"}  # fmt: skip
+
+
+def test_a_measurement_is_never_averaged_as_a_score():
+    config = parse_config([experiment()], "t.yaml")
+    agg = Aggregator(config.experiments)
+    for i in range(3):
+        agg.add_report("exp_a", "passed", full_record(example_id=str(i), example_index=i))
+    summary = agg.outcomes["exp_a"].summary()
+    assert set(summary["metrics"]) == {"exact_match", "f1"}
+    assert "compression_ratio" not in json.dumps(summary["metrics"])
