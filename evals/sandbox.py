@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-UNSAFE_ENV = "PARITY_UNSAFE_EXEC"
 NOBODY = 65534
 SANDBOX_PYTHON = "/python"  # where the interpreter's prefix appears inside the sandbox
 
@@ -191,6 +190,21 @@ def sandbox_unavailable_reason() -> str | None:
     return None
 
 
+class _Policy:
+    """Whether this pytest session allowed unconfined execution (``--eval-unsafe-exec``).
+
+    Set by the plugin from its option for the length of a session; never put in the
+    environment, where generated code and every child process would inherit it.
+    """
+
+    allow_unconfined = False
+
+
+def allow_unconfined(allowed: bool) -> None:
+    """Record the session's ``--eval-unsafe-exec`` choice (the plugin resets it at the end)."""
+    _Policy.allow_unconfined = allowed
+
+
 def unsafe_allowed() -> bool:
     """True when the user explicitly allowed unconfined execution (``--eval-unsafe-exec``)."""
-    return os.environ.get(UNSAFE_ENV) == "1"
+    return _Policy.allow_unconfined

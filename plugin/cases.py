@@ -12,6 +12,7 @@ from parity.config import DatasetConfig, Experiment, RunConfig
 from parity.errors import ConfigError, DataError, ProviderError
 from parity.evals.datasets import DATASETS, Example
 from parity.evals.datasets.base import LoadedDataset
+from parity.evals.metrics import METRICS
 from parity.evals.sandbox import sandbox_unavailable_reason, unsafe_allowed
 from parity.fixtures.providers import PROVIDERS
 from parity.sampling import sample_indices
@@ -156,7 +157,7 @@ def _load(experiment: Experiment, path: str) -> LoadedDataset:
 
 
 def _skip_reason(experiment: Experiment) -> str | None:
-    if "pass_at_1" in experiment.metrics and not unsafe_allowed():
+    if any(METRICS.get(name).runs_code for name in experiment.metrics) and not unsafe_allowed():
         reason = sandbox_unavailable_reason()
         if reason:
             return f"generated code cannot be confined here ({reason}); pass --eval-unsafe-exec to run it anyway"

@@ -16,20 +16,12 @@ from parity.evals.datasets import DATASETS
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
-from parity.registry import closest
-from parity.schema import Context, Field, check_mapping
+from parity.registry import Registry, closest
+from parity.schema import Context, Field, check_mapping, non_negative, positive
 
 MODES = ("baseline",)
 SOURCES = ("auto", "shipped", "hub")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
-
-
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else f"must be greater than 0, got {value}"
-
-
-def _non_negative(value: Any) -> str | None:
-    return None if value >= 0 else f"must be 0 or more, got {value}"
 
 
 def _score_map(value: Mapping[str, Any]) -> str | None:
@@ -40,49 +32,42 @@ def _score_map(value: Mapping[str, Any]) -> str | None:
 
 
 PRICING_SCHEMA = {
-    "input_per_1m_tokens": Field((float,), check=_non_negative, example="2.50"),
-    "output_per_1m_tokens": Field((float,), check=_non_negative, example="10.00"),
-    "gpu_hour_usd": Field((float,), check=_non_negative, example="2.49"),
+    "input_per_1m_tokens": Field((float,), check=non_negative, example="2.50"),
+    "output_per_1m_tokens": Field((float,), check=non_negative, example="10.00"),
+    "gpu_hour_usd": Field((float,), check=non_negative, example="2.49"),
 }
 MODEL_SCHEMA = {
     "name": Field((str,), required=True, example="local:smollm2"),
     "mode": Field((str,), choices=MODES),
     "pricing": Field((dict,), children=PRICING_SCHEMA),
-    "max_tokens": Field((int,), check=_positive, example="64"),
-    "temperature": Field((float,), check=_non_negative, example="0.0"),
-    "max_concurrency": Field((int,), check=_positive, example="8"),
-    "requests_per_minute": Field((float,), check=_positive, example="500"),
-    "tokens_per_minute": Field((float,), check=_positive, example="200000"),
-    "timeout_s": Field((float,), check=_positive, example="60"),
-    "max_retries": Field((int,), check=_non_negative, example="5"),
-    "outage_tolerance_s": Field((float,), check=_positive, example="60"),
-    "base_url": Field((str,), example="http://localhost:8000/v1"),
-    "api_key_env": Field((str,), example="OPENAI_API_KEY"),
-    "n_ctx": Field((int,), check=_positive, example="4096"),
-    "n_threads": Field((int,), check=_positive, example="4"),
-}
+    "max_tokens": Field((int,), check=positive, example="64"),
+    "temperature": Field((float,), check=non_negative, example="0.0"),
+    "max_concurrency": Field((int,), check=positive, example="8"),
+    "requests_per_minute": Field((float,), check=positive, example="500"),
+    "tokens_per_minute": Field((float,), check=positive, example="200000"),
+    "timeout_s": Field((float,), check=positive, example="60"),
+    "max_retries": Field((int,), check=non_negative, example="5"),
+    "outage_tolerance_s": Field((float,), check=positive, example="60"),
+}  # plus the provider's own ``option_fields``
 DATASET_SCHEMA = {
     "name": Field((str,), required=True, example="hotpotqa"),
     "split": Field((str,), example="validation"),
     "task": Field((str,), nullable=True, example="qasper"),
-    "num_examples": Field((int,), nullable=True, check=_positive, example="50"),
+    "num_examples": Field((int,), nullable=True, check=positive, example="50"),
     "seed": Field((int,), example="42"),
     "source": Field((str,), choices=SOURCES),
     "path": Field((str,), example="data/my_split.jsonl"),
-    "num_shots": Field((int,), check=_non_negative, example="5"),
-}
+    "num_shots": Field((int,), check=non_negative, example="5"),
+}  # plus the dataset loader's own ``option_fields``
 TASK_SCHEMA = {
     "name": Field((str,), required=True, example="rag_qa"),
     "prompt": Field((str,), example="rag_qa"),
-    "window_chars": Field((int,), check=_positive, example="6000"),
-    "window_overlap": Field((int,), check=_non_negative, example="600"),
-    "max_windows": Field((int,), check=_positive, nullable=True, example="20"),
-}
+}  # plus the task's own ``option_fields``
 EXPERIMENT_SCHEMA = {
     "id": Field((str,), required=True, example="hotpotqa_baseline_local"),
-    "model": Field((dict,), required=True, children=MODEL_SCHEMA),
-    "dataset": Field((dict,), required=True, children=DATASET_SCHEMA),
-    "task": Field((dict,), required=True, children=TASK_SCHEMA),
+    "model": Field((dict,), required=True),
+    "dataset": Field((dict,), required=True),
+    "task": Field((dict,), required=True),
     "metrics": Field((list,), required=True, example="[exact_match, f1]"),
     "tags": Field((list,), example="[smoke, hotpotqa]"),
     "thresholds": Field((dict,), check=_score_map, example="{f1: 0.30}"),
@@ -126,6 +111,7 @@ class DatasetConfig:
     source: str = "auto"
     path: str | None = None
     num_shots: int = 0
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)  # the loader's own keys
 
 
 @dataclass(frozen=True)
@@ -231,11 +217,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         )
     model = _parse_model(raw["model"], ctx)
     dataset = _parse_dataset(raw["dataset"], ctx)
-    task = raw["task"]["name"]
-    if task not in TASKS:
-        raise ctx.error(
-            TASKS.unknown_message(task), key="task.name", fix=_did_you_mean(task, TASKS.names())
-        )
+    task = _named(raw["task"], "task", TASKS, TASK_SCHEMA, ctx)
     metrics = _parse_metrics(raw["metrics"], ctx)
     score_names = [name for metric in metrics for name in METRICS.get(metric).outputs]
     for key in ("thresholds", "item_thresholds", "max_drop"):
@@ -273,12 +255,36 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
     )
 
 
+def _named(
+    raw: Mapping[str, Any],
+    section: str,
+    registry: Registry[Any],
+    core: Mapping[str, Field],
+    ctx: Context,
+    name: str | None = None,
+) -> str:
+    """Check a ``section`` mapping that names a registry entry (``name``, else its ``name``
+    key) against the core keys plus the entry's own ``option_fields``; return the name."""
+    check_mapping(raw, {"name": core["name"]}, ctx.child(section), f"'{section}'", partial=True)
+    name = name or raw["name"]
+    if name not in registry:
+        raise ctx.error(
+            registry.unknown_message(name),
+            key=f"{section}.name",
+            fix=_did_you_mean(name, registry.names()),
+        )
+    own = getattr(registry.get(name), "option_fields", {})
+    check_mapping(raw, {**core, **own}, ctx.child(section), f"'{section}'")
+    return name
+
+
 def _did_you_mean(name: str, choices: list[str]) -> str | None:
     hint = closest(name, choices)
     return f"did you mean '{hint}'?" if hint else None
 
 
 def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
+    check_mapping(raw, {"name": MODEL_SCHEMA["name"]}, ctx.child("model"), "'model'", partial=True)
     name = raw["name"]
     provider, sep, model = name.partition(":")
     if not sep or not provider or not model:
@@ -287,12 +293,7 @@ def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
             key="model.name",
             fix=f"e.g. 'local:smollm2' or 'openai:gpt-4o' (providers: {', '.join(PROVIDERS.names())})",
         )
-    if provider not in PROVIDERS:
-        raise ctx.error(
-            PROVIDERS.unknown_message(provider),
-            key="model.name",
-            fix=_did_you_mean(provider, PROVIDERS.names()),
-        )
+    _named(raw, "model", PROVIDERS, MODEL_SCHEMA, ctx, name=provider)
     options = {k: v for k, v in raw.items() if k not in ("name", "mode", "pricing")}
     return ModelConfig(
         name=name,
@@ -305,13 +306,7 @@ def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
 
 
 def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
-    name = raw["name"]
-    if name not in DATASETS:
-        raise ctx.error(
-            DATASETS.unknown_message(name),
-            key="dataset.name",
-            fix=_did_you_mean(name, DATASETS.names()),
-        )
+    name = _named(raw, "dataset", DATASETS, DATASET_SCHEMA, ctx)
     return DatasetConfig(
         name=name,
         split=raw.get("split"),
@@ -321,6 +316,7 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
         source=raw.get("source", "auto"),
         path=raw.get("path"),
         num_shots=raw.get("num_shots", 0),
+        options={k: v for k, v in raw.items() if k not in DATASET_SCHEMA},
     )
 
 

@@ -19,7 +19,7 @@ from parity.cases import EvalCase
 from parity.config import Experiment
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
-from parity.fixtures.providers import ChatRequest, Completion, ModelClient
+from parity.fixtures.providers import PROVIDERS, ChatRequest, Completion, ModelClient
 from parity.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
 from parity.pricing import cost_usd, price_for
 from parity.prompts import load_template
@@ -86,7 +86,7 @@ def score_completions(
     references = task.references(case.example)
     scores: dict[str, float] = {}
     for name in experiment.metrics:
-        scores.update(METRICS.get(name).score(prediction, references))
+        scores.update(METRICS.get(name).score_example(prediction, references))
     input_tokens = sum(c.input_tokens for c in completions)
     output_tokens = sum(c.output_tokens for c in completions)
     latency_ms = sum(c.latency_ms for c in completions)
@@ -240,7 +240,7 @@ class Engine:
         if self.budget.cap_usd is None:
             return 0.0
         price = price_for(experiment.model)
-        if price is None and experiment.model.provider != "local":
+        if price is None and not PROVIDERS.get(experiment.model.provider).runs_locally:
             return None
         tokens_in = estimate_tokens(request) - request.max_tokens
         return cost_usd(experiment.model, tokens_in, request.max_tokens, 0.0) or 0.0

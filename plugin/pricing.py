@@ -10,8 +10,7 @@ from typing import Any
 import yaml
 
 from parity.config import ModelConfig
-
-LOCAL_PROVIDERS = frozenset({"local"})
+from parity.fixtures.providers import PROVIDERS
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +39,6 @@ def cost_usd(
             input_tokens * float(price["input_per_1m_tokens"])
             + output_tokens * float(price["output_per_1m_tokens"])
         ) / 1_000_000
-    if model.provider in LOCAL_PROVIDERS:
+    if PROVIDERS.get(model.provider).runs_locally:
         return 0.0
     return None

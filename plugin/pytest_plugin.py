@@ -7,7 +7,6 @@ requests the ``eval_case`` fixture (``parity/evals/test_experiments.py`` does).
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from parity.cases import EvalCase, EvalPlan, build_plan, marker_name
 from parity.config import MODES, load_config
 from parity.errors import ParityError
 from parity.evals.datasets import DATASETS
-from parity.evals.sandbox import UNSAFE_ENV
+from parity.evals.sandbox import allow_unconfined
 from parity.evals.tasks import TASKS
 from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
@@ -262,8 +261,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = ParityState(config)
     config.stash[_STATE] = state
     _STATES.add(state)
-    if config.getoption("eval_unsafe_exec"):
-        os.environ[UNSAFE_ENV] = "1"
+    allow_unconfined(bool(config.getoption("eval_unsafe_exec")))
     config.pluginmanager.register(state, "parity-state")
 
 
@@ -370,6 +368,7 @@ def pytest_keyboard_interrupt() -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    allow_unconfined(False)
     state = config.stash.get(_STATE, None)
     if state is not None and state.runtime is not None:
         state.runtime.close()

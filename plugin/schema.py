@@ -19,6 +19,16 @@ _TYPE_NAMES = {
 }
 
 
+def positive(value: Any) -> str | None:
+    """A ``Field.check``: the value must be greater than 0."""
+    return None if value > 0 else f"must be greater than 0, got {value}"
+
+
+def non_negative(value: Any) -> str | None:
+    """A ``Field.check``: the value must be 0 or more."""
+    return None if value >= 0 else f"must be 0 or more, got {value}"
+
+
 @dataclass(frozen=True)
 class Field:
     """One allowed key: its type(s), whether it is required, and a nested schema for mappings."""
@@ -64,15 +74,21 @@ def _type_ok(value: Any, spec: Field) -> bool:
     return isinstance(value, spec.types)
 
 
-def check_mapping(data: Any, schema: Mapping[str, Field], ctx: Context, what: str) -> None:
-    """Raise ConfigError on the first unknown key, missing required key, or wrong type."""
+def check_mapping(
+    data: Any, schema: Mapping[str, Field], ctx: Context, what: str, partial: bool = False
+) -> None:
+    """Raise ConfigError on the first unknown key, missing required key, or wrong type.
+
+    ``partial`` checks only the keys ``schema`` names (other keys are checked later, once
+    the entry that declares them is known).
+    """
     if not isinstance(data, Mapping):
         raise ctx.error(
             f"{what} must be a mapping of keys to values, got {type(data).__name__}",
             key=ctx.prefix.rstrip(".") or None,
         )
     for key in data:
-        if key not in schema:
+        if key not in schema and not partial:
             hint = closest(str(key), list(schema))
             fix = f"did you mean '{ctx.key(hint)}'?" if hint else None
             valid = ", ".join(schema)

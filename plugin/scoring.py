@@ -14,7 +14,7 @@ def score(metric: str, prediction: str, references: Sequence[str] | str) -> dict
     {'exact_match': 1.0}
     """
     refs = [references] if isinstance(references, str) else list(references)
-    return METRICS.get(metric).score(prediction, refs)
+    return METRICS.get(metric).score_example(prediction, refs)
 
 
 def score_corpus(

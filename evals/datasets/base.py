@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from parity.errors import DataError
 from parity.registry import Registry
+from parity.schema import Field
 
 SHIPPED_DATA = resources.files("parity.evals") / "data"
 
@@ -53,6 +54,8 @@ class DatasetLoader:
     required_fields: ClassVar[tuple[str, ...]] = ()
     subsets: ClassVar[tuple[str, ...]] = ()
     expected_rows: ClassVar[Mapping[str, int]] = {}
+    # The loader's own ``dataset:`` keys, checked like the core ones.
+    option_fields: ClassVar[Mapping[str, Field]] = {}
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         """Turn one raw row (Hub layout) into an :class:`Example`."""

@@ -17,20 +17,25 @@ CorpusScorer = Callable[
 class Metric:
     """A named metric.
 
-    ``score`` maps one prediction and its references to named scores (corpus-only metrics
-    return ``{}``). ``corpus`` (optional) computes scores that are not a mean of per-example
+    ``score`` maps one prediction and its references to named scores (None for a metric
+    that exists only over a corpus, such as AUPR). ``corpus`` (optional) computes scores that are not a mean of per-example
     scores (macro F1, AUPR) from every prediction, its references and, for ranking metrics,
     its confidence; without it the corpus score of each name is the mean of the example
     scores. ``settings`` reports what a run must record to be reproducible (model, layer).
     """
 
     name: str
-    score: ExampleScorer
+    score: ExampleScorer | None
     corpus: CorpusScorer | None = None
     reference: str = ""
     outputs: tuple[str, ...] = ()
     settings: Callable[[], dict[str, object]] | None = None
     requires: tuple[tuple[str, str], ...] = ()
+    runs_code: bool = False  # executes the prediction: needs the sandbox (or --eval-unsafe-exec)
+
+    def score_example(self, prediction: str, references: Sequence[str]) -> dict[str, float]:
+        """The example's scores (``{}`` for a corpus-only metric)."""
+        return self.score(prediction, references) if self.score is not None else {}
 
     def missing_requirement(self) -> str | None:
         """The pip requirement this metric needs and that is not installed, if any."""
@@ -61,14 +66,18 @@ class Metric:
             raise ValueError(
                 f"{self.name}: {len(predictions)} predictions but {len(references)} reference lists"
             )
-        if self.corpus is not None:
+        if self.corpus is not None or self.score is None:
+            if self.corpus is None:
+                raise ValueError(f"{self.name} has neither an example nor a corpus scorer")
             confidences = (
                 list(confidences) if confidences is not None else [None] * len(predictions)
             )
             return self.corpus(predictions, references, confidences)
         if not predictions:
             return {}
-        per_example = [self.score(p, r) for p, r in zip(predictions, references, strict=False)]
+        per_example = [
+            self.score_example(p, r) for p, r in zip(predictions, references, strict=False)
+        ]
         return {
             key: sum(scores[key] for scores in per_example) / len(per_example)
             for key in per_example[0]

@@ -38,7 +38,6 @@ def model_settings() -> dict[str, object]:
 
 @lru_cache(maxsize=1)
 def _scorer() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from bert_score import BERTScorer
 
     settings = model_settings()

@@ -55,4 +55,6 @@ def pass_at_1(prediction: str, references: Sequence[str]) -> dict[str, float]:
     return {"pass_at_1": float(ran_to_the_end(prediction, references, unsafe))}
 
 
-register_metric(Metric("pass_at_1", pass_at_1, reference="MBPP (Austin et al. 2021) pass@1"))
+register_metric(
+    Metric("pass_at_1", pass_at_1, reference="MBPP (Austin et al. 2021) pass@1", runs_code=True)
+)

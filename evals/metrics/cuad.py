@@ -130,4 +130,4 @@ register_metric(
         reference="Baseweight CUAD answer-detection F1",
     )
 )
-register_metric(Metric("aupr", lambda p, r: {}, corpus=aupr, reference="CUAD evaluate.py get_aupr"))
+register_metric(Metric("aupr", None, corpus=aupr, reference="CUAD evaluate.py get_aupr"))

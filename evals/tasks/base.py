@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from parity.evals.datasets import Example
 from parity.prompts import PromptTemplate
 from parity.registry import Registry
+from parity.schema import Field
 
 Messages = list[dict[str, str]]
 INVALID_PREDICTION = "<invalid>"  # a prediction outside the label or option set
@@ -20,6 +21,8 @@ class Task:
     default_prompt: ClassVar[str]
     default_max_tokens: ClassVar[int] = 64
     needs_confidence: ClassVar[bool] = False
+    # The task's own ``task:`` keys, checked like the core ones.
+    option_fields: ClassVar[Mapping[str, Field]] = {}
 
     def prompt_values(self, example: Example) -> dict[str, str]:
         """Values for the template's placeholders."""

@@ -10,12 +10,13 @@ contract; the summary then says how many questions lost text to the cap.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from parity.evals.datasets import Example
 from parity.evals.metrics.cuad import NOT_FOUND, is_absent
 from parity.evals.tasks.base import Messages, Task, register_task
 from parity.prompts import PromptTemplate
+from parity.schema import Field, non_negative, positive
 
 DEFAULT_WINDOW_CHARS = 6000
 DEFAULT_OVERLAP = 600
@@ -40,6 +41,11 @@ class Extraction(Task):
     default_prompt = "extraction"
     default_max_tokens = 96
     needs_confidence = True
+    option_fields: ClassVar[Mapping[str, Field]] = {
+        "window_chars": Field((int,), check=positive, example="6000"),
+        "window_overlap": Field((int,), check=non_negative, example="600"),
+        "max_windows": Field((int,), check=positive, nullable=True, example="20"),
+    }
 
     def requests(
         self,

@@ -48,11 +48,15 @@ def test_same_seed_same_rows_across_experiments():
 
 def test_code_experiments_skip_where_code_cannot_be_confined(monkeypatch):
     import parity.cases
+    from parity.evals.sandbox import allow_unconfined
 
     monkeypatch.setattr(parity.cases, "sandbox_unavailable_reason", lambda: "no bwrap")
     mbpp = experiment(dataset={"name": "mbpp", "source": "shipped", "num_examples": 1},
                       task={"name": "code"}, metrics=["pass_at_1"])  # fmt: skip
     case = plan_for(mbpp).cases[0]
     assert "no bwrap" in case.skip_reason and "--eval-unsafe-exec" in case.skip_reason
-    monkeypatch.setenv("PARITY_UNSAFE_EXEC", "1")
-    assert plan_for(mbpp).cases[0].skip_reason is None
+    allow_unconfined(True)
+    try:
+        assert plan_for(mbpp).cases[0].skip_reason is None
+    finally:
+        allow_unconfined(False)
