@@ -22,6 +22,7 @@ from parity.evals.datasets import DATASETS
 from parity.evals.sandbox import allow_unconfined
 from parity.evals.tasks import TASKS
 from parity.execution import Engine
+from parity.extensions import hook_implementers
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.providers import PROVIDERS
 from parity.fixtures.session import eval_runtime, model_clients
@@ -29,7 +30,8 @@ from parity.gates import GateResult, evaluate_gates
 from parity.nodeids import case_param
 from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
 from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
-from parity.reports import write_experiment_summary, write_run_summary
+from parity.reporters import builtin_reporters
+from parity.reports import run_document
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
 from parity.terminal import render_experiment, render_gates
@@ -257,7 +259,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from parity import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def _register_reporters(config: pytest.Config) -> None:
+    """The built-in reporters and every installed extension that implements Parity hooks."""
+    try:
+        extensions = hook_implementers()
+    except ParityError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    reporters = {**builtin_reporters(), **extensions}
+    for name, module in reporters.items():
+        label = f"parity-reporter-{name}"
+        if not config.pluginmanager.has_plugin(label):
+            config.pluginmanager.register(module, label)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _register_reporters(config)
     state = ParityState(config)
     config.stash[_STATE] = state
     _STATES.add(state)
@@ -461,14 +483,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     plan = state.plan()
+    hook = session.config.hook
     for outcome in outcomes.values():
         if outcome.records or outcome.failed or outcome.skipped:
             summary = outcome.summary()
             state.summaries.append(summary)
             state.skip_reasons[outcome.experiment.id] = sorted(outcome.skip_reasons)
             if outcome.records:
-                write_experiment_summary(state.run_dir, summary)
-    write_run_summary(state.run_dir, plan.config.path, state.summaries, state.gates, plan.notes)
+                hook.pytest_parity_experiment_finished(
+                    config=session.config,
+                    summary=summary,
+                    records=outcome.sorted_records(),
+                    run_dir=state.run_dir,
+                )
+    document = run_document(plan.config.path, state.summaries, state.gates, plan.notes)
+    hook.pytest_parity_run_finished(config=session.config, summary=document, run_dir=state.run_dir)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

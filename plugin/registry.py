@@ -33,8 +33,17 @@ class Registry(Generic[T]):
 
         return decorate
 
+    @staticmethod
+    def _with_extensions() -> None:
+        """Make sure installed extensions have registered their entries."""
+        from parity.extensions import load_extensions
+
+        load_extensions()
+
     def get(self, name: str) -> T:
         """Return the entry for ``name``; KeyError names the closest valid one."""
+        if name not in self._entries:
+            self._with_extensions()
         try:
             return self._entries[name]
         except KeyError:
@@ -47,10 +56,13 @@ class Registry(Generic[T]):
         return f"unknown {self.kind} '{name}'; {suggestion}valid: {', '.join(self.names())}"
 
     def __contains__(self, name: object) -> bool:
+        if name not in self._entries:
+            self._with_extensions()
         return name in self._entries
 
     def names(self) -> list[str]:
-        """All registered names, sorted."""
+        """All registered names (installed extensions included), sorted."""
+        self._with_extensions()
         return sorted(self._entries)
 
     def __iter__(self) -> Iterator[str]:

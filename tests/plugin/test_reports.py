@@ -7,7 +7,10 @@ from parity.aggregation import Aggregator
 from parity.config import parse_config
 from parity.gates import evaluate_gates
 from parity.record import EvalRecord, StageUsage
-from parity.reports import write_experiment_summary, write_run_summary
+from parity.reporters.csv_summary import pytest_parity_experiment_finished as write_csv
+from parity.reporters.json_summary import pytest_parity_experiment_finished as write_json
+from parity.reporters.json_summary import pytest_parity_run_finished
+from parity.reports import run_document
 from tests.conftest import experiment
 
 
@@ -36,13 +39,15 @@ def test_summary_json_shape(snapshot):
 
 def test_summary_files(tmp_path, snapshot):
     agg, data = summary()
-    write_experiment_summary(tmp_path, data)
+    records = agg.outcomes["exp_a"].sorted_records()
+    for reporter in (write_json, write_csv):
+        reporter(config=None, summary=data, records=records, run_dir=tmp_path)
     assert json.loads((tmp_path / "exp_a_summary.json").read_text()) == data
     with (tmp_path / "exp_a_summary.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and rows[0]["f1_mean"] == "0.5" and rows[0]["n_examples"] == "3"
     assert list(rows[0]) == snapshot
     gates = evaluate_gates(agg.outcomes)
-    path = write_run_summary(tmp_path, "t.yaml", [data], gates, ["note"])
-    run = json.loads(path.read_text())
+    pytest_parity_run_finished(None, run_document("t.yaml", [data], gates, ["note"]), tmp_path)
+    run = json.loads((tmp_path / "summary.json").read_text())
     assert run["gates_passed"] is True and run["gates"][0]["name"] == "exp_a::threshold::f1"
