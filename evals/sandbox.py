@@ -58,7 +58,8 @@ def _bwrap() -> str | None:
 
 
 def _python() -> tuple[str, str]:
-    return os.path.realpath(sys._base_executable), sys.base_prefix
+    base = getattr(sys, "_base_executable", sys.executable)  # the venv's base interpreter
+    return os.path.realpath(base), sys.base_prefix
 
 
 # Inside the sandbox, when started as root: drop to nobody (root ignores RLIMIT_NPROC), then

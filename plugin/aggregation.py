@@ -127,9 +127,9 @@ class ExperimentOutcome:
             "cost": cost,
         }
         settings = {
-            name: METRICS.get(name).settings()
+            name: recorder()
             for name in self.experiment.metrics
-            if METRICS.get(name).settings
+            if (recorder := METRICS.get(name).settings) is not None
         }
         if settings:
             summary["metric_settings"] = settings

@@ -443,9 +443,10 @@ def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
         longrepr = f"gate failed: {gate.message}"
     else:
         longrepr = None
-    keywords = {EVAL_MARK: 1}
+    keywords: dict[str, Any] = {EVAL_MARK: 1}
+    status: Any = gate.status
     call = pytest.TestReport(
-        nodeid, location, keywords, gate.status, longrepr, "call", user_properties=properties
+        nodeid, location, keywords, status, longrepr, "call", user_properties=properties
     )
     teardown = pytest.TestReport(
         nodeid, location, keywords, "passed", None, "teardown", user_properties=properties

@@ -117,9 +117,9 @@ class EvalRuntime:
                     row = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut short by the interruption
-                case = by_example.get(str(row.get("id")))
-                if case is not None and case.id not in self._finished:
-                    self._finished[case.id] = from_raw_row({**identity_of(case), **row})
+                found = by_example.get(str(row.get("id")))
+                if found is not None and found.id not in self._finished:
+                    self._finished[found.id] = from_raw_row({**identity_of(found), **row})
                     self.resumed += 1
 
     def result_for(self, case: EvalCase, on_wait: OnWait | None = None) -> EvalRecord:

@@ -69,7 +69,7 @@ class Extraction(Task):
 
     def truncated(self, example: Example, options: Mapping[str, Any]) -> bool:
         cap = options.get("max_windows")
-        return bool(cap) and len(self._windows(example, options)) > int(cap)
+        return cap is not None and len(self._windows(example, options)) > int(cap)
 
     def _windows(self, example: Example, options: Mapping[str, Any]) -> list[str]:
         return windows(
