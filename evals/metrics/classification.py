@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from parity.evals.metrics.base import Metric, register_metric
+from parity.evals.metrics.overlap import f_measure
 
 
 def accuracy(prediction: str, references: Sequence[str]) -> dict[str, float]:
@@ -28,8 +29,7 @@ def per_label_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, tupl
         tp = hits[label]
         precision = tp / pred_counts[label] if pred_counts[label] else 0.0
         recall = tp / true_counts[label] if true_counts[label] else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        result[label] = (f1, true_counts[label])
+        result[label] = (f_measure(precision, recall), true_counts[label])
     return result
 
 

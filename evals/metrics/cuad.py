@@ -16,10 +16,10 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 from parity.evals.metrics.base import Metric, register_metric
+from parity.evals.metrics.overlap import f_measure, token_prf
 
 NOT_FOUND = "Not found."
 IOU_THRESH = 0.5
@@ -39,11 +39,7 @@ def is_absent(text: str) -> bool:
 def _f1(prediction: list[str], reference: list[str]) -> float:
     if not prediction or not reference:
         return float(prediction == reference)
-    same = sum((Counter(prediction) & Counter(reference)).values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(prediction), same / len(reference)
-    return 2 * precision * recall / (precision + recall)
+    return token_prf(prediction, reference)[2]
 
 
 def token_f1(prediction: str, references: Sequence[str]) -> dict[str, float]:
@@ -76,11 +72,10 @@ def answer_detection(
         fn += present and not answered
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "answer_detection_precision": precision,
         "answer_detection_recall": recall,
-        "answer_detection_f1": f1,
+        "answer_detection_f1": f_measure(precision, recall),
     }
 
 

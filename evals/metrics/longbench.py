@@ -7,20 +7,11 @@ special case for yes/no answers.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from parity.evals.metrics.base import Metric, register_metric
+from parity.evals.metrics.overlap import token_prf
 from parity.evals.metrics.squad import normalize_answer
-
-
-def _f1(prediction_tokens: list[str], reference_tokens: list[str]) -> float:
-    same = sum((Counter(prediction_tokens) & Counter(reference_tokens)).values())
-    if same == 0:
-        return 0.0
-    precision = same / len(prediction_tokens)
-    recall = same / len(reference_tokens)
-    return 2 * precision * recall / (precision + recall)
 
 
 def qa_f1(prediction: str, references: Sequence[str]) -> dict[str, float]:
@@ -28,7 +19,7 @@ def qa_f1(prediction: str, references: Sequence[str]) -> dict[str, float]:
     if not references:
         raise ValueError("at least one reference answer is required")
     pred = normalize_answer(prediction).split()
-    return {"qa_f1": max(_f1(pred, normalize_answer(ref).split()) for ref in references)}
+    return {"qa_f1": max(token_prf(pred, normalize_answer(ref).split())[2] for ref in references)}
 
 
 register_metric(Metric("qa_f1", qa_f1, reference="THUDM/LongBench metrics.py qa_f1_score"))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from parity.evals.metrics.base import Metric, register_metric
+from parity.evals.metrics.overlap import f_measure
 from parity.evals.metrics.squad import normalize_answer
 
 _SPLIT = re.compile(r"[\n;,]+")
@@ -37,7 +38,7 @@ def set_scores(predicted: Iterable[str], gold: Iterable[str], prefix: str) -> di
     same = len(pred & ref)
     precision = same / len(pred) if pred else float(not ref)
     recall = same / len(ref) if ref else float(not pred)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    f1 = f_measure(precision, recall)
     scores = {f"{prefix}_precision": precision, f"{prefix}_recall": recall, f"{prefix}_f1": f1}
     if prefix == "set":
         scores["set_exact_match"] = float(pred == ref)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
 from collections.abc import Sequence
 
 from parity.evals.metrics.base import Metric, register_metric
+from parity.evals.metrics.overlap import token_prf
 
 _PUNCTUATION = frozenset(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -36,14 +36,8 @@ def token_f1(prediction: str, reference: str) -> tuple[float, float, float]:
     gold = normalize_answer(reference)
     if (pred in _SPECIAL_ANSWERS or gold in _SPECIAL_ANSWERS) and pred != gold:
         return 0.0, 0.0, 0.0
-    pred_tokens = pred.split()
-    gold_tokens = gold.split()
-    same = sum((Counter(pred_tokens) & Counter(gold_tokens)).values())
-    if same == 0:
-        return 0.0, 0.0, 0.0
-    precision = same / len(pred_tokens)
-    recall = same / len(gold_tokens)
-    return 2 * precision * recall / (precision + recall), precision, recall
+    precision, recall, f1 = token_prf(pred.split(), gold.split())
+    return f1, precision, recall
 
 
 def _require_references(references: Sequence[str]) -> None:
