@@ -78,7 +78,6 @@ EXPERIMENT_SCHEMA = {
 RUN_SCHEMA = {
     "experiments": Field((list,), required=True, example="[- id: ...]"),
     "defaults": Field((dict,), example="{model: {max_tokens: 32}}"),
-    "report_dir": Field((str,), example="reports"),
 }
 
 
@@ -142,7 +141,6 @@ class RunConfig:
 
     path: str
     experiments: tuple[Experiment, ...]
-    report_dir: str | None = None
 
     def experiment(self, experiment_id: str) -> Experiment:
         """Return the experiment with ``experiment_id``."""
@@ -192,7 +190,7 @@ def parse_config(data: Any, path: str) -> RunConfig:
         merged = _merge(defaults, raw) if isinstance(raw, Mapping) else raw
         experiments.append(_parse_experiment(merged, path, position))
     _check_ids_and_baselines(experiments, path)
-    return RunConfig(path=path, experiments=tuple(experiments), report_dir=data.get("report_dir"))
+    return RunConfig(path=path, experiments=tuple(experiments))
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

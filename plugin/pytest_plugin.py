@@ -40,6 +40,7 @@ __all__ = ["eval_runtime", "model_clients", "progress_waiter", "record_result", 
 
 EVAL_MARK = "parity_eval"
 EVAL_TEST = "test_example["
+EVAL_CLASSNAME = "parity.evals.test_experiments"
 GATES_PATH = "parity-gates"
 DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
 # The call report of an eval item carries its record (as data, so xdist sends it along).
@@ -114,10 +115,12 @@ class ParityState:
         option = self.config.getoption("eval_cache_dir")
         return Path(option) if option else self.config.rootpath / ".parity-cache"
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Feed finished eval items to the aggregator (serial process or xdist controller)."""
         if self.is_worker or report.nodeid.startswith(GATES_PATH):
             return
+        _name_junit_class(self.config, report)
         if report.when != "call" and not (report.when == "setup" and report.skipped):
             return
         case = _case_for_report(self, report)
@@ -141,6 +144,16 @@ def _load_dotenv(path: Path) -> None:
         from dotenv import load_dotenv
 
         load_dotenv(path, override=False)
+
+
+def _name_junit_class(config: pytest.Config, report: pytest.TestReport) -> None:
+    """Eval items' JUnit classname is their module, ``parity.evals.test_experiments``, not
+    the path pytest collected it from (``.venv.lib.python3.11.site-packages.parity…``)."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is not None and EVAL_MARK in report.keywords and EVAL_TEST in report.nodeid:
+        xml.node_reporter(report).add_attribute("classname", EVAL_CLASSNAME)
 
 
 def _state(config: pytest.Config) -> ParityState:

@@ -225,6 +225,9 @@ def test_four_experiments_under_xdist_match_the_serial_run(tmp_path):
         assert len(read_jsonl(tmp_path / "xdist" / f"exp{number}.jsonl")) == 10
     cases = junit_cases(tmp_path / "j.xml")
     assert sum("parity-gates" in key for key in cases) == 4
+    items = [key for key in cases if "test_example[" in key]
+    assert len(items) == 40  # the controller names the module, not the site-packages path
+    assert all(key.startswith("parity.evals.test_experiments::") for key in items)
     assert "44 passed" in parallel.stdout
 
 
@@ -251,6 +254,7 @@ def test_gates_count_in_the_totals_without_moving_the_progress_back(tmp_path):
     assert "1 failed, 6 passed" in result.stdout  # 5 items + 2 gates
     cases = junit_cases(tmp_path / "j.xml")
     assert sum("parity-gates" in key for key in cases) == 2
+    assert sum(key.startswith("parity.evals.test_experiments::test_example[") for key in cases) == 5
 
 
 def test_an_answer_that_echoes_the_key_is_stored_redacted(tmp_path):

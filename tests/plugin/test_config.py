@@ -104,3 +104,12 @@ def test_metric_without_its_package_names_the_install(write_config, monkeypatch)
     )
     message = error_for(write_config, [experiment(metrics=["rougeL"])])
     assert "needs the package rouge-score" in message and "parity-evals[metrics]" in message
+
+
+def test_report_dir_is_not_a_config_key_it_is_an_option():
+    """``report_dir:`` was accepted and ignored; now it is refused with the valid keys."""
+    from parity.config import parse_config
+
+    with pytest.raises(ConfigError) as error:
+        parse_config({"experiments": [experiment()], "report_dir": "out"}, "t.yaml")
+    assert "key 'report_dir'" in str(error.value) and "experiments, defaults" in str(error.value)
