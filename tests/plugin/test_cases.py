@@ -60,3 +60,25 @@ def test_code_experiments_skip_where_code_cannot_be_confined(monkeypatch):
         assert plan_for(mbpp).cases[0].skip_reason is None
     finally:
         allow_unconfined(False)
+
+
+def test_unsafe_exec_is_configuration_not_environment(tmp_path):
+    """``--eval-unsafe-exec`` reaches the sandbox policy, never ``os.environ`` (where the
+    generated code and every child process would inherit it)."""
+    import subprocess
+    import sys
+
+    from tests.e2e.helpers import clean_env
+
+    (tmp_path / "test_probe.py").write_text(
+        "import os\n"
+        "from parity.evals.sandbox import unsafe_allowed\n"
+        "def test_probe():\n"
+        "    assert unsafe_allowed()\n"
+        "    assert not any('UNSAFE' in key for key in os.environ)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--eval-unsafe-exec", "-q"],
+        cwd=tmp_path, env=clean_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

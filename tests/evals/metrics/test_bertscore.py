@@ -26,3 +26,24 @@ def test_paraphrase_ranks_above_a_wrong_fact_and_unrelated_text():
 def test_model_and_layer_are_recorded():
     settings = model_settings()
     assert "all_minilm_l6_v2" in settings["model"] and settings["num_layers"] == 6
+
+
+def test_loading_the_model_changes_nothing_process_wide():
+    """The model loads by explicit local path, in a fresh process without HF_HUB_OFFLINE:
+    no network, and the environment is left as it was (Hub loads later are unaffected)."""
+    import subprocess
+    import sys
+
+    from tests.e2e.helpers import clean_env
+
+    env = {k: v for k, v in clean_env().items() if not k.startswith("HF_")}
+    program = (
+        "import os; from parity import score; "
+        "s = score('bertscore', 'a cat', ['a cat']); "
+        "print(round(s['bertscore_f1'], 3), sorted(k for k in os.environ if k.startswith('HF_')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "1.0 []"
