@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from parity.evals.seccomp_filter import compiled_filter
+
 NOBODY = 65534
 SANDBOX_PYTHON = "/python"  # where the interpreter's prefix appears inside the sandbox
 
@@ -35,6 +37,7 @@ class Limits:
     memory_bytes: int = 512 * 1024 * 1024
     processes: int = 32
     output_bytes: int = 1024 * 1024
+    scratch_bytes: int = 16 * 1024 * 1024  # each writable place: /work, /tmp, /dev/shm
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,13 @@ def _limit(limits: Limits) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
 
 
-def _command(bwrap: str | None, workdir: Path, limits: Limits) -> list[str]:
+def _command(bwrap: str | None, workdir: Path, limits: Limits, seccomp_fd: int | None) -> list[str]:
     python, prefix = _python()
     if bwrap is None:
         return [python, "-I", "main.py"]
     command = [bwrap, "--die-with-parent", "--new-session", "--clearenv"]
+    if seccomp_fd is not None:
+        command += ["--seccomp", str(seccomp_fd)]
     command += [
         "--unshare-ipc",
         "--unshare-pid",
@@ -113,14 +118,17 @@ def _command(bwrap: str | None, workdir: Path, limits: Limits) -> list[str]:
         # No user namespace for root, so that the launcher can become nobody.
         command += ["--cap-add", "CAP_SETUID,CAP_SETGID"]
     else:
-        command += ["--unshare-user"]
+        command += ["--unshare-user", "--disable-userns"]
     command += ["--ro-bind", "/usr", "/usr", "--ro-bind", prefix, SANDBOX_PYTHON]
     python = os.path.join(SANDBOX_PYTHON, os.path.relpath(python, prefix))
     for link in ("lib", "lib64", "bin", "sbin"):
         if os.path.islink(f"/{link}"):
             command += ["--symlink", f"usr/{link}", f"/{link}"]
-    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    command += ["--bind", str(workdir), "/work", "--chdir", "/work"]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    # Every writable place is a size-capped tmpfs: total bytes written are bounded.
+    scratch = ["--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs"]
+    command += [*scratch, "/tmp", *scratch, "/dev/shm", *scratch, "/work"]
+    command += ["--ro-bind", str(workdir / "main.py"), "/work/main.py", "--chdir", "/work"]
     if os.getuid() == 0:
         return [*command, python, "-I", "-c", _LAUNCHER, str(limits.processes)]
     return [*command, python, "-I", "main.py"]
@@ -138,19 +146,25 @@ def run_confined(
     with tempfile.TemporaryDirectory(prefix="parity-sandbox-") as tmp:
         workdir = Path(tmp)
         (workdir / "main.py").write_text(source, encoding="utf-8")
-        os.chmod(workdir, 0o777)
+        os.chmod(workdir, 0o755)
+        os.chmod(workdir / "main.py", 0o644)
         log = workdir / "output.log"
+        seccomp_fd = _filter_pipe() if bwrap is not None else None
         with log.open("wb") as sink:
-            os.chmod(log, 0o666)
+            # bwrap starts with an empty environment too: its own /proc/<pid>/environ is
+            # readable from inside the sandbox by a non-root user, and would hold API keys.
             process = subprocess.Popen(
-                _command(bwrap, workdir, limits),
+                _command(bwrap, workdir, limits, seccomp_fd),
                 cwd=workdir,
                 stdin=subprocess.PIPE,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
-                env={} if bwrap is None else None,
+                env={},
+                pass_fds=() if seccomp_fd is None else (seccomp_fd,),
                 preexec_fn=lambda: _limit(limits),
             )
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
             _feed_stdin(process, stdin)
             try:
                 returncode: int | None = process.wait(timeout=limits.wall_s)
@@ -163,6 +177,17 @@ def run_confined(
     output = printed[:4000].decode("utf-8", "replace")
     tail = printed[-200:].decode("utf-8", "replace")
     return RunOutcome(returncode == 0 and not timed_out, returncode, timed_out, output, tail)
+
+
+def _filter_pipe() -> int | None:
+    """A readable pipe holding the compiled seccomp filter (None where there is none)."""
+    program = compiled_filter()
+    if program is None:
+        return None
+    read_end, write_end = os.pipe()
+    os.write(write_end, program)  # a few hundred bytes: fits the pipe buffer
+    os.close(write_end)
+    return read_end
 
 
 def _feed_stdin(process: subprocess.Popen, text: str) -> None:
