@@ -23,14 +23,23 @@ class CacheRecoveryWarning(UserWarning):
     """The cache file was unreadable and has been moved aside."""
 
 
-def cache_key(provider: str, model: str, endpoint: str | None, request: ChatRequest) -> str:
-    """SHA-256 over provider, model, endpoint and the full request (messages and parameters)."""
-    payload = {
+def cache_key(
+    provider: str,
+    model: str,
+    endpoint: str | None,
+    request: ChatRequest,
+    body_fields: Mapping[str, Any] | None = None,
+) -> str:
+    """SHA-256 over provider, model, endpoint, the full request (messages and parameters)
+    and any provider-specific body fields (``model.extra_body``)."""
+    payload: dict[str, Any] = {
         "provider": provider,
         "model": model,
         "endpoint": endpoint or "",
         "request": request.as_dict(),
     }
+    if body_fields:
+        payload["body_fields"] = dict(body_fields)
     return hashlib.sha256(
         json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     ).hexdigest()

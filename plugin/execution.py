@@ -188,7 +188,11 @@ class Engine:
     @staticmethod
     def _key(client: ModelClient, experiment: Experiment, request: ChatRequest) -> str:
         return cache_key(
-            experiment.model.provider, experiment.model.model, client.endpoint(), request
+            experiment.model.provider,
+            experiment.model.model,
+            client.endpoint(),
+            request,
+            client.options.get("extra_body"),
         )
 
     def run_case(

@@ -1,11 +1,13 @@
-"""Exact match and token F1 as the official HotpotQA / SQuAD v1.1 scripts compute them.
+"""Exact match and token F1 exactly as HotpotQA's ``hotpot_evaluate_v1.py`` computes them.
 
-Reference: ``hotpot_evaluate_v1.py`` (HotpotQA) and ``evaluate-v1.1.py`` (SQuAD v1.1):
+Reference: ``hotpot_evaluate_v1.py`` (HotpotQA), which builds on SQuAD v1.1's
+``evaluate-v1.1.py``:
 answers are lower-cased, punctuation and the articles a/an/the removed and whitespace
 collapsed; F1 is over the multiset of normalized tokens; the score against several
 references is the maximum over them (SQuAD's ``metric_max_over_ground_truths``). As in
 HotpotQA's script, when either side normalizes to ``yes``, ``no`` or ``noanswer`` the F1
-is 0 unless both sides are equal.
+is 0 unless both sides are equal — SQuAD's script has no such rule, so ``f1`` differs from it
+on those answers (``exact_match`` does not).
 """
 
 from __future__ import annotations
@@ -61,4 +63,10 @@ def f1(prediction: str, references: Sequence[str]) -> dict[str, float]:
 register_metric(
     Metric("exact_match", exact_match, reference="HotpotQA hotpot_evaluate_v1.py / SQuAD v1.1")
 )
-register_metric(Metric("f1", f1, reference="HotpotQA hotpot_evaluate_v1.py / SQuAD v1.1"))
+register_metric(
+    Metric(
+        "f1",
+        f1,
+        reference="HotpotQA hotpot_evaluate_v1.py f1_score (not SQuAD v1.1 on yes/no/noanswer)",
+    )
+)
