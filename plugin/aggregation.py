@@ -13,6 +13,7 @@ from parity.evals.tasks.base import INVALID_PREDICTION
 from parity.record import EvalRecord
 from parity.stats import ci95, describe, mean, percentile, std
 
+EMPTY_STATS = ("mean", "std", "p50", "p95", "ci95_low", "ci95_high")
 BOOTSTRAP_SAMPLES = 200
 BOOTSTRAP_SEED = 0
 
@@ -46,9 +47,12 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
     for name in experiment.metrics:
         metric = METRICS.get(name)
         for output in metric.outputs:
+            if not records:  # nothing was scored: no value, rather than a misleading 0.0
+                metrics[output] = dict.fromkeys(EMPTY_STATS)
+                continue
             if metric.is_corpus_level:
-                value = _corpus_value(name, output, records) if records else 0.0
-                low, high = _bootstrap_ci(name, output, records) if records else (0.0, 0.0)
+                value = _corpus_value(name, output, records)
+                low, high = _bootstrap_ci(name, output, records)
                 metrics[output] = {"mean": value, "std": None, "p50": None, "p95": None,
                                    "ci95_low": low, "ci95_high": high, "corpus_level": True}  # fmt: skip
                 continue
@@ -119,12 +123,15 @@ class ExperimentOutcome:
             "n_invalid_predictions": sum(r.prediction == INVALID_PREDICTION for r in records),
             "n_truncated_inputs": sum(r.truncated for r in records),
             "metrics": score_block(self.experiment, records),
-            "latency_ms": describe([r.latency_ms for r in records]),
+            "latency_ms": describe([r.latency_ms for r in records])
+            if records
+            else dict.fromkeys(("mean", "std", "p50", "p95")),
             "tokens": {
-                "avg_input_tokens": mean([r.input_tokens for r in records]),
-                "avg_output_tokens": mean([r.output_tokens for r in records]),
+                "avg_input_tokens": mean([r.input_tokens for r in records]) if records else None,
+                "avg_output_tokens": mean([r.output_tokens for r in records]) if records else None,
             },
             "cost": cost,
+            "skip_reasons": sorted(self.skip_reasons),
         }
         settings = {
             name: recorder()

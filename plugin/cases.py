@@ -14,7 +14,10 @@ from parity.evals.datasets import DATASETS, Example
 from parity.evals.datasets.base import LoadedDataset
 from parity.evals.metrics import METRICS
 from parity.evals.sandbox import sandbox_unavailable_reason, unsafe_allowed
+from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
+from parity.prompts import load_template
+from parity.registry import closest
 from parity.sampling import sample_indices
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
@@ -91,9 +94,11 @@ def build_plan(config: RunConfig) -> EvalPlan:
             if loaded[key].note:
                 notes.append(loaded[key].note)
         loader = DATASETS.get(spec.name)
-        chosen = _sample(
-            loader.select(loaded[key].examples, spec.seed), spec.num_examples, spec.seed
-        )
+        selected = loader.select(loaded[key].examples, spec.seed)
+        chosen = _sample(selected, spec.num_examples, spec.seed)
+        notes += _clamped(experiment, selected, chosen)
+        if chosen:
+            _check_placeholders(experiment, chosen[0], config.path)
         shots = _draw_shots(experiment, loaded[key].examples, chosen, config.path)
         keys = _example_keys([example.id for example in chosen])
         cases.extend(
@@ -101,6 +106,46 @@ def build_plan(config: RunConfig) -> EvalPlan:
             for position, (example, k) in enumerate(zip(chosen, keys, strict=True))
         )
     return EvalPlan(config, cases, notes)
+
+
+def _clamped(experiment: Experiment, selected: list[Example], chosen: list[Example]) -> list[str]:
+    """A note when ``num_examples`` asks for more rows than a (sub)set has."""
+    wanted = experiment.dataset.num_examples
+    if wanted is None:
+        return []
+    available: dict[str | None, int] = {}
+    for example in selected:
+        subset = example.metadata.get("subset")
+        available[subset] = available.get(subset, 0) + 1
+    short = {subset: n for subset, n in available.items() if n < wanted}
+    if not short:
+        return []
+    parts = ", ".join(
+        f"{subset or 'the data'}: {n}" for subset, n in sorted(short.items(), key=str)
+    )
+    return [
+        f"{experiment.id}: num_examples is {wanted} but only {parts} rows exist; "
+        f"evaluating {len(chosen)} (lower num_examples to silence this note)"
+    ]
+
+
+def _check_placeholders(experiment: Experiment, example: Example, path: str) -> None:
+    """Stop a dry run on a template placeholder the task does not fill (``{questoin}``)."""
+    try:
+        template = load_template(experiment.prompt)
+    except DataError as exc:
+        raise ConfigError(path, str(exc), experiment=experiment.id, key="task.prompt") from None
+    known = sorted(TASKS.get(experiment.task).prompt_values(example))
+    for unknown in sorted(template.fields() - set(known)):
+        hint = closest(unknown, known)
+        raise ConfigError(
+            path,
+            f"prompt '{experiment.prompt}' uses the placeholder {{{unknown}}}, which task "
+            f"'{experiment.task}' does not fill (it fills: {', '.join(known)})",
+            experiment=experiment.id,
+            key="task.prompt",
+            fix=f"did you mean {{{hint}}}?" if hint else "use one of the fields above",
+        )
 
 
 def _sample(examples: list[Example], num_examples: int | None, seed: int) -> list[Example]:

@@ -242,7 +242,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         model=model,
         dataset=dataset,
         task=task,
-        prompt=raw["task"].get("prompt") or TASKS.get(task).default_prompt,
+        prompt=_prompt(raw["task"].get("prompt") or TASKS.get(task).default_prompt, path),
         metrics=tuple(metrics),
         tags=tuple(tags),
         thresholds=dict(raw.get("thresholds") or {}),
@@ -276,6 +276,23 @@ def _named(
     return name
 
 
+def relative_to_config(value: str, config_path: str) -> str:
+    """A relative file path in a config, resolved against the config file's directory (so a
+    config runs the same from any working directory)."""
+    candidate = Path(value).expanduser()
+    config_file = Path(config_path)
+    if candidate.is_absolute() or not config_file.is_file():
+        return str(candidate)
+    return str(config_file.resolve().parent / candidate)
+
+
+def _prompt(name_or_path: str, config_path: str) -> str:
+    """A shipped template's name, or a template file path resolved against the config."""
+    if name_or_path.endswith((".yaml", ".yml")):
+        return relative_to_config(name_or_path, config_path)
+    return name_or_path
+
+
 def _did_you_mean(name: str, choices: list[str]) -> str | None:
     hint = closest(name, choices)
     return f"did you mean '{hint}'?" if hint else None
@@ -304,6 +321,7 @@ def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
 
 
 def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
+    path = raw.get("path")
     name = _named(raw, "dataset", DATASETS, DATASET_SCHEMA, ctx)
     return DatasetConfig(
         name=name,
@@ -312,7 +330,7 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
         num_examples=raw.get("num_examples"),
         seed=raw.get("seed", 42),
         source=raw.get("source", "auto"),
-        path=raw.get("path"),
+        path=relative_to_config(path, ctx.path) if path else None,
         num_shots=raw.get("num_shots", 0),
         options={k: v for k, v in raw.items() if k not in DATASET_SCHEMA},
     )

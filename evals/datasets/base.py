@@ -183,11 +183,24 @@ def read_rows(path: Path) -> list[Mapping[str, Any]]:
     """Read a JSONL file (one object per line) or a JSON file holding a list of objects."""
     if not path.exists():
         raise DataError(f"data file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "re-encode the file as UTF-8"
+        ) from None
     if path.suffix == ".json":
-        data = json.loads(text)
-        if not isinstance(data, list):
-            raise DataError(f"{path}: expected a JSON list of rows")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"
+            ) from None
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise DataError(f"{path}: expected a JSON list of objects (one per row)")
         return data
     return list(_jsonl_rows(path, text))
 

@@ -51,3 +51,14 @@ def test_summary_files(tmp_path, snapshot):
     pytest_parity_run_finished(None, run_document("t.yaml", [data], gates, ["note"]), tmp_path)
     run = json.loads((tmp_path / "summary.json").read_text())
     assert run["gates_passed"] is True and run["gates"][0]["name"] == "exp_a::threshold::f1"
+
+
+def test_an_experiment_with_no_scored_item_has_null_means_and_says_why():
+    config = parse_config([experiment()], "t.yaml")
+    agg = Aggregator(config.experiments)
+    agg.add_report("exp_a", "skipped", None, "openai:gpt-4o needs OPENAI_API_KEY")
+    summary = agg.outcomes["exp_a"].summary()
+    assert summary["n_examples"] == 0
+    assert all(v is None for stats in summary["metrics"].values() for v in stats.values())
+    assert summary["latency_ms"]["mean"] is None and summary["tokens"]["avg_input_tokens"] is None
+    assert summary["skip_reasons"] == ["openai:gpt-4o needs OPENAI_API_KEY"]
