@@ -291,7 +291,26 @@ def _register_reporters(config: pytest.Config) -> None:
             config.pluginmanager.register(module, label)
 
 
+def _check_config_argument(config: pytest.Config) -> None:
+    """``--eval-config PATH`` (with a space) outside the working directory: pytest took PATH
+    for a test path while choosing the rootdir, before Parity's options were known, so the
+    project's ini file, ``reports/`` and ``.parity-cache/`` would move to a common ancestor."""
+    params = config.invocation_params
+    tokens = list(params.args)
+    if "--eval-config" not in tokens[:-1]:
+        return
+    value = tokens[tokens.index("--eval-config") + 1]
+    path = (params.dir / value).resolve()
+    if not path.is_relative_to(params.dir.resolve()):
+        raise pytest.UsageError(
+            f"--eval-config {value}: with a space, pytest reads a path outside this directory "
+            f"as a test path and moves the rootdir (now {config.rootpath}).\n"
+            f"  Fix: write --eval-config={value}"
+        )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _check_config_argument(config)
     _register_reporters(config)
     state = ParityState(config)
     config.stash[_STATE] = state

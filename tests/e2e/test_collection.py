@@ -168,3 +168,16 @@ def test_broken_data_files_get_one_message(tmp_path, name, content, expected):
     assert result.returncode != 0
     assert expected in result.stdout, result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_space_separated_config_outside_the_project_is_refused_with_the_fix(tmp_path):
+    """pytest would take the path for a test path and move the rootdir (and reports/)."""
+    outside, project = tmp_path / "outside", tmp_path / "project"
+    outside.mkdir()
+    project.mkdir()
+    config_file = write_yaml(outside / "exp.yaml", [one_experiment()])
+    spaced = run_pytest(project, "--collect-only", "-q", "--eval-config", str(config_file))
+    assert spaced.returncode != 0
+    assert f"Fix: write --eval-config={config_file}" in spaced.stderr
+    joined = run_pytest(project, "--collect-only", f"--eval-config={config_file}")
+    assert joined.returncode == 0 and f"rootdir: {project}" in joined.stdout
