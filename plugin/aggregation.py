@@ -76,6 +76,13 @@ class ExperimentOutcome:
     failed: int = 0
     skipped: int = 0
     skip_reasons: set[str] = field(default_factory=set)
+    reported: int = 0  # items that reported at all
+    expected: int | None = None  # items selected for the run (None: not known)
+
+    @property
+    def missing(self) -> int:
+        """Selected items that never reported (a lost xdist worker, an interrupted run)."""
+        return max(0, (self.expected or 0) - self.reported)
 
     def sorted_records(self) -> list[EvalRecord]:
         """Records in sample order, so serial and xdist runs sum in the same order."""
@@ -133,6 +140,8 @@ class ExperimentOutcome:
             "cost": cost,
             "skip_reasons": sorted(self.skip_reasons),
         }
+        if self.missing:
+            summary["n_missing"] = self.missing
         settings = {
             name: recorder()
             for name in self.experiment.metrics
@@ -170,6 +179,7 @@ class Aggregator:
         target = self.outcomes.get(experiment_id)
         if target is None:
             return
+        target.reported += 1
         if outcome == "skipped":
             target.skipped += 1
             if skip_reason:
@@ -181,6 +191,14 @@ class Aggregator:
             if outcome == "failed":  # scored, but below an item-level floor
                 target.failed += 1
 
+    def expect(self, experiment_ids: Iterable[str]) -> None:
+        """Record which items the run selected (one id per item), to count the missing."""
+        counts: dict[str, int] = {}
+        for experiment_id in experiment_ids:
+            counts[experiment_id] = counts.get(experiment_id, 0) + 1
+        for experiment_id, outcome in self.outcomes.items():
+            outcome.expected = counts.get(experiment_id, 0)
+
     def has_data(self) -> bool:
         """True once any item of any experiment has reported."""
-        return any(o.records or o.failed or o.skipped for o in self.outcomes.values())
+        return any(o.reported or o.missing for o in self.outcomes.values())

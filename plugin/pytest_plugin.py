@@ -72,6 +72,7 @@ class ParityState:
         self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
+        self.expected_known = False  # the aggregator knows how many items were selected
 
     def config_path(self) -> Path:
         """The eval config: ``--eval-config``, else ./configs/experiments.yaml, else the shipped one."""
@@ -356,8 +357,20 @@ def _prefer_xunit1(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """Under xdist the controller writes JUnit: switch its family once eval items exist."""
-    if any(case_param(nodeid) is not None and EVAL_TEST in nodeid for nodeid in ids):
-        _prefer_xunit1(node.config)
+    eval_ids = [nodeid for nodeid in ids if EVAL_TEST in nodeid and case_param(nodeid)]
+    if not eval_ids:
+        return
+    _prefer_xunit1(node.config)
+    state = _state(node.config)
+    if not state.expected_known and not node.config.option.collectonly:
+        state.expected_known = True
+        by_id = state.plan().by_id  # (loading the plan creates the aggregator)
+        if state.aggregator is not None:
+            state.aggregator.expect(
+                case.experiment.id
+                for nodeid in eval_ids
+                if (case := by_id.get(case_param(nodeid) or "")) is not None
+            )
 
 
 def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
@@ -410,6 +423,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     cases = [case for item in session.items if (case := _eval_case(item)) is not None]
     if cases:
         _prefer_xunit1(session.config)
+        state = _state(session.config)
+        running = not session.config.option.collectonly
+        if running and not state.is_worker and state.aggregator is not None:
+            state.aggregator.expect(case.experiment.id for case in cases)
+            state.expected_known = True
     if cases and not session.config.option.collectonly:
         _state(session.config).get_runtime().select(cases)
 
@@ -518,7 +536,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     plan = state.plan()
     hook = session.config.hook
     for outcome in outcomes.values():
-        if outcome.records or outcome.failed or outcome.skipped:
+        if outcome.reported or outcome.missing:
             summary = outcome.summary()
             state.summaries.append(summary)
             state.skip_reasons[outcome.experiment.id] = sorted(outcome.skip_reasons)

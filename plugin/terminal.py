@@ -26,6 +26,12 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
     if summary["n_skipped"]:
         counts += f"  skipped={summary['n_skipped']}"
     lines = [head, counts]
+    if summary.get("n_missing"):
+        lines.append(
+            f"  MISSING: {summary['n_missing']} selected examples never reported (a crashed "
+            "xdist worker or an interrupted run); the numbers above leave them out — "
+            "rerun with --eval-resume to finish them"
+        )
     if skip_reasons:
         lines += [f"  skipped: {reason}" for reason in sorted(skip_reasons)]
     if summary["n_examples"]:
