@@ -60,3 +60,47 @@ def junit_cases(path: Path) -> dict[str, ET.Element]:
 
 def junit_properties(case: ET.Element) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in case.iter("property")}
+
+
+SECRET = "sk-e2e-secret-do-not-leak-0123456789"
+
+
+def answer_from_gold(body):
+    """Reply with the first word of the question, so scores vary by example."""
+    text = body["messages"][-1]["content"]
+    return text.split("Question:")[-1].split()[0]
+
+
+def api_config(tmp_path, server, num_examples=12, **model):
+    experiment = {
+        "id": "api_exp",
+        "model": {"name": "openai:gpt-4o", "base_url": server.url, "max_concurrency": 4, **model},
+        "dataset": {
+            "name": "hotpotqa",
+            "source": "shipped",
+            "num_examples": num_examples,
+            "seed": 7,
+        },
+        "task": {"name": "rag_qa"},
+        "metrics": ["exact_match", "f1"],
+    }
+    return write_yaml(tmp_path / "api.yaml", [experiment])
+
+
+def summary(path):
+    data = json.loads(path.read_text())
+    return {k: data[k] for k in ("n_examples", "metrics", "tokens", "cost")}
+
+
+def one_experiment(**changes):
+    """One runnable experiment: an OpenAI-compatible server (none needed to collect)."""
+    experiment = {
+        "id": "exp",
+        "model": {"name": "openai-compatible:m", "base_url": "http://127.0.0.1:9/v1"},
+        "dataset": {"name": "hotpotqa", "source": "shipped", "num_examples": 2},
+        "task": {"name": "rag_qa"},
+        "metrics": ["f1"],
+    }
+    for key, value in changes.items():
+        experiment[key] = {**experiment[key], **value}
+    return experiment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SHORT_HOTPOTQA
-from tests.e2e.helpers import run_pytest, write_yaml
+from tests.e2e.helpers import one_experiment, run_pytest, write_yaml
 from tests.support.fake_llm_server import FakeLLMServer
 
 
@@ -97,20 +97,6 @@ def test_options_are_documented_in_help(tmp_path):
         assert option in result.stdout
 
 
-def one_experiment(**changes):
-    """One runnable experiment: an OpenAI-compatible server (none needed to collect)."""
-    experiment = {
-        "id": "exp",
-        "model": {"name": "openai-compatible:m", "base_url": "http://127.0.0.1:9/v1"},
-        "dataset": {"name": "hotpotqa", "source": "shipped", "num_examples": 2},
-        "task": {"name": "rag_qa"},
-        "metrics": ["f1"],
-    }
-    for key, value in changes.items():
-        experiment[key] = {**experiment[key], **value}
-    return experiment
-
-
 def test_relative_paths_resolve_against_the_config_file(tmp_path):
     """The same config collects from any working directory."""
     project = tmp_path / "project"
@@ -129,15 +115,6 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path):
     assert len(collected(result)) == 2
 
 
-def test_a_placeholder_typo_stops_the_dry_run(tmp_path):
-    (tmp_path / "typo.yaml").write_text("user: 'Q: {questoin}\\nContext: {context}'\n")
-    config_file = write_yaml(tmp_path / "exp.yaml", [one_experiment(task={"prompt": "typo.yaml"})])
-    result = run_pytest(tmp_path, "--collect-only", "-q", f"--eval-config={config_file}")
-    assert result.returncode != 0
-    assert "{questoin}" in result.stdout and "did you mean {question}?" in result.stdout
-    assert "key 'task.prompt'" in result.stdout and "Traceback" not in result.stdout
-
-
 def test_more_examples_than_rows_is_said_not_silently_clamped(tmp_path):
     with FakeLLMServer("openai") as server:
         config_file = write_yaml(
@@ -152,22 +129,6 @@ def test_more_examples_than_rows_is_said_not_silently_clamped(tmp_path):
         f"num_examples is 500 but only the data: {rows} rows exist; evaluating {rows}"
         in result.stdout
     )
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "expected"),
-    [
-        ("broken.json", b'[{"_id": "a",', "broken.json:1: not valid JSON"),
-        ("latin1.jsonl", b'{"_id": "a"}\n{"question": "caf\xe9"}\n', "latin1.jsonl:2: not UTF-8"),
-    ],
-)
-def test_broken_data_files_get_one_message(tmp_path, name, content, expected):
-    (tmp_path / name).write_bytes(content)
-    config_file = write_yaml(tmp_path / "exp.yaml", [one_experiment(dataset={"path": name})])
-    result = run_pytest(tmp_path, "--collect-only", "-q", f"--eval-config={config_file}")
-    assert result.returncode != 0
-    assert expected in result.stdout, result.stdout
-    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_a_space_separated_config_outside_the_project_is_refused_with_the_fix(tmp_path):

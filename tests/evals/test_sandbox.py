@@ -13,10 +13,13 @@ from parity import score
 from parity.evals.sandbox import Limits, run_confined, sandbox_unavailable_reason
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.skipif(
-    sandbox_unavailable_reason() is not None,
-    reason=f"no confinement here: {sandbox_unavailable_reason()}",
-)
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.skipif(
+        sandbox_unavailable_reason() is not None,
+        reason=f"no confinement here: {sandbox_unavailable_reason()}",
+    ),
+]
 FAST = Limits(cpu_s=2, wall_s=4.0)
 
 
