@@ -122,6 +122,8 @@ class ParityState:
         if self.is_worker or report.nodeid.startswith(GATES_PATH):
             return
         _name_junit_class(self.config, report)
+        if EVAL_MARK in report.keywords and not _junit_takes_properties(self.config):
+            report.user_properties = []  # kept in the record; the schema has no place for them
         if report.when != "call" and not (report.when == "setup" and report.skipped):
             return
         case = _case_for_report(self, report)
@@ -155,6 +157,15 @@ def _name_junit_class(config: pytest.Config, report: pytest.TestReport) -> None:
     xml = config.stash.get(xml_key, None)
     if xml is not None and EVAL_MARK in report.keywords and EVAL_TEST in report.nodeid:
         xml.node_reporter(report).add_attribute("classname", EVAL_CLASSNAME)
+
+
+def _junit_takes_properties(config: pytest.Config) -> bool:
+    """False when the JUnit file is xunit2 (the user's choice): its schema, like Jenkins'
+    junit-10.xsd, has no per-testcase ``<properties>``, so Parity writes none there."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    return xml is None or xml.family != "xunit2"
 
 
 def _state(config: pytest.Config) -> ParityState:
@@ -483,10 +494,10 @@ def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase 
         return None
 
 
-def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
+def _gate_reports(gate: GateResult, with_properties: bool) -> list[pytest.TestReport]:
     nodeid = f"{GATES_PATH}::{gate.test_name}"
     location = (GATES_PATH, 0, gate.test_name)
-    properties = [("observed", gate.observed), ("limit", gate.limit)]
+    properties = [("observed", gate.observed), ("limit", gate.limit)] if with_properties else []
     if gate.status == "skipped":
         longrepr: Any = (GATES_PATH, 0, f"Skipped: {gate.message}")
     elif gate.status == "failed":
@@ -527,7 +538,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     outcomes = state.aggregator.outcomes
     state.gates = evaluate_gates(outcomes)
     for gate in state.gates:
-        for report in _gate_reports(gate):
+        for report in _gate_reports(gate, _junit_takes_properties(session.config)):
             _record_gate_report(session.config, report)
     if any(g.status == "failed" for g in state.gates):
         session.testsfailed += 1
