@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 MODEL_STAGE = "model"
@@ -133,22 +133,37 @@ class EvalRecord:
 
     # -- the one schema ----------------------------------------------------------------------
     def to_dict(self, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """The record as JSON-able data (every other form is derived from this)."""
-        data = asdict(self)
-        for name in exclude:
-            data.pop(name, None)
+        """The record as JSON-able data (every other form is derived from this).
+
+        Built field by field rather than with ``dataclasses.asdict`` (a deep copy): it runs
+        for every item, and the values are never changed after the record is made.
+        """
+        data = {name: getattr(self, name) for name in RECORD_FIELDS if name not in exclude}
+        data["usage"] = {stage: usage_dict(usage) for stage, usage in self.usage.items()}
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvalRecord:
         """Rebuild a record from :meth:`to_dict` output; unknown keys are ignored."""
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in RECORD_FIELDS}
         values["usage"] = {
             stage: StageUsage(**usage) for stage, usage in (data.get("usage") or {}).items()
         }
         values["scores"] = {k: float(v) for k, v in (data.get("scores") or {}).items()}
         return cls(**values)
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(EvalRecord))
+
+
+def usage_dict(usage: StageUsage) -> dict[str, Any]:
+    """One stage's usage as data."""
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "latency_ms": usage.latency_ms,
+        "cost_usd": usage.cost_usd,
+    }
 
 
 def junit_properties(record: EvalRecord) -> list[tuple[str, Any]]:
@@ -171,7 +186,7 @@ def junit_properties(record: EvalRecord) -> list[tuple[str, Any]]:
     ]
     for stage, usage in record.usage.items():
         if stage != MODEL_STAGE:
-            pairs += [(f"{stage}.{key}", value) for key, value in asdict(usage).items()]
+            pairs += [(f"{stage}.{key}", value) for key, value in usage_dict(usage).items()]
     pairs += [(f"measurement.{name}", value) for name, value in record.measurements.items()]
     raw = "\n---\n".join(record.raw_output)
     pairs += [
