@@ -187,7 +187,7 @@ class Aggregator:
         elif record is None or not record.finished:
             target.failed += 1
         else:
-            target.records.append(record)
+            target.records.append(record.compact())
             if outcome == "failed":  # scored, but below an item-level floor
                 target.failed += 1
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 MODEL_STAGE = "model"
@@ -113,6 +114,21 @@ class EvalRecord:
         """True when the example was scored (no error, not skipped)."""
         return self.error is None and self.skip_reason is None
 
+    def compact(self) -> EvalRecord:
+        """This record for long-term keeping (the aggregator holds one per item): the bulky
+        inputs dropped, and equal small parts (empty lists, ``{"cached": True}``) shared
+        between records. A compact record is read, never changed."""
+        return replace(
+            self,
+            question="",
+            input_context="",
+            prompt=_shared([], []),
+            measurements=_shared(self.measurements, {}),
+            metadata=_shared(self.metadata, {}),
+            experiment_id=sys.intern(self.experiment_id),
+            model=sys.intern(self.model),
+        )
+
     def prompt_sha256(self) -> str | None:
         """A short reference to the rendered prompt (stored in full in the raw rows)."""
         if not self.prompt:
@@ -154,6 +170,20 @@ class EvalRecord:
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(EvalRecord))
+_SHARED: dict[tuple[Any, ...], Any] = {}
+
+
+def _shared(value: Any, empty: Any) -> Any:
+    """One object for every equal small mapping of scalars (or an empty list/dict)."""
+    if not value:
+        return _SHARED.setdefault((type(empty),), empty)
+    if isinstance(value, dict) and len(value) <= 4:
+        try:
+            key = (dict, tuple(sorted(value.items())))
+            return _SHARED.setdefault(key, value)
+        except TypeError:  # unhashable or unorderable values: keep as is
+            return value
+    return value
 
 
 def usage_dict(usage: StageUsage) -> dict[str, Any]:

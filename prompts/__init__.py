@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -23,18 +23,23 @@ class PromptTemplate:
     system: str
     user: str
 
-    def fields(self) -> set[str]:
-        """The placeholder names the template uses."""
-        return {
+    @cached_property
+    def placeholders(self) -> frozenset[str]:
+        """The placeholder names the template uses (parsed once: it renders every item)."""
+        return frozenset(
             name
             for part in (self.system, self.user)
             for _, name, _, _ in _FIELDS.parse(part)
             if name
-        }
+        )
+
+    def fields(self) -> set[str]:
+        """The placeholder names the template uses."""
+        return set(self.placeholders)
 
     def render(self, values: dict[str, str]) -> list[dict[str, str]]:
         """Return OpenAI-style chat messages with the placeholders filled in."""
-        missing = self.fields() - set(values)
+        missing = self.placeholders - set(values)
         if missing:
             raise DataError(f"prompt '{self.name}' needs value(s) for {', '.join(sorted(missing))}")
         messages = []

@@ -80,3 +80,15 @@ def test_a_measurement_is_never_averaged_as_a_score():
     summary = agg.outcomes["exp_a"].summary()
     assert set(summary["metrics"]) == {"exact_match", "f1"}
     assert "compression_ratio" not in json.dumps(summary["metrics"])
+
+
+def test_a_compact_record_keeps_what_aggregation_and_reporters_read():
+    record = full_record()
+    kept = record.compact()
+    assert kept.prompt == [] and kept.input_context == "" and kept.question == ""
+    for name in ("scores", "usage", "prediction", "raw_output", "references", "confidence",
+                 "measurements", "metadata", "example_index"):  # fmt: skip
+        assert getattr(kept, name) == getattr(record, name), name
+    assert full_record(metadata={"cached": True}).compact().metadata is (
+        full_record(example_id="other", metadata={"cached": True}).compact().metadata
+    )  # equal small parts are one object
