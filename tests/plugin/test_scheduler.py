@@ -169,3 +169,22 @@ def test_the_status_line_reports_progress_retries_and_throttling(tmp_path):
         line = status_line(runtime)
         runtime.close()
     assert line.startswith("parity: status 6/6 | 0 in flight, 2 retries, 1 throttled, 0 cached")
+
+
+def test_each_case_builds_its_requests_once_sent_or_cached(tmp_path, monkeypatch):
+    import parity.scheduler
+
+    built = []
+    real = parity.scheduler.build_requests
+
+    def counting(experiment, case):
+        built.append(case.id)
+        return real(experiment, case)
+
+    monkeypatch.setattr(parity.scheduler, "build_requests", counting)
+    with FakeLLMServer("openai") as server:
+        cases = synthetic_cases(server.url, 8)
+        for _ in range(2):  # the second pass answers every case from the cache
+            run_cases(Engine(ResponseCache(tmp_path, "use"), Budget(None)), cases)
+        assert len(server.requests) == 8
+    assert sorted(built) == sorted([case.id for case in cases] * 2)  # once per case per run
