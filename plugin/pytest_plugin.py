@@ -149,12 +149,17 @@ def _load_dotenv(path: Path) -> None:
         load_dotenv(path, override=False)
 
 
+def _junit_xml(config: pytest.Config) -> Any:
+    """pytest's JUnit writer for this run (None without ``--junitxml``)."""
+    from _pytest.junitxml import xml_key
+
+    return config.stash.get(xml_key, None)
+
+
 def _name_junit_class(config: pytest.Config, report: pytest.TestReport) -> None:
     """Eval items' JUnit classname is their module, ``parity.evals.test_experiments``, not
     the path pytest collected it from (``.venv.lib.python3.11.site-packages.parity…``)."""
-    from _pytest.junitxml import xml_key
-
-    xml = config.stash.get(xml_key, None)
+    xml = _junit_xml(config)
     if xml is not None and EVAL_MARK in report.keywords and EVAL_TEST in report.nodeid:
         xml.node_reporter(report).add_attribute("classname", EVAL_CLASSNAME)
 
@@ -162,9 +167,7 @@ def _name_junit_class(config: pytest.Config, report: pytest.TestReport) -> None:
 def _junit_takes_properties(config: pytest.Config) -> bool:
     """False when the JUnit file is xunit2 (the user's choice): its schema, like Jenkins'
     junit-10.xsd, has no per-testcase ``<properties>``, so Parity writes none there."""
-    from _pytest.junitxml import xml_key
-
-    xml = config.stash.get(xml_key, None)
+    xml = _junit_xml(config)
     return xml is None or xml.family != "xunit2"
 
 
@@ -353,9 +356,7 @@ def _prefer_xunit1(config: pytest.Config) -> None:
     pytest's default family (xunit2) has no per-testcase ``<properties>``, and every item
     records its scores with ``record_property``.
     """
-    from _pytest.junitxml import xml_key
-
-    xml = config.stash.get(xml_key, None)
+    xml = _junit_xml(config)
     overrides = config.getoption("override_ini", None) or []
     inifile = config.inipath
     explicit = any(o.startswith("junit_family=") for o in overrides) or bool(
@@ -368,8 +369,8 @@ def _prefer_xunit1(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """Under xdist the controller writes JUnit: switch its family once eval items exist."""
-    eval_ids = [nodeid for nodeid in ids if EVAL_TEST in nodeid and case_param(nodeid)]
-    if not eval_ids:
+    params = [param for nodeid in ids if EVAL_TEST in nodeid and (param := case_param(nodeid))]
+    if not params:
         return
     _prefer_xunit1(node.config)
     state = _state(node.config)
@@ -378,9 +379,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         by_id = state.plan().by_id  # (loading the plan creates the aggregator)
         if state.aggregator is not None:
             state.aggregator.expect(
-                case.experiment.id
-                for nodeid in eval_ids
-                if (case := by_id.get(case_param(nodeid) or "")) is not None
+                case.experiment.id for param in params if (case := by_id.get(param)) is not None
             )
 
 
@@ -518,9 +517,7 @@ def _gate_reports(gate: GateResult, with_properties: bool) -> list[pytest.TestRe
 def _record_gate_report(config: pytest.Config, report: pytest.TestReport) -> None:
     """Count a gate in pytest's totals and write it to JUnit, without touching the progress
     line (every item has already been reported at 100%)."""
-    from _pytest.junitxml import xml_key
-
-    xml = config.stash.get(xml_key, None)
+    xml = _junit_xml(config)
     if xml is not None:
         xml.pytest_runtest_logreport(report)
     reporter = config.pluginmanager.get_plugin("terminalreporter")

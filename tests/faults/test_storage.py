@@ -4,6 +4,7 @@ the file."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -38,8 +39,6 @@ def test_resume_over_a_torn_last_line_keeps_every_row_parseable(tmp_path):
 
 
 def read_jsonl_lenient(path):
-    import json
-
     ids, bad = [], 0
     for line in path.read_text().splitlines():
         try:
