@@ -23,10 +23,10 @@ def test_percentile_interpolates_linearly_like_numpy():
 
 def test_ci95_uses_student_t():
     values = [1.0, 2.0, 3.0]
-    half = 4.303 * 1.0 / math.sqrt(3)
+    half = 4.302653 * 1.0 / math.sqrt(3)  # t(0.975, df=2)
     assert ci95(values) == pytest.approx((2 - half, 2 + half))
     assert ci95([5.0]) == (5.0, 5.0)
-    assert t_critical(100) == pytest.approx(1.95996, abs=1e-4)
+    assert t_critical(100) == pytest.approx(1.98397, abs=1e-4)  # scipy.stats.t.ppf(0.975, 100)
 
 
 def test_describe_has_scalebench_keys():
