@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from parity.config import Experiment
 from parity.evals.metrics import METRICS
 from parity.evals.tasks.base import INVALID_PREDICTION
 from parity.record import EvalRecord
-from parity.stats import ci95, describe, mean, percentile, std
+from parity.stats import bootstrap_interval, ci95, describe, mean, percentile, std
 
 EMPTY_STATS = ("mean", "std", "p50", "p95", "ci95_low", "ci95_high")
-BOOTSTRAP_SAMPLES = 200
-BOOTSTRAP_SEED = 0
+CORPUS_RESAMPLES = 1000
+LOWEST_SHOWN = 5
 
 
-def _corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> float:
+def corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> float:
+    """A corpus-level metric's value over ``records``."""
     metric = METRICS.get(name)
     scores = metric.score_corpus(
         [r.prediction for r in records],
@@ -29,16 +31,13 @@ def _corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> floa
 
 
 def _bootstrap_ci(name: str, output: str, records: Sequence[EvalRecord]) -> tuple[float, float]:
-    """A seeded percentile bootstrap, identical in every process for the same records."""
-    if len(records) < 2:
-        value = _corpus_value(name, output, records)
-        return value, value
-    rng = random.Random(BOOTSTRAP_SEED)
-    values = [
-        _corpus_value(name, output, [records[rng.randrange(len(records))] for _ in records])
-        for _ in range(BOOTSTRAP_SAMPLES)
-    ]
-    return percentile(values, 2.5), percentile(values, 97.5)
+    """A seeded percentile bootstrap over items (scipy), identical in every process."""
+    low, high, _ = bootstrap_interval(
+        len(records),
+        lambda idx: corpus_value(name, output, [records[i] for i in idx]),
+        CORPUS_RESAMPLES,
+    )
+    return low, high
 
 
 def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[str, dict[str, Any]]:
@@ -51,12 +50,15 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
                 metrics[output] = dict.fromkeys(EMPTY_STATS)
                 continue
             if metric.is_corpus_level:
-                value = _corpus_value(name, output, records)
+                value = corpus_value(name, output, records)
                 low, high = _bootstrap_ci(name, output, records)
                 metrics[output] = {"mean": value, "std": None, "p50": None, "p95": None,
                                    "ci95_low": low, "ci95_high": high, "corpus_level": True}  # fmt: skip
                 continue
             values = [r.scores[output] for r in records if output in r.scores]
+            within: float | None = None
+            if experiment.repeats > 1:  # the interval is between examples: one mean each
+                values, within = _example_means(output, records)
             low, high = ci95(values)
             # Every registered score is a proportion in [0, 1]; the interval is clipped to it.
             metrics[output] = {
@@ -64,7 +66,75 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
                 "ci95_low": max(0.0, low),
                 "ci95_high": min(1.0, high),
             }
+            if within is not None:
+                metrics[output]["within_example_std"] = within
     return metrics
+
+
+def _example_means(output: str, records: Sequence[EvalRecord]) -> tuple[list[float], float]:
+    """Each example's mean score over its repeats, and the mean within-example std (the
+    spread of repeated answers, reported apart from the between-example interval)."""
+    groups: dict[str, list[float]] = {}
+    for record in records:
+        if output in record.scores:
+            groups.setdefault(record.example_key, []).append(record.scores[output])
+    return [mean(g) for g in groups.values()], mean([std(g) for g in groups.values()])
+
+
+def resampling_spread(
+    experiment: Experiment, records: Sequence[EvalRecord]
+) -> dict[str, dict[str, float]]:
+    """The Baseweight benchmark's ``n_eval_seeds``: each score over that many seeded
+    resamples (with replacement) of the evaluated examples, as mean and std across seeds.
+    A resampling spread, not a confidence interval."""
+    seeds = experiment.n_eval_seeds
+    spread: dict[str, dict[str, float]] = {}
+    if not seeds or not records:
+        return spread
+    draws = [
+        np.random.default_rng(seed).integers(0, len(records), len(records)) for seed in range(seeds)
+    ]
+    for name in experiment.metrics:
+        metric = METRICS.get(name)
+        for output in metric.outputs:
+            values = []
+            for draw in draws:
+                sample = [records[int(i)] for i in draw]
+                if metric.is_corpus_level:
+                    values.append(corpus_value(name, output, sample))
+                else:
+                    values.append(mean([r.scores[output] for r in sample if output in r.scores]))
+            spread[output] = {"mean": mean(values), "std": std(values), "n_seeds": seeds}
+    return spread
+
+
+def lowest_scoring(experiment: Experiment, records: Sequence[EvalRecord]) -> list[dict[str, Any]]:
+    """The examples with the lowest first per-example score: id, score, prediction, gold, and
+    the model's raw text when the prediction was invalid (why, without opening the cache)."""
+    output = next(
+        (o for o in experiment.score_names() if any(o in r.scores for r in records[:1])), None
+    )
+    if output is None:
+        return []
+    ranked = sorted(
+        (r for r in records if output in r.scores),
+        key=lambda r: (r.scores[output], r.example_index, r.repeat),
+    )
+    rows = []
+    for record in ranked[:LOWEST_SHOWN]:
+        row: dict[str, Any] = {
+            "id": record.example_key,
+            "metric": output,
+            "score": record.scores[output],
+            "prediction": record.prediction,
+            "gold": list(record.references),
+        }
+        if record.repeat:
+            row["repeat"] = record.repeat
+        if record.prediction == INVALID_PREDICTION:
+            row["raw_output"] = "\n---\n".join(record.raw_output)
+        rows.append(row)
+    return rows
 
 
 @dataclass
@@ -84,9 +154,26 @@ class ExperimentOutcome:
         """Selected items that never reported (a lost xdist worker, an interrupted run)."""
         return max(0, (self.expected or 0) - self.reported)
 
+    @property
+    def selected(self) -> bool:
+        """Whether the run selected any item of this experiment (``-k``/``-m`` may not)."""
+        return bool(self.expected) if self.expected is not None else self.reported > 0
+
+    def no_scores_reason(self) -> str:
+        """Why the experiment has no scored item (deselected, skipped, failed)."""
+        experiment_id = self.experiment.id
+        if not self.reported and not self.missing:
+            return f"no item of {experiment_id} was selected in this run (-k/-m deselected it)"
+        if self.skip_reasons:
+            reasons = "; ".join(sorted(self.skip_reasons))
+            return f"no item of {experiment_id} was scored ({self.skipped} skipped: {reasons})"
+        return (
+            f"no item of {experiment_id} was scored ({self.failed} failed, {self.missing} missing)"
+        )
+
     def sorted_records(self) -> list[EvalRecord]:
         """Records in sample order, so serial and xdist runs sum in the same order."""
-        return sorted(self.records, key=lambda r: (r.example_index, r.subset or ""))
+        return sorted(self.records, key=lambda r: (r.example_index, r.subset or "", r.repeat))
 
     def metric_value(self, output: str, example_ids: set[str] | None = None) -> float | None:
         """The experiment's value of one score (mean, or corpus value), optionally on a subset."""
@@ -99,13 +186,14 @@ class ExperimentOutcome:
                 if not records:
                     return None
                 if metric.is_corpus_level:
-                    return _corpus_value(name, output, records)
+                    return corpus_value(name, output, records)
                 values = [r.scores[output] for r in records if output in r.scores]
                 return mean(values) if values else None
         return None
 
-    def summary(self) -> dict[str, Any]:
-        """The ScaleBench summary JSON for this experiment, plus intervals and counts."""
+    def summary(self, setup: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ScaleBench summary JSON for this experiment, plus intervals, counts, the
+        lowest-scoring examples and (given) the ``setup`` a stored-run baseline is checked by."""
         records = self.sorted_records()
         costs = [r.cost_usd for r in records if r.cost_usd is not None]
         cost_known = len(costs) == len(records) and bool(costs)
@@ -140,6 +228,14 @@ class ExperimentOutcome:
             "cost": cost,
             "skip_reasons": sorted(self.skip_reasons),
         }
+        if self.experiment.repeats > 1:
+            summary["repeats"] = self.experiment.repeats
+        spread = resampling_spread(self.experiment, records)
+        if spread:
+            summary["resampling_spread"] = spread
+        summary["lowest_scoring"] = lowest_scoring(self.experiment, records)
+        if setup is not None:
+            summary["setup"] = setup
         if self.missing:
             summary["n_missing"] = self.missing
         settings = {

@@ -35,6 +35,7 @@ class EvalCase:
     id: str
     skip_reason: str | None = None
     shots: tuple[Example, ...] = ()
+    repeat: int = 0  # 0 .. experiment.repeats - 1
 
     def keywords(self) -> list[str]:
         """Names that ``-k`` and ``-m`` select on: dataset, task, model, provider, mode, tags."""
@@ -62,6 +63,11 @@ class EvalPlan:
     def by_id(self) -> Mapping[str, EvalCase]:
         """Cases keyed by their pytest parameter id."""
         return {case.id: case for case in self.cases}
+
+    def example_ids(self, experiment_id: str) -> list[str]:
+        """The ids of every example an experiment evaluates (selected or not), in order."""
+        ids = (c.example.id for c in self.cases if c.experiment.id == experiment_id)
+        return list(dict.fromkeys(ids))
 
 
 def marker_name(word: str) -> str:
@@ -101,9 +107,12 @@ def build_plan(config: RunConfig) -> EvalPlan:
             _check_placeholders(experiment, chosen[0], config.path)
         shots = _draw_shots(experiment, loaded[key].examples, chosen, config.path)
         keys = _example_keys([example.id for example in chosen])
+        repeats = experiment.repeats
         cases.extend(
-            EvalCase(experiment, example, position, f"{experiment.id}-{k}", skip, shots)
+            EvalCase(experiment, example, position, case_id, skip, shots, repeat)
             for position, (example, k) in enumerate(zip(chosen, keys, strict=True))
+            for repeat in range(repeats)
+            if (case_id := f"{experiment.id}-{k}" + (f"-r{repeat + 1}" if repeats > 1 else ""))
         )
     return EvalPlan(config, cases, notes)
 

@@ -20,6 +20,7 @@ from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
 
 MODES = ("baseline",)
+THRESHOLD_MODES = ("mean", "lower_bound")
 SOURCES = ("auto", "shipped", "hub")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
 
@@ -72,8 +73,16 @@ EXPERIMENT_SCHEMA = {
     "tags": Field((list,), example="[smoke, hotpotqa]"),
     "thresholds": Field((dict,), check=_score_map, example="{f1: 0.30}"),
     "item_thresholds": Field((dict,), check=_score_map, example="{f1: 0.1}"),
-    "baseline": Field((str,), example="hotpotqa_baseline_gpt4o"),
+    "threshold_mode": Field((str,), choices=THRESHOLD_MODES),
+    "baseline": Field((str, dict), children=None, example="hotpotqa_baseline_gpt4o"),
     "max_drop": Field((dict,), check=_score_map, example="{f1: 0.05}"),
+    "min_gain": Field((dict,), check=_score_map, example="{f1: 0.02}"),
+    "repeats": Field((int,), check=positive, example="3"),
+    "n_eval_seeds": Field((int,), check=positive, example="3"),
+}
+BASELINE_RUN_SCHEMA = {
+    "run": Field((str,), required=True, example="reports/main-ci"),
+    "experiment": Field((str,), example="hotpotqa_baseline_gpt4o"),
 }
 RUN_SCHEMA = {
     "experiments": Field((list,), required=True, example="[- id: ...]"),
@@ -129,6 +138,20 @@ class Experiment:
     baseline: str | None = None
     max_drop: Mapping[str, float] = field(default_factory=dict)
     task_options: Mapping[str, Any] = field(default_factory=dict)
+    threshold_mode: str = "mean"
+    baseline_run: str | None = None  # a stored run's report directory holding the baseline
+    min_gain: Mapping[str, float] = field(default_factory=dict)
+    repeats: int = 1
+    n_eval_seeds: int = 0
+
+    @property
+    def paired_gates(self) -> dict[str, Mapping[str, float]]:
+        """The gates that need a baseline: ``max_drop`` and ``min_gain``, when set."""
+        return {
+            kind: limits
+            for kind, limits in (("max_drop", self.max_drop), ("min_gain", self.min_gain))
+            if limits
+        }
 
     def score_names(self) -> list[str]:
         """Every score name this experiment's metrics produce, in metric order."""
@@ -218,7 +241,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
     task = _named(raw["task"], "task", TASKS, TASK_SCHEMA, ctx)
     metrics = _parse_metrics(raw["metrics"], ctx)
     score_names = [name for metric in metrics for name in METRICS.get(metric).outputs]
-    for key in ("thresholds", "item_thresholds", "max_drop"):
+    for key in ("thresholds", "item_thresholds", "max_drop", "min_gain"):
         for name in raw.get(key) or {}:
             if name not in score_names:
                 raise ctx.error(
@@ -226,11 +249,13 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
                     key=f"{key}.{name}",
                     fix=_did_you_mean(name, score_names) or "add the metric to 'metrics' first",
                 )
-    if raw.get("max_drop") and not raw.get("baseline"):
+    baseline, baseline_run = _parse_baseline(raw.get("baseline"), raw["id"], path, ctx)
+    if raw.get("repeats", 1) > 1 and not model.options.get("temperature"):
         raise ctx.error(
-            "max_drop compares against a baseline, but no baseline is named",
-            key="max_drop",
-            fix="add 'baseline: <experiment id>'",
+            f"repeats: {raw['repeats']} asks for several answers per example, but the model "
+            "decodes greedily (temperature 0), so every repeat would be the same",
+            key="repeats",
+            fix="set model.temperature above 0 (e.g. 0.7), or remove 'repeats'",
         )
     tags = raw.get("tags") or []
     if not all(isinstance(t, str) for t in tags):
@@ -247,10 +272,26 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         tags=tuple(tags),
         thresholds=dict(raw.get("thresholds") or {}),
         item_thresholds=dict(raw.get("item_thresholds") or {}),
-        baseline=raw.get("baseline"),
+        baseline=baseline,
         max_drop=dict(raw.get("max_drop") or {}),
         task_options={k: v for k, v in raw["task"].items() if k not in ("name", "prompt")},
+        threshold_mode=raw.get("threshold_mode", "mean"),
+        baseline_run=baseline_run,
+        min_gain=dict(raw.get("min_gain") or {}),
+        repeats=raw.get("repeats", 1),
+        n_eval_seeds=raw.get("n_eval_seeds", 0),
     )
+
+
+def _parse_baseline(
+    raw: Any, experiment_id: str, path: str, ctx: Context
+) -> tuple[str | None, str | None]:
+    """``baseline: <id>`` (an experiment in this file) or ``baseline: {run: DIR, experiment:
+    <id>}`` (a stored run's report directory; the id defaults to this experiment's)."""
+    if raw is None or isinstance(raw, str):
+        return raw, None
+    check_mapping(raw, BASELINE_RUN_SCHEMA, ctx.child("baseline"), "'baseline'")
+    return raw.get("experiment", experiment_id), relative_to_config(raw["run"], path)
 
 
 def _named(
@@ -375,7 +416,7 @@ def _check_ids_and_baselines(experiments: list[Experiment], path: str) -> None:
             )
         seen.add(experiment.id)
     for experiment in experiments:
-        if experiment.baseline is None:
+        if experiment.baseline is None or experiment.baseline_run is not None:
             continue
         if experiment.baseline == experiment.id:
             raise ConfigError(

@@ -41,6 +41,7 @@ def build_requests(experiment: Experiment, case: EvalCase) -> list[ChatRequest]:
             max_tokens=int(options.get("max_tokens", task.default_max_tokens)),
             temperature=float(options.get("temperature", 0.0)),
             logprobs=task.needs_confidence,
+            repeat=case.repeat,
         )
         for messages in task.requests(case.example, template, case.shots, experiment.task_options)
     ]
@@ -102,6 +103,8 @@ def score_completions(
         metadata["subset"] = subset
     if task.truncated(case.example, experiment.task_options):
         metadata["truncated"] = True
+    if experiment.repeats > 1:
+        metadata["repeat"] = case.repeat
     return record_for(
         case,
         prompt=[[dict(m) for m in r.messages] for r in requests],

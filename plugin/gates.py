@@ -1,16 +1,32 @@
-"""Regression gates: absolute floors on an experiment's mean, and drops against a baseline."""
+"""Gates: absolute floors on an experiment's score, and paired gates against a baseline.
+
+- ``thresholds`` with ``threshold_mode: mean`` (default): the mean must reach the floor;
+  ``lower_bound``: the 95% interval's lower end must (inconclusive when it straddles it).
+- ``max_drop`` (non-inferiority): the lower end of the 95% interval of (candidate −
+  baseline) must be above −margin. ``min_gain`` (superiority): above +gain.
+
+A paired gate whose interval straddles its bound fails as *inconclusive*, with the minimum
+detectable difference at this n and about how many pairs would decide it. A gate that cannot
+be evaluated (no scored items, no baseline scores, no shared examples) fails the run with
+its reason, unless ``--eval-allow-skipped-gates`` lets it be skipped.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from parity.aggregation import ExperimentOutcome
+from parity.paired import MetricDelta, PairedComparison, examples_needed
+
+ALLOW_OPTION = "--eval-allow-skipped-gates"
 
 
 @dataclass(frozen=True)
 class GateResult:
-    """One evaluated gate: ``status`` is passed, failed or skipped."""
+    """One evaluated gate: ``status`` is passed, failed or skipped; ``verdict`` says why
+    (met, not met, non-inferior, inferior, superior, not superior, inconclusive, unevaluable)."""
 
     experiment_id: str
     kind: str
@@ -19,83 +35,167 @@ class GateResult:
     message: str
     observed: float | None = None
     limit: float | None = None
+    verdict: str = ""
+    ci_low: float | None = None
+    ci_high: float | None = None
 
     @property
     def name(self) -> str:
-        """A stable test-case name, e.g. ``hotpotqa_local::threshold::f1``."""
+        """A stable name, e.g. ``hotpotqa_local::max_drop::f1``."""
         return f"{self.experiment_id}::{self.kind}::{self.metric}"
 
     @property
     def test_name(self) -> str:
-        """The gate's pytest/JUnit test name, e.g. ``threshold[hotpotqa_local-f1]``."""
+        """The gate's pytest/JUnit test name, e.g. ``max_drop[hotpotqa_local-f1]``."""
         return f"{self.kind}[{self.experiment_id}-{self.metric}]"
 
 
-def evaluate_gates(outcomes: Mapping[str, ExperimentOutcome]) -> list[GateResult]:
-    """Evaluate every threshold and baseline comparison of every experiment."""
+def signed(value: float) -> str:
+    """A difference with its sign, e.g. ``+0.015`` or ``-0.041``."""
+    return f"{value:+.3f}"
+
+
+def evaluate_gates(
+    outcomes: Mapping[str, ExperimentOutcome],
+    summaries: Mapping[str, Mapping[str, Any]],
+    comparisons: Mapping[str, PairedComparison | str],
+    allow_unevaluated: bool = False,
+) -> list[GateResult]:
+    """Evaluate every threshold and paired gate of every experiment in the run."""
     results: list[GateResult] = []
-    for outcome in outcomes.values():
+    for experiment_id, outcome in outcomes.items():
+        if not outcome.selected:  # not part of this run: its gates are not either
+            continue
         experiment = outcome.experiment
+        summary = summaries.get(experiment_id)
         for metric, floor in experiment.thresholds.items():
-            results.append(_threshold(outcome, metric, floor))
-        if experiment.baseline:
-            baseline = outcomes[experiment.baseline]
-            for metric, max_drop in experiment.max_drop.items():
-                results.append(_baseline(outcome, baseline, metric, max_drop))
-    return results
+            results.append(_threshold(outcome, summary, metric, floor))
+        for kind, limits in experiment.paired_gates.items():
+            comparison = comparisons.get(experiment_id)
+            if comparison is None:
+                comparison = (
+                    "it has no baseline: add 'baseline: <experiment id>' (or "
+                    "'baseline: {run: DIR, experiment: ID}'), or pass --eval-baseline-run DIR"
+                )
+            for metric, limit in limits.items():
+                results.append(_paired(experiment_id, kind, metric, limit, comparison))
+    return [
+        _unevaluated(g, allow_unevaluated) if g.verdict == "unevaluable" else g for g in results
+    ]
 
 
-def _threshold(outcome: ExperimentOutcome, metric: str, floor: float) -> GateResult:
-    experiment_id = outcome.experiment.id
-    observed = outcome.metric_value(metric)
+def _unevaluated(gate: GateResult, allowed: bool) -> GateResult:
+    if allowed:
+        message = f"could not be evaluated: {gate.message} (skipped: {ALLOW_OPTION} was given)"
+        status = "skipped"
+    else:
+        message = (
+            f"could not be evaluated: {gate.message}. A gate that cannot be evaluated fails "
+            f"the run; pass {ALLOW_OPTION} to let it be skipped"
+        )
+        status = "failed"
+    return GateResult(
+        gate.experiment_id, gate.kind, gate.metric, status, message, limit=gate.limit,
+        verdict=gate.verdict,
+    )  # fmt: skip
+
+
+def _threshold(
+    outcome: ExperimentOutcome, summary: Mapping[str, Any] | None, metric: str, floor: float
+) -> GateResult:
+    experiment = outcome.experiment
+    stats = (summary or {}).get("metrics", {}).get(metric) or {}
+    observed = stats.get("mean")
     if observed is None:
         return GateResult(
-            experiment_id,
-            "threshold",
-            metric,
-            "skipped",
-            f"no scored items for {experiment_id}",
-            limit=floor,
-        )
-    passed = observed >= floor
-    relation = ">=" if passed else "<"
-    return GateResult(
-        experiment_id,
-        "threshold",
-        metric,
-        "passed" if passed else "failed",
-        f"{metric} = {observed:.4f} {relation} threshold {floor} over {len(outcome.records)} examples",
-        observed,
-        floor,
-    )
-
-
-def _baseline(
-    candidate: ExperimentOutcome, baseline: ExperimentOutcome, metric: str, max_drop: float
-) -> GateResult:
-    experiment_id = candidate.experiment.id
-    common = {r.example_id for r in candidate.records} & {r.example_id for r in baseline.records}
-    cand = candidate.metric_value(metric, common) if common else None
-    base = baseline.metric_value(metric, common) if common else None
-    if cand is None or base is None:
+            experiment.id, "threshold", metric, "failed", outcome.no_scores_reason(),
+            limit=floor, verdict="unevaluable",
+        )  # fmt: skip
+    n = len(outcome.records)
+    if experiment.threshold_mode == "mean":
+        passed = observed >= floor
+        relation = ">=" if passed else "<"
         return GateResult(
-            experiment_id,
-            "baseline",
-            metric,
-            "skipped",
-            f"no examples scored by both {experiment_id} and baseline {baseline.experiment.id}",
-            limit=max_drop,
-        )
-    drop = base - cand
-    passed = drop <= max_drop
-    relation = "<=" if passed else ">"
+            experiment.id, "threshold", metric, "passed" if passed else "failed",
+            f"{metric} = {observed:.4f} {relation} threshold {floor} over {n} examples",
+            observed, floor, "met" if passed else "not met",
+        )  # fmt: skip
+    low, high = stats["ci95_low"], stats["ci95_high"]
+    interval = f"{metric} = {observed:.4f} [{low:.4f}, {high:.4f}] over {n} examples"
+    if low >= floor:
+        status, verdict, why = "passed", "met", f"lower bound {low:.4f} >= threshold {floor}"
+    elif high < floor:
+        status, verdict, why = "failed", "not met", f"upper bound {high:.4f} < threshold {floor}"
+    else:
+        status, verdict = "failed", "inconclusive"
+        why = f"the interval straddles threshold {floor}: inconclusive"
+        needed = examples_needed(observed, stats.get("std") or 0.0, floor)
+        if needed is not None:
+            why += f"; about {needed} examples would decide it if the mean stays at {observed:.4f}"
     return GateResult(
-        experiment_id,
-        "baseline",
-        metric,
-        "passed" if passed else "failed",
-        f"{metric} drop vs {baseline.experiment.id} = {drop:+.4f} {relation} max_drop {max_drop} "
-        f"on {len(common)} shared examples",
-        drop,
-        max_drop,
+        experiment.id, "threshold", metric, status, f"{interval}: {why} (threshold_mode: lower_bound)",
+        low, floor, verdict, low, high,
+    )  # fmt: skip
+
+
+_OUTCOMES = {
+    # kind: (bound's sign, verdict when cleared, verdict when clearly missed, what the limit is)
+    "max_drop": (-1.0, "non-inferior", "inferior", "margin"),
+    "min_gain": (1.0, "superior", "not superior", "gain"),
+}
+
+
+def _paired(
+    experiment_id: str, kind: str, metric: str, limit: float, comparison: PairedComparison | str
+) -> GateResult:
+    if isinstance(comparison, str):
+        return GateResult(
+            experiment_id, kind, metric, "failed", comparison, limit=limit, verdict="unevaluable"
+        )
+    delta = comparison.metrics.get(metric)
+    if delta is None:
+        return GateResult(
+            experiment_id, kind, metric, "failed",
+            f"{metric} was not scored on both sides of the pairs with {comparison.baseline}",
+            limit=limit, verdict="unevaluable",
+        )  # fmt: skip
+    sign, cleared, missed, what = _OUTCOMES[kind]
+    bound = sign * limit
+    head = (
+        f"{metric} {signed(delta.difference)} [{signed(delta.ci_low)}, {signed(delta.ci_high)}] "
+        f"vs {comparison.baseline} on {delta.n_pairs} pairs"
+    )
+    if delta.ci_low > bound:
+        status, verdict = "passed", cleared
+        why = f"lower bound {signed(delta.ci_low)} > {signed(bound)} -> {cleared} ({what} {limit})"
+    elif delta.ci_high <= bound:
+        status, verdict = "failed", missed
+        why = f"upper bound {signed(delta.ci_high)} <= {signed(bound)} -> {missed} ({what} {limit})"
+    else:
+        status, verdict = "failed", "inconclusive"
+        why = f"the interval straddles {signed(bound)} -> inconclusive ({what} {limit}); " + (
+            _undecided(delta, bound)
+        )
+    return GateResult(
+        experiment_id, kind, metric, status, f"{head}: {why}", delta.difference, limit, verdict,
+        delta.ci_low, delta.ci_high,
+    )  # fmt: skip
+
+
+def _undecided(delta: MetricDelta, bound: float) -> str:
+    """What an inconclusive paired gate would need: the minimum detectable difference at
+    this n, and how many pairs would decide it from the observed paired variance."""
+    text = (
+        f"at n={delta.n_pairs} the minimum detectable difference is "
+        f"{delta.minimum_detectable:.3f} (80% power, 95% two-sided)"
+    )
+    needed = delta.examples_needed(bound)
+    if needed is not None:
+        return text + (
+            f"; about {needed} pairs would decide it if the difference stays at "
+            f"{signed(delta.difference)}"
+        )
+    return text + (
+        f"; the observed difference {signed(delta.difference)} is itself past the bound, so "
+        "more pairs would not pass it"
     )

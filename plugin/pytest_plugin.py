@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from parity.aggregation import Aggregator
+from parity.baselines import BaselineSource, baseline_sources, experiment_setup
 from parity.budget import Budget
 from parity.cache import CACHE_MODES, ResponseCache
 from parity.cases import EvalCase, EvalPlan, build_plan, marker_name
@@ -28,13 +29,15 @@ from parity.fixtures.providers import PROVIDERS
 from parity.fixtures.session import eval_runtime, model_clients
 from parity.gates import GateResult, evaluate_gates
 from parity.nodeids import case_param
+from parity.paired import PairedComparison
 from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
 from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
 from parity.reporters import builtin_reporters
 from parity.reports import run_document
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
-from parity.terminal import render_experiment, render_gates
+from parity.terminal import render_experiment, render_gates, render_verdicts
+from parity.verdicts import compare_all, holm_table, verdict_line
 
 __all__ = ["eval_runtime", "model_clients", "progress_waiter", "record_result", "runtime_for"]
 
@@ -58,6 +61,10 @@ class ParityState:
         self.aggregator: Aggregator | None = None
         self.gates: list[GateResult] = []
         self.summaries: list[dict[str, Any]] = []
+        self.setups: dict[str, dict[str, Any]] = {}
+        self.sources: dict[str, BaselineSource] = {}
+        self.verdicts: list[str] = []
+        self.holm: list[dict[str, Any]] = []
         self.skip_reasons: dict[str, list[str]] = {}
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
@@ -88,8 +95,16 @@ class ParityState:
         """Load, validate and expand the eval config once per process."""
         if self._plan is None:
             _load_dotenv(self.config.rootpath / ".env")
-            self._plan = build_plan(load_config(self.config_path()))
-            self.aggregator = Aggregator(self._plan.config.experiments)
+            plan = build_plan(load_config(self.config_path()))
+            experiments = plan.config.experiments
+            self.setups = {e.id: experiment_setup(e, plan.example_ids(e.id)) for e in experiments}
+            option = self.config.getoption("eval_baseline_run")
+            self.sources = baseline_sources(
+                plan.config.path, experiments, self.setups, Path(option) if option else None
+            )
+            plan.notes += [w for source in self.sources.values() for w in source.warnings]
+            self._plan = plan
+            self.aggregator = Aggregator(experiments)
         return self._plan
 
     def get_runtime(self) -> EvalRuntime:
@@ -278,6 +293,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_INTERVAL_S,
         help="while an item waits, write a progress line at most this often "
         f"(default {DEFAULT_INTERVAL_S:.0f}; 0 = never)",
+    )
+    group.addoption(
+        "--eval-baseline-run",
+        metavar="RUN_DIR",
+        help="compare every experiment with the experiment of the same id stored in RUN_DIR "
+        "(an earlier run's report directory, e.g. main's CI artifact) instead of its configured "
+        "baseline; its model is not called again",
+    )
+    group.addoption(
+        "--eval-allow-skipped-gates",
+        action="store_true",
+        help="let a gate that cannot be evaluated (no scored items, no baseline scores) be "
+        "skipped instead of failing the run",
     )
     group.addoption(
         "--eval-unsafe-exec",
@@ -496,7 +524,11 @@ def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase 
 def _gate_reports(gate: GateResult, with_properties: bool) -> list[pytest.TestReport]:
     nodeid = f"{GATES_PATH}::{gate.test_name}"
     location = (GATES_PATH, 0, gate.test_name)
-    properties = [("observed", gate.observed), ("limit", gate.limit)] if with_properties else []
+    values = [
+        ("verdict", gate.verdict), ("observed", gate.observed), ("limit", gate.limit),
+        ("ci95_low", gate.ci_low), ("ci95_high", gate.ci_high),
+    ]  # fmt: skip
+    properties = [(k, v) for k, v in values if v not in (None, "")] if with_properties else []
     if gate.status == "skipped":
         longrepr: Any = (GATES_PATH, 0, f"Skipped: {gate.message}")
     elif gate.status == "failed":
@@ -533,7 +565,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.is_worker or state.aggregator is None or not state.aggregator.has_data():
         return
     outcomes = state.aggregator.outcomes
-    state.gates = evaluate_gates(outcomes)
+    summaries = {
+        experiment_id: outcome.summary(state.setups.get(experiment_id))
+        for experiment_id, outcome in outcomes.items()
+        if outcome.reported or outcome.missing
+    }
+    comparisons = compare_all(outcomes, state.sources)
+    allow = bool(session.config.getoption("eval_allow_skipped_gates"))
+    state.gates = evaluate_gates(outcomes, summaries, comparisons, allow)
+    _add_verdicts(state, summaries, comparisons)
     for gate in state.gates:
         for report in _gate_reports(gate, _junit_takes_properties(session.config)):
             _record_gate_report(session.config, report)
@@ -543,20 +583,43 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     plan = state.plan()
     hook = session.config.hook
-    for outcome in outcomes.values():
-        if outcome.reported or outcome.missing:
-            summary = outcome.summary()
-            state.summaries.append(summary)
-            state.skip_reasons[outcome.experiment.id] = sorted(outcome.skip_reasons)
-            if outcome.records:
-                hook.pytest_parity_experiment_finished(
-                    config=session.config,
-                    summary=summary,
-                    records=outcome.sorted_records(),
-                    run_dir=state.run_dir,
-                )
-    document = run_document(plan.config.path, state.summaries, state.gates, plan.notes)
+    for experiment_id, summary in summaries.items():
+        outcome = outcomes[experiment_id]
+        state.summaries.append(summary)
+        state.skip_reasons[experiment_id] = sorted(outcome.skip_reasons)
+        if outcome.records:
+            hook.pytest_parity_experiment_finished(
+                config=session.config,
+                summary=summary,
+                records=outcome.sorted_records(),
+                run_dir=state.run_dir,
+            )
+    document = run_document(
+        plan.config.path, state.summaries, state.gates, plan.notes, state.verdicts, state.holm
+    )
     hook.pytest_parity_run_finished(config=session.config, summary=document, run_dir=state.run_dir)
+
+
+def _add_verdicts(
+    state: ParityState,
+    summaries: dict[str, dict[str, Any]],
+    comparisons: dict[str, PairedComparison | str],
+) -> None:
+    """Each compared experiment's verdict: in its summary, and as one terminal line."""
+    for experiment_id, comparison in comparisons.items():
+        source = state.sources[experiment_id]
+        gates = [g for g in state.gates if g.experiment_id == experiment_id]
+        state.verdicts.append(verdict_line(comparison, experiment_id, source.label, gates))
+        if isinstance(comparison, str):
+            block: dict[str, Any] = {"baseline": source.label, "unavailable": comparison}
+        else:
+            block = comparison.to_dict()
+        block["verdicts"] = {
+            f"{g.kind}.{g.metric}": g.verdict for g in gates if g.kind in ("max_drop", "min_gain")
+        }
+        if experiment_id in summaries:
+            summaries[experiment_id]["comparison"] = block
+    state.holm = holm_table(comparisons, state.gates)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -568,6 +631,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for line in render_experiment(
             summary, state.skip_reasons.get(summary["experiment_id"], [])
         ):
+            terminalreporter.write_line(line)
+    verdict_lines = render_verdicts(state.verdicts, state.holm)
+    if verdict_lines:
+        terminalreporter.write_line("")
+        for line in verdict_lines:
             terminalreporter.write_line(line)
     gate_lines = render_gates(state.gates)
     if gate_lines:

@@ -100,6 +100,17 @@ class EvalRecord:
         return str(value) if value else None
 
     @property
+    def example_key(self) -> str:
+        """The example across repeats and runs: its id, within its subset when it has one
+        (what pairs a candidate's record with its baseline's)."""
+        return f"{self.subset}/{self.example_id}" if self.subset else self.example_id
+
+    @property
+    def repeat(self) -> int:
+        """Which of the experiment's ``repeats`` this record is (0 without repeats)."""
+        return int(self.metadata.get("repeat", 0))
+
+    @property
     def truncated(self) -> bool:
         """True when a configured cap left part of the input unread."""
         return bool(self.metadata.get("truncated"))

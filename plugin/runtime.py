@@ -101,9 +101,9 @@ class EvalRuntime:
 
     def _load_finished(self, cases: Sequence[EvalCase]) -> None:
         """Take results that an earlier, interrupted run already wrote to this run directory."""
-        wanted: dict[str, dict[str, EvalCase]] = {}
+        wanted: dict[str, dict[tuple[str, int], EvalCase]] = {}
         for case in cases:
-            wanted.setdefault(case.experiment.id, {})[case.example.id] = case
+            wanted.setdefault(case.experiment.id, {})[(case.example.id, case.repeat)] = case
         for by_example in wanted.values():
             stems = {raw_file_stem(case) for case in by_example.values()}
             lines = [
@@ -117,7 +117,8 @@ class EvalRuntime:
                     row = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut short by the interruption
-                found = by_example.get(str(row.get("id")))
+                repeat = (row.get("metadata") or {}).get("repeat", 0)
+                found = by_example.get((str(row.get("id")), repeat))
                 if found is not None and found.id not in self._finished:
                     self._finished[found.id] = from_raw_row({**identity_of(found), **row})
                     self.resumed += 1

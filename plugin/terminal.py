@@ -8,6 +8,7 @@ from typing import Any
 from parity.gates import GateResult
 
 _STATUS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+LOWEST_IN_TERMINAL = 3
 
 
 def _money(value: float | None) -> str:
@@ -38,9 +39,25 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
         width = max(len(name) for name in summary["metrics"]) if summary["metrics"] else 6
         for name, stats in summary["metrics"].items():
             spread = "corpus    " if stats.get("corpus_level") else f"std {stats['std']:.4f}"
-            lines.append(
+            line = (
                 f"  {name:<{width}}  mean {stats['mean']:.4f}  {spread}  "
                 f"95% CI [{stats['ci95_low']:.4f}, {stats['ci95_high']:.4f}]"
+            )
+            if stats.get("within_example_std") is not None:
+                line += f"  within-example std {stats['within_example_std']:.4f}"
+            lines.append(line)
+        if summary.get("repeats"):
+            lines.append(
+                f"  repeats: {summary['repeats']} per example; the interval is between examples"
+            )
+        spread_block = summary.get("resampling_spread")
+        if spread_block:
+            seeds = next(iter(spread_block.values()))["n_seeds"]
+            values = "  ".join(
+                f"{k} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in spread_block.items()
+            )
+            lines.append(
+                f"  resampling spread over {seeds} seeds (not a confidence interval): {values}"
             )
         if summary.get("n_truncated_inputs"):
             lines.append(
@@ -60,14 +77,53 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
             f"  tokens  in {tokens['avg_input_tokens']:.1f}  out {tokens['avg_output_tokens']:.1f} (mean/example)"
         )
         lines.append(f"  cost    total {_money(summary['cost']['total_usd'])}")
+        lines += _lowest(summary.get("lowest_scoring") or [])
     return lines
+
+
+def _clip(text: Any, width: int = 40) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+def _lowest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The lowest-scoring imperfect examples (the summary JSON lists more)."""
+    lines = []
+    for row in [r for r in rows if r["score"] < 1.0][:LOWEST_IN_TERMINAL]:
+        gold = row["gold"][0] if len(row["gold"]) == 1 else row["gold"]
+        line = (
+            f"    {_clip(row['id'], 24)}  {row['metric']} {row['score']:.3f}  "
+            f"pred {_clip(row['prediction'])!r}  gold {_clip(gold)!r}"
+        )
+        if "raw_output" in row:
+            line += f"  raw {_clip(row['raw_output'])!r}"
+        lines.append(line)
+    return ["  lowest-scoring examples:", *lines] if lines else []
 
 
 def render_gates(gates: Sequence[GateResult]) -> list[str]:
     """Lines for the gates (empty when none is configured)."""
     if not gates:
         return []
-    failed = sum(g.status == "failed" for g in gates)
-    lines = [f"gates: {len(gates) - failed} of {len(gates)} not failed"]
+    counts = {s: sum(g.status == s for g in gates) for s in ("passed", "failed", "skipped")}
+    lines = [
+        f"gates: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    ]
     lines += [f"  {_STATUS[g.status]}  {g.name}: {g.message}" for g in gates]
+    return lines
+
+
+def render_verdicts(verdicts: Sequence[str], holm: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per compared pair, then Holm-adjusted p-values when several pairs are gated."""
+    if not verdicts:
+        return []
+    lines = ["verdicts (paired, 95% bootstrap interval of candidate - baseline):"]
+    lines += [f"  {line}" for line in verdicts]
+    if holm:
+        lines.append("  Holm-adjusted p-values of the gated tests:")
+        lines += [
+            f"    {row['candidate']} vs {row['baseline']}  {row['metric']}  p={row['p_value']:.3g}"
+            f"  p_holm={row['p_holm']:.3g}  ({row['test']})"
+            for row in holm
+        ]
     return lines

@@ -62,7 +62,9 @@ def test_wrong_type(write_config):
         ({"model": {"name": "gpt-4o"}}, "must look like 'provider:model'"),
         ({"task": {"name": "rag"}}, "unknown task 'rag'"),
         ({"thresholds": {"f3": 0.2}}, "'f3' is not a score this experiment computes"),
-        ({"max_drop": {"f1": 0.1}}, "no baseline is named"),
+        ({"baseline": {"experiment": "x"}}, "key 'baseline.run'"),
+        ({"threshold_mode": "median"}, "'median' is not one of mean, lower_bound"),
+        ({"min_gain": {"f9": 0.1}}, "'f9' is not a score this experiment computes"),
         ({"id": "has space"}, "may hold only letters"),
     ],
 )
@@ -113,3 +115,8 @@ def test_report_dir_is_not_a_config_key_it_is_an_option():
     with pytest.raises(ConfigError) as error:
         parse_config({"experiments": [experiment()], "report_dir": "out"}, "t.yaml")
     assert "key 'report_dir'" in str(error.value) and "experiments, defaults" in str(error.value)
+
+
+def test_repeats_need_sampling(write_config):
+    message = error_for(write_config, [experiment(repeats=3)])
+    assert "key 'repeats'" in message and "set model.temperature above 0" in message

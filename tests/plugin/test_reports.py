@@ -47,7 +47,8 @@ def test_summary_files(tmp_path, snapshot):
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and rows[0]["f1_mean"] == "0.5" and rows[0]["n_examples"] == "3"
     assert list(rows[0]) == snapshot
-    gates = evaluate_gates(agg.outcomes)
+    agg.expect(["exp_a"] * 4)
+    gates = evaluate_gates(agg.outcomes, {"exp_a": data}, {})
     pytest_parity_run_finished(None, run_document("t.yaml", [data], gates, ["note"]), tmp_path)
     run = json.loads((tmp_path / "summary.json").read_text())
     assert run["gates_passed"] is True and run["gates"][0]["name"] == "exp_a::threshold::f1"
@@ -62,3 +63,40 @@ def test_an_experiment_with_no_scored_item_has_null_means_and_says_why():
     assert all(v is None for stats in summary["metrics"].values() for v in stats.values())
     assert summary["latency_ms"]["mean"] is None and summary["tokens"]["avg_input_tokens"] is None
     assert summary["skip_reasons"] == ["openai:gpt-4o needs OPENAI_API_KEY"]
+
+
+def test_resampling_spread_is_the_spread_over_seeded_resamples():
+    import numpy as np
+
+    from parity.aggregation import resampling_spread
+
+    config = parse_config([experiment(n_eval_seeds=3)], "t.yaml")
+    scores = [1.0, 0.0, 0.5, 0.25]
+    records = [
+        EvalRecord("exp_a", str(i), i, "m", scores={"exact_match": s, "f1": s})
+        for i, s in enumerate(scores)
+    ]
+    spread = resampling_spread(config.experiments[0], records)
+    means = [
+        np.mean([scores[i] for i in np.random.default_rng(seed).integers(0, 4, 4)])
+        for seed in range(3)
+    ]
+    assert spread["f1"]["mean"] == np.mean(means)
+    assert spread["f1"]["std"] == np.std(means, ddof=1) and spread["f1"]["n_seeds"] == 3
+
+
+def test_lowest_scoring_examples_show_the_raw_text_of_invalid_predictions():
+    from parity.aggregation import lowest_scoring
+    from parity.evals.tasks.base import INVALID_PREDICTION
+
+    config = parse_config([experiment()], "t.yaml")
+    records = [
+        EvalRecord("exp_a", "good", 0, "m", prediction="Paris", references=["Paris"],
+                   scores={"exact_match": 1.0, "f1": 1.0}),
+        EvalRecord("exp_a", "bad", 1, "m", prediction=INVALID_PREDICTION, references=["Rome"],
+                   raw_output=["I cannot answer"], scores={"exact_match": 0.0, "f1": 0.0}),
+    ]  # fmt: skip
+    rows = lowest_scoring(config.experiments[0], records)
+    assert [row["id"] for row in rows] == ["bad", "good"]
+    assert rows[0]["raw_output"] == "I cannot answer" and "raw_output" not in rows[1]
+    assert rows[0]["gold"] == ["Rome"] and rows[0]["metric"] == "exact_match"

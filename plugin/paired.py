@@ -1,0 +1,291 @@
+"""Paired comparison of a candidate experiment with its baseline, example by example.
+
+Items are paired by example (dataset subset and id). Per score this gives both means, the
+mean paired difference (candidate − baseline), a seeded 95% percentile-bootstrap interval of
+that difference over pairs (``scipy.stats.bootstrap``) and a paired test: exact McNemar when
+every score is 0 or 1, Wilcoxon signed-rank otherwise, and for corpus-level metrics a paired
+permutation test (``scipy.stats.permutation_test``, each pair's sides swapped at random) with
+the interval from resampling pairs. Repeats of one example are averaged into one pair.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats as _scipy
+
+from parity.aggregation import corpus_value
+from parity.config import Experiment
+from parity.evals.metrics import METRICS
+from parity.record import EvalRecord
+from parity.stats import (
+    BOOTSTRAP_SEED,
+    CONFIDENCE,
+    bootstrap_interval,
+    mean_interval,
+    percentile,
+    z_critical,
+)
+
+ITEM_RESAMPLES = 9999
+CORPUS_RESAMPLES = 1000
+PERMUTATIONS = 999
+POWER = 0.80
+MCNEMAR = "exact McNemar"
+WILCOXON = "Wilcoxon signed-rank"
+PERMUTATION = "paired permutation"
+
+Group = list[EvalRecord]  # every record (repeat) of one example on one side
+
+
+def examples_needed(difference: float, sd: float, bound: float) -> int | None:
+    """Roughly how many pairs put the interval's lower end above ``bound``, if the mean
+    difference and its per-pair spread stay as observed (None: not at any n)."""
+    gap = difference - bound
+    if gap <= 0 or sd <= 0:
+        return None
+    return math.ceil((z_critical(0.5 + CONFIDENCE / 2) * sd / gap) ** 2)
+
+
+def minimum_detectable(sd: float, n: int) -> float:
+    """The smallest true difference found with 80% power by a two-sided 95% interval at
+    ``n`` pairs, given the per-pair standard deviation ``sd``."""
+    if n < 1:
+        return math.inf
+    z = z_critical(0.5 + CONFIDENCE / 2) + z_critical(POWER)
+    return z * sd / math.sqrt(n)
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """One score compared over the paired examples."""
+
+    metric: str
+    baseline: float
+    candidate: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    test: str
+    p_value: float
+    sd_difference: float  # per pair (corpus metrics: bootstrap standard error × √n)
+    n_pairs: int
+    corpus_level: bool = False
+
+    @property
+    def minimum_detectable(self) -> float:
+        """:func:`minimum_detectable` at this comparison's number of pairs."""
+        return minimum_detectable(self.sd_difference, self.n_pairs)
+
+    def examples_needed(self, bound: float) -> int | None:
+        """:func:`examples_needed` for the interval's lower end to clear ``bound``."""
+        return examples_needed(self.difference, self.sd_difference, bound)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As data, with the minimum detectable difference."""
+        mdd = self.minimum_detectable
+        return asdict(self) | {"minimum_detectable_difference": mdd if math.isfinite(mdd) else None}
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """A candidate against its baseline: per-score deltas, resource changes, what is unpaired."""
+
+    candidate: str
+    baseline: str
+    n_pairs: int
+    metrics: Mapping[str, MetricDelta]
+    resources: Mapping[str, Mapping[str, float | None]]
+    only_candidate: list[str] = field(default_factory=list)
+    only_baseline: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as it appears in ``summary.json`` and the candidate's summary."""
+        return {
+            "candidate": self.candidate,
+            "baseline": self.baseline,
+            "n_pairs": self.n_pairs,
+            "metrics": {name: delta.to_dict() for name, delta in self.metrics.items()},
+            "resources": {name: dict(block) for name, block in self.resources.items()},
+            "n_only_candidate": len(self.only_candidate),
+            "n_only_baseline": len(self.only_baseline),
+            "only_candidate": self.only_candidate,
+            "only_baseline": self.only_baseline,
+            "warnings": self.warnings,
+        }
+
+
+def _groups(records: Iterable[EvalRecord]) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    for record in records:
+        groups.setdefault(record.example_key, []).append(record)
+    return groups
+
+
+def compare(
+    experiment: Experiment,
+    baseline_label: str,
+    candidate_records: Sequence[EvalRecord],
+    baseline_records: Sequence[EvalRecord],
+    notes: Sequence[str] = (),
+) -> PairedComparison:
+    """Pair ``candidate_records`` with ``baseline_records`` and compare every score of
+    ``experiment`` (the candidate) that both sides have."""
+    cand, base = _groups(candidate_records), _groups(baseline_records)
+    keys = [key for key in cand if key in base]
+    cand_groups, base_groups = [cand[k] for k in keys], [base[k] for k in keys]
+    deltas: dict[str, MetricDelta] = {}
+    for name in experiment.metrics:
+        metric = METRICS.get(name)
+        for output in metric.outputs:
+            if not keys:
+                continue
+            if metric.is_corpus_level:
+                deltas[output] = _corpus_delta(name, output, cand_groups, base_groups)
+            elif _all_scored(output, cand_groups) and _all_scored(output, base_groups):
+                deltas[output] = _item_delta(
+                    output, _group_means(output, cand_groups), _group_means(output, base_groups)
+                )
+    return PairedComparison(
+        candidate=experiment.id,
+        baseline=baseline_label,
+        n_pairs=len(keys),
+        metrics=deltas,
+        resources=_resources(_flat(cand_groups), _flat(base_groups)),
+        only_candidate=sorted(set(cand) - set(base)),
+        only_baseline=sorted(set(base) - set(cand)),
+        warnings=list(notes),
+    )
+
+
+def _flat(groups: Sequence[Group]) -> list[EvalRecord]:
+    return [record for group in groups for record in group]
+
+
+def _all_scored(output: str, groups: Sequence[Group]) -> bool:
+    return all(output in record.scores for group in groups for record in group)
+
+
+def _group_means(output: str, groups: Sequence[Group]) -> np.ndarray:
+    return np.array([math.fsum(r.scores[output] for r in g) / len(g) for g in groups])
+
+
+def _item_delta(output: str, cand: np.ndarray, base: np.ndarray) -> MetricDelta:
+    diffs = cand - base
+    low, high, _ = mean_interval(diffs.tolist(), ITEM_RESAMPLES)
+    test, p_value = _paired_test(cand, base)
+    return MetricDelta(
+        metric=output,
+        baseline=float(base.mean()),
+        candidate=float(cand.mean()),
+        difference=float(diffs.mean()),
+        ci_low=low,
+        ci_high=high,
+        test=test,
+        p_value=p_value,
+        sd_difference=float(diffs.std(ddof=1)) if len(diffs) > 1 else 0.0,
+        n_pairs=len(diffs),
+    )
+
+
+def _paired_test(cand: np.ndarray, base: np.ndarray) -> tuple[str, float]:
+    """Exact McNemar for 0/1 scores (a two-sided binomial test on the discordant pairs),
+    Wilcoxon signed-rank otherwise; p = 1 when no pair differs."""
+    if set(np.unique(np.concatenate([cand, base])).tolist()) <= {0.0, 1.0}:
+        worse = int(np.sum((base == 1) & (cand == 0)))
+        better = int(np.sum((base == 0) & (cand == 1)))
+        if worse + better == 0:
+            return MCNEMAR, 1.0
+        return MCNEMAR, float(_scipy.binomtest(better, worse + better, 0.5).pvalue)
+    if not np.any(cand != base):
+        return WILCOXON, 1.0
+    return WILCOXON, float(_scipy.wilcoxon(cand, base).pvalue)
+
+
+def _corpus_delta(
+    name: str, output: str, cand: Sequence[Group], base: Sequence[Group]
+) -> MetricDelta:
+    def value(groups: Sequence[Group], picks: Iterable[int]) -> float:
+        return corpus_value(name, output, [r for i in picks for r in groups[int(i)]])
+
+    n = len(cand)
+    low, high, error = bootstrap_interval(
+        n, lambda idx: value(cand, idx) - value(base, idx), CORPUS_RESAMPLES
+    )
+    both = [*base, *cand]  # a permutation swaps sides within pairs: index i <-> i + n
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        test = _scipy.permutation_test(
+            (np.arange(n), np.arange(n) + n),
+            lambda x, y: value(both, y) - value(both, x),
+            permutation_type="samples",
+            n_resamples=PERMUTATIONS,
+            vectorized=False,
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        )
+    candidate, baseline = value(cand, range(n)), value(base, range(n))
+    return MetricDelta(
+        metric=output,
+        baseline=baseline,
+        candidate=candidate,
+        difference=candidate - baseline,
+        ci_low=low,
+        ci_high=high,
+        test=PERMUTATION,
+        p_value=float(test.pvalue),
+        sd_difference=error * math.sqrt(n),
+        n_pairs=n,
+        corpus_level=True,
+    )
+
+
+def _change(baseline: float | None, candidate: float | None) -> dict[str, float | None]:
+    relative = None
+    if baseline is not None and candidate is not None and baseline != 0:
+        relative = candidate / baseline - 1
+    return {"baseline": baseline, "candidate": candidate, "change": relative}
+
+
+def _total_cost(records: Sequence[EvalRecord]) -> float | None:
+    costs = [r.cost_usd for r in records]
+    if not costs or any(c is None for c in costs):
+        return None
+    return math.fsum(c for c in costs if c is not None)
+
+
+def _resources(
+    cand: Sequence[EvalRecord], base: Sequence[EvalRecord]
+) -> dict[str, dict[str, float | None]]:
+    """Paired changes in input tokens (mean), cost (total) and latency (p50, p95)."""
+    if not cand or not base:
+        return {}
+
+    def tokens(records: Sequence[EvalRecord]) -> float:
+        return math.fsum(r.input_tokens for r in records) / len(records)
+
+    def latency(records: Sequence[EvalRecord], q: float) -> float:
+        return percentile([r.latency_ms for r in records], q)
+
+    return {
+        "input_tokens": _change(tokens(base), tokens(cand)),
+        "cost_usd": _change(_total_cost(base), _total_cost(cand)),
+        "latency_p50_ms": _change(latency(base, 50), latency(cand, 50)),
+        "latency_p95_ms": _change(latency(base, 95), latency(cand, 95)),
+    }
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment of ``p_values`` (same order), for several gated pairs."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted

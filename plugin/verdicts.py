@@ -1,0 +1,129 @@
+"""Verdicts: every experiment with a baseline compared pair by pair, and how that reads.
+
+``compare_all`` gives each such experiment a :class:`PairedComparison` (or the reason there
+is none); ``verdict_line`` is its one terminal line; ``holm_table`` adjusts the p-values of
+several gated pairs for multiplicity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from parity.aggregation import ExperimentOutcome
+from parity.baselines import BaselineSource, stored_records, stored_summary
+from parity.errors import DataError
+from parity.gates import GateResult, signed
+from parity.paired import PairedComparison, compare, holm
+
+
+def compare_all(
+    outcomes: Mapping[str, ExperimentOutcome], sources: Mapping[str, BaselineSource]
+) -> dict[str, PairedComparison | str]:
+    """Each experiment with a baseline: its paired comparison, or why there is none."""
+    comparisons: dict[str, PairedComparison | str] = {}
+    for experiment_id, source in sources.items():
+        outcome = outcomes.get(experiment_id)
+        if outcome is None or not outcome.selected:
+            continue
+        if not outcome.records:
+            comparisons[experiment_id] = outcome.no_scores_reason()
+            continue
+        baseline = _baseline_records(outcomes, source)
+        if isinstance(baseline, str):
+            comparisons[experiment_id] = f"the baseline {source.label} has no scores: {baseline}"
+            continue
+        comparison = compare(
+            outcome.experiment, source.label, outcome.records, baseline, source.warnings
+        )
+        if comparison.n_pairs == 0:
+            comparisons[experiment_id] = (
+                f"no example was scored by both {experiment_id} ({len(outcome.records)} scored) "
+                f"and {source.label} ({len(baseline)} scored)"
+            )
+            continue
+        comparisons[experiment_id] = comparison
+    return comparisons
+
+
+def _baseline_records(
+    outcomes: Mapping[str, ExperimentOutcome], source: BaselineSource
+) -> list[Any] | str:
+    if source.run_dir is None:
+        baseline = outcomes.get(source.experiment_id)
+        if baseline is None:
+            return f"'{source.experiment_id}' is not an experiment of this run"
+        return baseline.records if baseline.records else baseline.no_scores_reason()
+    try:
+        summary = stored_summary(source.run_dir, source.experiment_id)
+        records = stored_records(source.run_dir, summary) if summary is not None else []
+    except DataError as exc:
+        return str(exc)
+    return records or f"{source.run_dir} holds no scored rows of '{source.experiment_id}'"
+
+
+def _percent(block: Mapping[str, float | None] | None) -> str | None:
+    change = block.get("change") if block else None
+    return None if change is None else f"{100 * change:+.0f}%"
+
+
+def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: str,
+                 gates: Sequence[GateResult]) -> str:  # fmt: skip
+    """``cand vs base  f1 -0.012 [-0.041, +0.015] n=32 | tokens -71% | cost -69% | p50 -40%
+    -> non-inferior (margin 0.05)``; a gate-less pair ends with its test's p-value."""
+    head = f"{candidate} vs {baseline}"
+    if isinstance(comparison, str):
+        return f"{head}  no verdict: {comparison}"
+    gated = [g for g in gates if g.kind in ("max_drop", "min_gain")]
+    shown = list(dict.fromkeys(g.metric for g in gated)) or list(comparison.metrics)[:1]
+    parts = [
+        f"{name} {signed(d.difference)} [{signed(d.ci_low)}, {signed(d.ci_high)}]"
+        for name in shown
+        if (d := comparison.metrics.get(name)) is not None
+    ]
+    line = f"{head}  {', '.join(parts)} n={comparison.n_pairs}"
+    for label, key in (("tokens", "input_tokens"), ("cost", "cost_usd"), ("p50", "latency_p50_ms")):
+        change = _percent(comparison.resources.get(key))
+        if change is not None:
+            line += f" | {label} {change}"
+    if gated:
+        verdicts = [
+            f"{g.metric} {g.verdict} ({'margin' if g.kind == 'max_drop' else 'gain'} {g.limit})"
+            for g in gated
+        ]
+        return f"{line} -> {'; '.join(verdicts)}"
+    tests = [
+        f"{name} p={d.p_value:.3g} ({d.test})"
+        for name in shown
+        if (d := comparison.metrics.get(name)) is not None
+    ]
+    return f"{line} -> no gate; {'; '.join(tests)}"
+
+
+def holm_table(
+    comparisons: Mapping[str, PairedComparison | str], gates: Sequence[GateResult]
+) -> list[dict[str, Any]]:
+    """Holm-adjusted p-values of every gated (pair, metric) test, when there are several."""
+    tests: list[dict[str, Any]] = []
+    for gate in gates:
+        comparison = comparisons.get(gate.experiment_id)
+        if gate.kind not in ("max_drop", "min_gain") or not isinstance(
+            comparison, PairedComparison
+        ):
+            continue
+        delta = comparison.metrics.get(gate.metric)
+        if delta is not None and (gate.experiment_id, gate.metric) not in {
+            (t["candidate"], t["metric"]) for t in tests
+        }:
+            tests.append({
+                "candidate": gate.experiment_id,
+                "baseline": comparison.baseline,
+                "metric": gate.metric,
+                "test": delta.test,
+                "p_value": delta.p_value,
+            })  # fmt: skip
+    if len(tests) < 2:
+        return []
+    for test, adjusted in zip(tests, holm([float(t["p_value"]) for t in tests]), strict=True):
+        test["p_holm"] = adjusted
+    return tests
