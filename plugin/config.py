@@ -74,7 +74,7 @@ EXPERIMENT_SCHEMA = {
     "thresholds": Field((dict,), check=_score_map, example="{f1: 0.30}"),
     "item_thresholds": Field((dict,), check=_score_map, example="{f1: 0.1}"),
     "threshold_mode": Field((str,), choices=THRESHOLD_MODES),
-    "baseline": Field((str, dict), children=None, example="hotpotqa_baseline_gpt4o"),
+    "baseline": Field((str, dict), example="hotpotqa_baseline_gpt4o"),  # or {run, experiment}
     "max_drop": Field((dict,), check=_score_map, example="{f1: 0.05}"),
     "min_gain": Field((dict,), check=_score_map, example="{f1: 0.02}"),
     "repeats": Field((int,), check=positive, example="3"),

@@ -64,11 +64,14 @@ def run(tmp_path, experiments, *args, name="run"):
     )  # fmt: skip
 
 
-def test_non_inferior_candidate_passes_and_the_verdict_is_printed_and_stored(tmp_path, server):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_non_inferior_candidate_passes_and_the_verdict_is_printed_and_stored(
+    tmp_path, server, workers
+):
     result = run(tmp_path, [
         hotpot("base", "oracle", server.url),
         hotpot("cand", "oracle2", server.url, baseline="base", max_drop={"f1": 0.05}),
-    ])  # fmt: skip
+    ], *workers)  # fmt: skip
     # oracle2 is unknown to the replier's wrong/mostly lists: it answers like the oracle
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"cand vs base  f1 +0.000 [+0.000, +0.000] n={N}" in result.stdout
