@@ -117,7 +117,11 @@ class ResponseCache:
             input_tokens=data["input_tokens"],
             output_tokens=data["output_tokens"],
             latency_ms=data["latency_ms"],
-            extra={"cached": True, "mean_logprob": data.get("mean_logprob")},
+            extra={
+                "cached": True,
+                "mean_logprob": data.get("mean_logprob"),
+                "cost_usd": data.get("cost_usd"),
+            },
         )
 
     def put(self, key: str, completion: Completion) -> None:
@@ -131,6 +135,9 @@ class ResponseCache:
                 "output_tokens": completion.output_tokens,
                 "latency_ms": completion.latency_ms,
                 "mean_logprob": completion.extra.get("mean_logprob"),
+                "cost_usd": completion.extra.get(
+                    "cost_usd"
+                ),  # a compressor's (a model's is priced)
             }
         )
         with self._lock:

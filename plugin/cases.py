@@ -48,6 +48,8 @@ class EvalCase:
             model.mode,
             *self.experiment.tags,
         ]
+        if model.compression is not None:
+            words += ["compression", str(model.compression["method"])]
         return list(dict.fromkeys(words))
 
 
@@ -216,6 +218,12 @@ def _skip_reason(experiment: Experiment) -> str | None:
         if reason:
             return f"generated code cannot be confined here ({reason}); pass --eval-unsafe-exec to run it anyway"
     model = experiment.model
+    if model.compression is not None:
+        from parity.fixtures.compressors import COMPRESSORS
+
+        reason = COMPRESSORS.get(model.compression["method"]).unavailable_reason(model.compression)
+        if reason:
+            return reason
     client = PROVIDERS.get(model.provider)
     try:
         return client.unavailable_reason(model.model, model.options)

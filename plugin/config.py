@@ -19,7 +19,7 @@ from parity.fixtures.providers import PROVIDERS
 from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
 
-MODES = ("baseline",)
+MODES = ("baseline", "compressed", "scaledown")
 THRESHOLD_MODES = ("mean", "lower_bound")
 SOURCES = ("auto", "shipped", "hub")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
@@ -49,7 +49,12 @@ MODEL_SCHEMA = {
     "timeout_s": Field((float,), check=positive, example="60"),
     "max_retries": Field((int,), check=non_negative, example="5"),
     "outage_tolerance_s": Field((float,), check=positive, example="60"),
+    "compression": Field((dict,), example="{method: extractive, rate: 0.3}"),
+    "scaledown": Field((dict,), example="{rate: auto, compression_model: gemini-2.5-flash}"),
 }  # plus the provider's own ``option_fields``
+COMPRESSION_SCHEMA = {
+    "method": Field((str,), required=True, example="extractive"),
+}  # plus the compressor's own ``option_fields``
 DATASET_SCHEMA = {
     "name": Field((str,), required=True, example="hotpotqa"),
     "split": Field((str,), example="validation"),
@@ -100,6 +105,8 @@ class ModelConfig:
     mode: str = "baseline"
     pricing: Mapping[str, float] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    # ``mode: compressed``: the compressor (``method``) and its options
+    compression: Mapping[str, Any] | None = None
 
     @property
     def short_name(self) -> str:
@@ -301,15 +308,17 @@ def _named(
     core: Mapping[str, Field],
     ctx: Context,
     name: str | None = None,
+    name_key: str = "name",
 ) -> str:
-    """Check a ``section`` mapping that names a registry entry (``name``, else its ``name``
-    key) against the core keys plus the entry's own ``option_fields``; return the name."""
-    check_mapping(raw, {"name": core["name"]}, ctx.child(section), f"'{section}'", partial=True)
-    name = name or raw["name"]
+    """Check a ``section`` mapping that names a registry entry (``name``, else its
+    ``name_key`` key) against the core keys plus the entry's own ``option_fields``; return
+    the name."""
+    check_mapping(raw, {name_key: core[name_key]}, ctx.child(section), f"'{section}'", partial=True)
+    name = name or raw[name_key]
     if name not in registry:
         raise ctx.error(
             registry.unknown_message(name),
-            key=f"{section}.name",
+            key=ctx.key(f"{section}.{name_key}"),
             fix=_did_you_mean(name, registry.names()),
         )
     own = getattr(registry.get(name), "option_fields", {})
@@ -350,15 +359,54 @@ def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
             fix=f"e.g. 'local:smollm2' or 'openai:gpt-4o' (providers: {', '.join(PROVIDERS.names())})",
         )
     _named(raw, "model", PROVIDERS, MODEL_SCHEMA, ctx, name=provider)
-    options = {k: v for k, v in raw.items() if k not in ("name", "mode", "pricing")}
+    mode = raw.get("mode", "baseline")
+    compression_raw = raw.get("compression")
+    if mode == "scaledown" or raw.get("scaledown") is not None:  # ScaleBench's form
+        if mode != "scaledown":
+            raise ctx.error("model.scaledown needs 'mode: scaledown'", key="model.scaledown",
+                            fix="add 'mode: scaledown' to the model")  # fmt: skip
+        compression_raw = {"method": "scaledown", **(raw.get("scaledown") or {})}
+    compression = _parse_compression(compression_raw, mode, ctx)
+    options = {
+        k: v
+        for k, v in raw.items()
+        if k not in ("name", "mode", "pricing", "compression", "scaledown")
+    }
     return ModelConfig(
         name=name,
         provider=provider,
         model=model,
-        mode=raw.get("mode", "baseline"),
+        mode=mode,
         pricing=dict(raw["pricing"]) if raw.get("pricing") else None,
         options=options,
+        compression=compression,
     )
+
+
+def _parse_compression(raw: Any, mode: str, ctx: Context) -> dict[str, Any] | None:
+    """``model.compression`` (``method`` plus the compressor's keys), required by and only
+    allowed with ``mode: compressed``."""
+    from parity.fixtures.compressors import COMPRESSORS
+
+    if mode not in ("compressed", "scaledown"):
+        if raw is not None:
+            raise ctx.error(
+                "compression applies only to a compressed experiment",
+                key="model.compression",
+                fix="add 'mode: compressed' to the model, or remove 'compression'",
+            )
+        return None
+    if raw is None:
+        raise ctx.error(
+            "mode: compressed needs a compressor",
+            key="model.compression",
+            fix=f"add e.g. 'compression: {{method: extractive, rate: 0.3}}' "
+            f"(methods: {', '.join(COMPRESSORS.names())})",
+        )
+    _named(
+        raw, "compression", COMPRESSORS, COMPRESSION_SCHEMA, ctx.child("model"), name_key="method"
+    )
+    return dict(raw)
 
 
 def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:

@@ -1,12 +1,14 @@
 """The execution engine: compute one case, from its requests to its scored result.
 
-Per case: prompt -> cache lookup -> budget reservation -> endpoint pacing (in-flight limit,
+Per case: (compression, cached like a model call) -> prompt -> cache lookup -> budget reservation -> endpoint pacing (in-flight limit,
 rate limits, circuit breaker) -> provider call with retries -> cache store -> prediction ->
 metrics. :mod:`parity.scheduler` decides which cases run when; this module runs one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,11 +21,17 @@ from parity.cases import EvalCase
 from parity.config import Experiment
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
+from parity.fixtures.compressors import (
+    Compression,
+    CompressionError,
+    Compressor,
+    RemoteCompressor,
+)
 from parity.fixtures.providers import PROVIDERS, ChatRequest, Completion, ModelClient
 from parity.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
 from parity.pricing import cost_usd, price_for
 from parity.prompts import load_template
-from parity.record import MODEL_STAGE, EvalRecord, StageUsage
+from parity.record import COMPRESSION_STAGE, MODEL_STAGE, EvalRecord, StageUsage
 from parity.redaction import redact
 from parity.retry import DEFAULT_COOLDOWN_S
 
@@ -54,6 +62,20 @@ def without_secrets(completion: Completion, secrets: Sequence[str]) -> Completio
     return completion if text == completion.text else replace(completion, text=text)
 
 
+def with_context(case: EvalCase, compression: Compression | None) -> EvalCase:
+    """``case`` with its context replaced by the compressed one (the prompt is built from
+    it; tasks that cut windows, such as CUAD, cut them after compression)."""
+    if compression is None:
+        return case
+    return replace(case, example=replace(case.example, context=compression.text))
+
+
+def compression_key(compressor: Compressor, case: EvalCase) -> str:
+    """The cache key of a compression: the compressor with its options, and its input."""
+    payload = [compressor.identity(), case.example.context, case.example.question]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def estimate_tokens(request: ChatRequest) -> int:
     """A pre-call token estimate (characters / 4 plus the output budget) for limits and budget."""
     chars = sum(len(m["content"]) for m in request.messages)
@@ -75,9 +97,13 @@ def record_for(case: EvalCase, **values: Any) -> EvalRecord:
 
 
 def score_completions(
-    case: EvalCase, requests: Sequence[ChatRequest], completions: Sequence[Completion]
+    case: EvalCase,
+    requests: Sequence[ChatRequest],
+    completions: Sequence[Completion],
+    compression: Compression | None = None,
 ) -> EvalRecord:
-    """Turn the completions of a case into its scored record (usage summed over requests)."""
+    """Turn the completions of a case into its scored record (usage summed over requests;
+    a compression adds its own stage and measurements, and its text is the input context)."""
     experiment = case.experiment
     task = TASKS.get(experiment.task)
     prediction, confidence = task.combine(
@@ -105,7 +131,21 @@ def score_completions(
         metadata["truncated"] = True
     if experiment.repeats > 1:
         metadata["repeat"] = case.repeat
-    return record_for(
+    stages = {MODEL_STAGE: usage}
+    measurements: dict[str, float] = {}
+    if compression is not None:
+        # Compression time and cost count in the item's totals (as in ScaleBench); its token
+        # counts are measurements, so input_tokens stays what the model was sent.
+        stages = {
+            COMPRESSION_STAGE: StageUsage(0, 0, compression.latency_ms, compression.cost_usd),
+            **stages,
+        }
+        measurements = {
+            "original_tokens": compression.original_tokens,
+            "compressed_tokens": compression.compressed_tokens,
+            "compression_ratio": compression.ratio,
+        }
+    record = record_for(
         case,
         prompt=[[dict(m) for m in r.messages] for r in requests],
         raw_output=[c.text for c in completions],
@@ -113,9 +153,13 @@ def score_completions(
         references=references,
         confidence=confidence,
         scores=scores,
-        usage={MODEL_STAGE: usage},
+        usage=stages,
+        measurements=measurements,
         metadata=metadata,
     )
+    if compression is not None:
+        record.input_context = compression.text
+    return record
 
 
 class BudgetRefused(Exception):
@@ -144,6 +188,7 @@ class Engine:
         self._sleep = sleep
         self._lanes: dict[LaneKey, Lane] = {}
         self._lock = threading.Lock()
+        self.compressions = 0  # contexts compressed (not taken from the cache) in this process
 
     def lanes(self) -> list[Lane]:
         """Every endpoint lane used so far."""
@@ -188,6 +233,42 @@ class Engine:
             completions.append(hit)
         return completions
 
+    def cached_compression(self, compressor: Compressor, case: EvalCase) -> Compression | None:
+        """The case's compression when the cache holds it, else None."""
+        if self.cache.mode != "use":
+            return None
+        hit = self.cache.get(compression_key(compressor, case))
+        if hit is None:
+            return None
+        return Compression(hit.text, hit.input_tokens, hit.output_tokens, hit.latency_ms,
+                           hit.extra.get("cost_usd"))  # fmt: skip
+
+    def compress(self, compressor: Compressor, case: EvalCase) -> Compression:
+        """Compress the case's context (from the cache, else computed and stored). The cache
+        holds a compression as the compressor's completion: its text, the original and the
+        compressed token counts, latency and cost."""
+        cached = self.cached_compression(compressor, case)
+        if cached is not None:
+            return cached
+        context, question = case.example.context, case.example.question
+        if isinstance(compressor, RemoteCompressor):  # paced and retried like a model call
+            request = compressor.request(context, question)
+            completion = without_secrets(
+                self.call(compressor.client, request), compressor.client.secrets()
+            )
+            compression = compressor.result(completion)
+        else:
+            compression = compressor.compress(context, question)
+        if not compression.text.strip() and context.strip():
+            raise CompressionError(f"{compressor.name} returned an empty context")
+        with self._lock:
+            self.compressions += 1
+        stored = Completion(compression.text, compression.original_tokens,
+                            compression.compressed_tokens, compression.latency_ms,
+                            {"cost_usd": compression.cost_usd})  # fmt: skip
+        self.cache.put(compression_key(compressor, case), stored)
+        return compression
+
     @staticmethod
     def _key(client: ModelClient, experiment: Experiment, request: ChatRequest) -> str:
         return cache_key(
@@ -199,13 +280,22 @@ class Engine:
         )
 
     def run_case(
-        self, client: ModelClient, case: EvalCase, requests: Sequence[ChatRequest]
+        self,
+        client: ModelClient,
+        case: EvalCase,
+        requests: Sequence[ChatRequest] | None,
+        compressor: Compressor | None = None,
+        compression: Compression | None = None,
     ) -> EvalRecord:
-        """Compute one case from its built requests; never raises (errors and skips are part
-        of the record)."""
+        """Compute one case from its built requests (None: compress first, then build them);
+        never raises (errors and skips are part of the record)."""
         try:
+            if requests is None:
+                if compressor is not None:
+                    compression = self.compress(compressor, case)
+                requests = build_requests(case.experiment, with_context(case, compression))
             completions = [self._complete(client, case.experiment, r) for r in requests]
-            return score_completions(case, requests, completions)
+            return score_completions(case, requests, completions, compression)
         except BudgetRefused as refused:
             return record_for(case, skip_reason=str(refused))
         except Exception as exc:

@@ -650,6 +650,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"engine: {engine.requests_sent()} requests sent, {state.cache.hits} cache hits, "
             f"{state.runtime.resumed} resumed"
         )
+        if engine.compressions:
+            line += f", {engine.compressions} contexts compressed"
         if engine.budget.cap_usd is not None:
             line += (
                 f", spent ${engine.budget.spent_usd:.6f} of ${engine.budget.cap_usd}"

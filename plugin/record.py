@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 MODEL_STAGE = "model"
+COMPRESSION_STAGE = "compression"
 # Raw JSONL rows keep ScaleBench's names for these record fields.
 SCALEBENCH_NAMES = {
     "example_id": "id",

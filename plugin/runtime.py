@@ -140,7 +140,8 @@ class EvalRuntime:
             self.writer.append(raw_file_stem(case), raw_row(record))
 
     def close(self) -> None:
-        """Stop queuing new work, close the raw files and every model client."""
+        """Stop queuing new work, close the raw files, every model client and compressor."""
         self.scheduler.cancel()
         self.writer.close()
         self.clients.close()
+        self.scheduler.compressors.close()

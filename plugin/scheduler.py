@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from parity.cases import EvalCase
-from parity.execution import Engine, build_requests, record_for, score_completions
+from parity.execution import Engine, build_requests, record_for, score_completions, with_context
 from parity.fixtures.clients import ClientPool
+from parity.fixtures.compressors import Compression, Compressor, CompressorPool
 from parity.fixtures.providers import ChatRequest, Completion, ModelClient
 from parity.pacing import Lane
 from parity.record import EvalRecord
@@ -57,20 +58,23 @@ class ExperimentProgress:
 class _Slot:
     """Where one case's outcome lands; the item waiting on it blocks on ``ready``."""
 
-    __slots__ = ("cached", "ready", "record", "requests")
+    __slots__ = ("cached", "compression", "ready", "record", "requests")
 
     def __init__(self) -> None:
         self.ready = threading.Event()
         self.record: EvalRecord | None = None
         self.cached: list[Completion] | None = None
         self.requests: Sequence[ChatRequest] = ()
+        self.compression: Compression | None = None
 
 
 @dataclass
 class _Work:
     client: ModelClient
     case: EvalCase
-    requests: Sequence[ChatRequest] = field(default_factory=tuple)
+    requests: Sequence[ChatRequest] | None = field(default_factory=tuple)  # None: compress first
+    compressor: Compressor | None = None
+    compression: Compression | None = None
 
 
 class _LaneRunner:
@@ -109,7 +113,15 @@ class _LaneRunner:
             self.outstanding += 1
             self.scheduler.open_slot(case)
             try:
-                item.requests = build_requests(item.case.experiment, item.case)
+                item.compressor = self.scheduler.compressor_for(case)
+                if item.compressor is not None:
+                    item.compression = engine.cached_compression(item.compressor, case)
+                    if item.compression is None:  # compressed on a sender thread
+                        item.requests = None
+                        self.queue.put(item)
+                        continue
+                prompt_case = with_context(case, item.compression)
+                item.requests = build_requests(case.experiment, prompt_case)
                 cached = engine.cached_completions(item.client, item.case, item.requests)
             except Exception as exc:
                 message = redact(f"{type(exc).__name__}: {exc}", item.client.secrets())
@@ -120,6 +132,7 @@ class _LaneRunner:
             else:  # scored when its item asks for it
                 slot = self.scheduler.slot(case)
                 slot.cached, slot.requests = cached, item.requests
+                slot.compression = item.compression
         if not self.unfed:
             for _ in range(self.senders):
                 self.queue.put(None)
@@ -130,19 +143,26 @@ class _LaneRunner:
         while (item := self.queue.get()) is not None:
             if self.scheduler.cancelled.is_set():
                 continue
-            self.scheduler.deliver(
-                item.case, engine.run_case(item.client, item.case, item.requests)
+            record = engine.run_case(
+                item.client, item.case, item.requests, item.compressor, item.compression
             )
+            self.scheduler.deliver(item.case, record)
 
 
 class RunScheduler:
     """Runs submitted cases lane by lane; each item collects its own result."""
 
     def __init__(
-        self, engine: Engine, clients: ClientPool, sink: ResultSink, window: int = DEFAULT_WINDOW
+        self,
+        engine: Engine,
+        clients: ClientPool,
+        sink: ResultSink,
+        window: int = DEFAULT_WINDOW,
+        compressors: CompressorPool | None = None,
     ) -> None:
         self.engine = engine
         self.clients = clients
+        self.compressors = compressors if compressors is not None else CompressorPool()
         self.sink = sink
         self.window = window
         self.cancelled = threading.Event()
@@ -184,6 +204,11 @@ class RunScheduler:
             runner.start()
             runner.feed(self.window)
 
+    def compressor_for(self, case: EvalCase) -> Compressor | None:
+        """The session's compressor of a compressed experiment (None for the others)."""
+        compression = case.experiment.model.compression
+        return None if compression is None else self.compressors.get(compression)
+
     def submitted(self, case: EvalCase) -> bool:
         """Whether ``case`` was handed to this scheduler (and not collected yet)."""
         return case.id in self._runner_of
@@ -217,8 +242,9 @@ class RunScheduler:
             runner.feed(runner.outstanding + 1)  # items ran ahead of the window
         slot = self._slots[case.id]
         if slot.cached is not None:
-            self.deliver(case, score_completions(case, slot.requests, slot.cached))
-            slot.cached, slot.requests = None, ()
+            record = score_completions(case, slot.requests, slot.cached, slot.compression)
+            self.deliver(case, record)
+            slot.cached, slot.requests, slot.compression = None, (), None
         every = on_wait.every_s if on_wait is not None and on_wait.every_s > 0 else None
         while not slot.ready.wait(every):
             if on_wait is not None:

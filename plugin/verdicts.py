@@ -75,7 +75,7 @@ def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: s
     if isinstance(comparison, str):
         return f"{head}  no verdict: {comparison}"
     gated = [g for g in gates if g.kind in ("max_drop", "min_gain")]
-    shown = list(dict.fromkeys(g.metric for g in gated)) or list(comparison.metrics)[:1]
+    shown = list(dict.fromkeys(g.metric for g in gated)) or list(comparison.metrics)
     parts = [
         f"{name} {signed(d.difference)} [{signed(d.ci_low)}, {signed(d.ci_high)}]"
         for name in shown

@@ -120,3 +120,37 @@ def test_report_dir_is_not_a_config_key_it_is_an_option():
 def test_repeats_need_sampling(write_config):
     message = error_for(write_config, [experiment(repeats=3)])
     assert "key 'repeats'" in message and "set model.temperature above 0" in message
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ({"mode": "compressed"}, "mode: compressed needs a compressor"),
+        ({"compression": {"method": "extractive"}}, "applies only to a compressed experiment"),
+        ({"mode": "compressed", "compression": {"method": "extractiv"}},
+         "key 'model.compression.method'): unknown compressor 'extractiv'; did you mean 'extractive'?"),
+        ({"mode": "compressed", "compression": {"method": "extractive", "rate": 1.5}},
+         "must be above 0 and at most 1"),
+        ({"mode": "compressed", "compression": {"method": "extractive", "ranker": "tfidf"}},
+         "'tfidf' is not one of minilm, bm25"),
+    ],
+    ids=["no-compressor", "not-compressed", "typo", "rate", "ranker"],
+)  # fmt: skip
+def test_compression_settings_are_checked(write_config, model, expected):
+    message = error_for(write_config, [experiment(model={"name": "local:smollm2", **model})])
+    assert expected in message
+
+
+def test_scalebench_scaledown_form_is_a_compressed_experiment(write_config):
+    from parity.config import load_config
+
+    model = {"name": "openai:gpt-4o", "mode": "scaledown",
+             "scaledown": {"rate": "auto", "compression_model": "gemini-2.5-flash"}}  # fmt: skip
+    parsed = load_config(write_config([experiment(model=model)])).experiments[0].model
+    assert parsed.compression == {"method": "scaledown", "rate": "auto",
+                                  "compression_model": "gemini-2.5-flash"}  # fmt: skip
+    assert "scaledown" not in parsed.options
+    bad = {**model, "scaledown": {"rate": "half"}}
+    assert "must be 'auto' or a number from 0 to 1" in error_for(
+        write_config, [experiment(model=bad)]
+    )
