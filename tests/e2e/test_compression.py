@@ -99,3 +99,30 @@ def test_scalebench_scaledown_mode_runs_unchanged_and_skips_without_its_key(tmp_
                abs(row["measurements"]["compression_ratio"] - 0.5) < 0.01 for row in rows)  # fmt: skip
     assert key not in (tmp_path / "sd" / "sd.jsonl").read_text()
     assert skipped.returncode == 0 and "SCALEDOWN_API_KEY (not set)" in skipped.stdout
+
+
+def test_the_shipped_compression_config_pairs_every_scalebench_dataset(tmp_path):
+    from pathlib import Path
+
+    from parity.config import load_config
+
+    config = Path(__file__).resolve().parents[2] / "configs" / "compression.yaml"
+    experiments = load_config(config).experiments
+    compressed = [e for e in experiments if e.model.compression is not None]
+    assert {e.dataset.name for e in compressed} == {
+        "hotpotqa", "longbench", "ethic", "ms_marco", "financebench", "qmsum"
+    }  # fmt: skip
+    by_id = {e.id: e for e in experiments}
+    for experiment in compressed:
+        baseline = by_id[experiment.baseline]
+        assert baseline.model.compression is None
+        assert (baseline.dataset, baseline.task, baseline.prompt, baseline.model.model) == (
+            experiment.dataset,
+            experiment.task,
+            experiment.prompt,
+            experiment.model.model,
+        )
+    selected = run_pytest(tmp_path, f"--eval-config={config}", "--collect-only", "-q",
+                          "-m", "compression", env=clean_env(HF_HUB_OFFLINE="1"))  # fmt: skip
+    assert selected.returncode == 0, selected.stdout[-2000:]
+    assert "60/120 tests collected" in selected.stdout
