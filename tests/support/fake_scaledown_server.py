@@ -20,13 +20,13 @@ from typing import Any
 class FakeScaleDownServer:
     """A threaded ScaleDown-compatible server on 127.0.0.1 (use as a context manager)."""
 
-    def __init__(self, api_key: str, hang_s: float = 2.0) -> None:
+    def __init__(self, api_key: str, hang_s: float = 2.0, port: int = 0) -> None:
         self.api_key = api_key
         self.hang_s = hang_s
         self.faults: deque[str] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
