@@ -256,7 +256,7 @@ class Engine:
             completion = without_secrets(
                 self.call(compressor.client, request), compressor.client.secrets()
             )
-            compression = compressor.result(completion)
+            compression = compressor.result(completion, context)
         else:
             compression = compressor.compress(context, question)
         if not compression.text.strip() and context.strip():
