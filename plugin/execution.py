@@ -251,12 +251,9 @@ class Engine:
         if cached is not None:
             return cached
         context, question = case.example.context, case.example.question
-        if isinstance(compressor, RemoteCompressor):  # paced and retried like a model call
+        if isinstance(compressor, RemoteCompressor):  # paced, retried and budgeted like a model
             request = compressor.request(context, question)
-            completion = without_secrets(
-                self.call(compressor.client, request), compressor.client.secrets()
-            )
-            compression = compressor.result(completion, context)
+            compression = self._remote_compression(compressor, request, context)
         else:
             compression = compressor.compress(context, question)
         if not compression.text.strip() and context.strip():
@@ -267,6 +264,34 @@ class Engine:
                             compression.compressed_tokens, compression.latency_ms,
                             {"cost_usd": compression.cost_usd})  # fmt: skip
         self.cache.put(compression_key(compressor, case), stored)
+        return compression
+
+    def _remote_compression(
+        self, compressor: RemoteCompressor, request: ChatRequest, context: str
+    ) -> Compression:
+        """One remote compression within the ``--eval-max-cost`` budget."""
+        estimate = 0.0
+        if self.budget.cap_usd is not None:
+            estimate_or_none = compressor.estimate_cost(request)
+            if estimate_or_none is None:
+                raise BudgetRefused(
+                    f"--eval-max-cost is set but no price is known for the {compressor.name} "
+                    "compressor's model; set its price in configs/pricing.yaml"
+                )
+            estimate = estimate_or_none
+            if not self.budget.reserve(estimate):
+                raise BudgetRefused(
+                    f"--eval-max-cost ${self.budget.cap_usd} reached (spent "
+                    f"${self.budget.spent_usd:.6f}); compression not sent"
+                )
+        try:
+            client = compressor.client
+            completion = without_secrets(self.call(client, request), client.secrets())
+            compression = compressor.result(completion, context)
+        except Exception:
+            self.budget.settle(estimate, 0.0)
+            raise
+        self.budget.settle(estimate, compression.cost_usd or 0.0)
         return compression
 
     @staticmethod
