@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +117,8 @@ def lowest_scoring(experiment: Experiment, records: Sequence[EvalRecord]) -> lis
     )
     if output is None:
         return []
-    ranked = sorted(
+    ranked = heapq.nsmallest(  # the few lowest, without sorting every record
+        LOWEST_SHOWN,
         (r for r in records if output in r.scores),
         key=lambda r: (r.scores[output], r.example_index, r.repeat),
     )
