@@ -298,7 +298,7 @@ def _fill_cache(config: Path, cache_dir: Path) -> int:
     for case in plan.cases:
         client = clients.get(case.experiment)
         for request in build_requests(case.experiment, case):
-            cache.put(Engine._key(client, case.experiment, request), answer)
+            cache.put(Engine._key(client, case.experiment.model, request), answer)
     db.execute("COMMIT")
     cache.close()
     return len(plan.cases)

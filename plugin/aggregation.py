@@ -264,7 +264,13 @@ class Aggregator:
     """Receives item reports in any order and groups them by experiment."""
 
     def __init__(self, experiments: Iterable[Experiment]) -> None:
-        self.outcomes = {e.id: ExperimentOutcome(e) for e in experiments}
+        self.outcomes: dict[str, ExperimentOutcome] = {}
+        self.add(experiments)
+
+    def add(self, experiments: Iterable[Experiment]) -> None:
+        """Group reports of ``experiments`` too (a config's, or marked tests' as found)."""
+        for experiment in experiments:
+            self.outcomes.setdefault(experiment.id, ExperimentOutcome(experiment))
 
     def add_report(
         self,

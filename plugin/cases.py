@@ -103,12 +103,12 @@ def build_plan(config: RunConfig) -> EvalPlan:
                 notes.append(loaded[key].note)
         loader = DATASETS.get(spec.name)
         selected = loader.select(loaded[key].examples, spec.seed)
-        chosen = _sample(selected, spec.num_examples, spec.seed)
+        chosen = sample_examples(selected, spec.num_examples, spec.seed)
         notes += _clamped(experiment, selected, chosen)
         if chosen:
             _check_placeholders(experiment, chosen[0], config.path)
         shots = _draw_shots(experiment, loaded[key].examples, chosen, config.path)
-        keys = _example_keys([example.id for example in chosen])
+        keys = example_keys([example.id for example in chosen])
         repeats = experiment.repeats
         cases.extend(
             EvalCase(experiment, example, position, case_id, skip, shots, repeat)
@@ -159,8 +159,9 @@ def _check_placeholders(experiment: Experiment, example: Example, path: str) -> 
         )
 
 
-def _sample(examples: list[Example], num_examples: int | None, seed: int) -> list[Example]:
-    """Sample ``num_examples`` per task (LongBench/QMSum subsets) or overall, in data order."""
+def sample_examples(examples: list[Example], num_examples: int | None, seed: int) -> list[Example]:
+    """Sample ``num_examples`` per task (LongBench/QMSum subsets) or overall, in data order
+    (seeded: the same ids in every process and run)."""
     groups: dict[str | None, list[Example]] = {}
     for example in examples:
         groups.setdefault(example.metadata.get("subset"), []).append(example)
@@ -231,7 +232,7 @@ def _skip_reason(experiment: Experiment) -> str | None:
         return str(exc)
 
 
-def _example_keys(example_ids: list[str]) -> list[str]:
+def example_keys(example_ids: list[str]) -> list[str]:
     """Short, unique, id-safe keys: the first 8 characters, longer where they collide."""
     safe = [_UNSAFE.sub("_", example_id).strip("_") or "x" for example_id in example_ids]
     length = _KEY_LENGTH

@@ -243,19 +243,11 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
             key="id",
             fix=f"use e.g. '{re.sub(r'[^A-Za-z0-9_.]+', '_', raw['id']).strip('_') or 'my_experiment'}'",
         )
-    model = _parse_model(raw["model"], ctx)
+    model = parse_model(raw["model"], ctx)
     dataset = _parse_dataset(raw["dataset"], ctx)
     task = _named(raw["task"], "task", TASKS, TASK_SCHEMA, ctx)
-    metrics = _parse_metrics(raw["metrics"], ctx)
-    score_names = [name for metric in metrics for name in METRICS.get(metric).outputs]
-    for key in ("thresholds", "item_thresholds", "max_drop", "min_gain"):
-        for name in raw.get(key) or {}:
-            if name not in score_names:
-                raise ctx.error(
-                    f"'{name}' is not a score this experiment computes ({', '.join(score_names)})",
-                    key=f"{key}.{name}",
-                    fix=_did_you_mean(name, score_names) or "add the metric to 'metrics' first",
-                )
+    metrics = parse_metrics(raw["metrics"], ctx)
+    check_score_keys(raw, metrics, ctx)
     baseline, baseline_run = _parse_baseline(raw.get("baseline"), raw["id"], path, ctx)
     if raw.get("repeats", 1) > 1 and not model.options.get("temperature"):
         raise ctx.error(
@@ -288,6 +280,20 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         repeats=raw.get("repeats", 1),
         n_eval_seeds=raw.get("n_eval_seeds", 0),
     )
+
+
+def check_score_keys(raw: Mapping[str, Any], metrics: list[str], ctx: Context) -> None:
+    """Every name under thresholds, item_thresholds, max_drop and min_gain must be a score
+    that ``metrics`` compute."""
+    score_names = [name for metric in metrics for name in METRICS.get(metric).outputs]
+    for key in ("thresholds", "item_thresholds", "max_drop", "min_gain"):
+        for name in raw.get(key) or {}:
+            if name not in score_names:
+                raise ctx.error(
+                    f"'{name}' is not a score this experiment computes ({', '.join(score_names)})",
+                    key=f"{key}.{name}",
+                    fix=_did_you_mean(name, score_names) or "add the metric to 'metrics' first",
+                )
 
 
 def _parse_baseline(
@@ -348,7 +354,8 @@ def _did_you_mean(name: str, choices: list[str]) -> str | None:
     return f"did you mean '{hint}'?" if hint else None
 
 
-def _parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
+def parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
+    """A ``model:`` block (``name: provider:model`` plus options) as a :class:`ModelConfig`."""
     check_mapping(raw, {"name": MODEL_SCHEMA["name"]}, ctx.child("model"), "'model'", partial=True)
     name = raw["name"]
     provider, sep, model = name.partition(":")
@@ -425,7 +432,8 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
     )
 
 
-def _parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
+def parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
+    """The metric names of ``raw``: registered, installed, each listed once."""
     if not raw:
         raise ctx.error(
             "no metrics are listed", key="metrics", fix="e.g. metrics: [exact_match, f1]"

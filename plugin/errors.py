@@ -8,7 +8,8 @@ class ParityError(Exception):
 
 
 class ConfigError(ParityError):
-    """A config file is invalid; the message names file, experiment, key and the fix."""
+    """A config file (or a ``@pytest.mark.parity`` marker) is invalid; the message names
+    file, experiment, key and the fix."""
 
     def __init__(
         self,
@@ -18,8 +19,10 @@ class ConfigError(ParityError):
         experiment: str | None = None,
         key: str | None = None,
         fix: str | None = None,
+        source: str = "eval config",
     ) -> None:
         self.path = path
+        self.source = source
         self.problem = problem
         self.experiment = experiment
         self.key = key
@@ -33,7 +36,7 @@ class ConfigError(ParityError):
             where.append(f"experiment '{self.experiment}'")
         if self.key:
             where.append(f"key '{self.key}'")
-        message = f"Invalid eval config ({', '.join(where)}): {self.problem}"
+        message = f"Invalid {self.source} ({', '.join(where)}): {self.problem}"
         if self.fix:
             message += f"\n  Fix: {self.fix}"
         return message

@@ -18,7 +18,7 @@ from typing import Any
 from parity.budget import Budget
 from parity.cache import ResponseCache, cache_key
 from parity.cases import EvalCase
-from parity.config import Experiment
+from parity.config import Experiment, ModelConfig
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
 from parity.fixtures.compressors import (
@@ -82,6 +82,17 @@ def estimate_tokens(request: ChatRequest) -> int:
     return chars // CHARS_PER_TOKEN + request.max_tokens
 
 
+def score_prediction(
+    metrics: Sequence[str], prediction: str, references: Sequence[str]
+) -> dict[str, float]:
+    """Every per-example score of ``metrics`` for one prediction (corpus-level metrics score
+    at aggregation instead)."""
+    scores: dict[str, float] = {}
+    for name in metrics:
+        scores.update(METRICS.get(name).score_example(prediction, references))
+    return scores
+
+
 def record_for(case: EvalCase, **values: Any) -> EvalRecord:
     """A record carrying ``case``'s identity and input, plus ``values``."""
     experiment = case.experiment
@@ -111,9 +122,7 @@ def score_completions(
         [(task.parse(c.text, case.example), c.extra.get("mean_logprob")) for c in completions],
     )
     references = task.references(case.example)
-    scores: dict[str, float] = {}
-    for name in experiment.metrics:
-        scores.update(METRICS.get(name).score_example(prediction, references))
+    scores = score_prediction(experiment.metrics, prediction, references)
     input_tokens = sum(c.input_tokens for c in completions)
     output_tokens = sum(c.output_tokens for c in completions)
     latency_ms = sum(c.latency_ms for c in completions)
@@ -227,7 +236,7 @@ class Engine:
             return None
         completions = []
         for request in requests:
-            hit = self.cache.get(self._key(client, case.experiment, request))
+            hit = self.cache.get(self._key(client, case.experiment.model, request))
             if hit is None:
                 return None
             completions.append(hit)
@@ -295,10 +304,10 @@ class Engine:
         return compression
 
     @staticmethod
-    def _key(client: ModelClient, experiment: Experiment, request: ChatRequest) -> str:
+    def _key(client: ModelClient, model: ModelConfig, request: ChatRequest) -> str:
         return cache_key(
-            experiment.model.provider,
-            experiment.model.model,
+            model.provider,
+            model.model,
             client.endpoint(),
             request,
             client.options.get("extra_body"),
@@ -319,25 +328,24 @@ class Engine:
                 if compressor is not None:
                     compression = self.compress(compressor, case)
                 requests = build_requests(case.experiment, with_context(case, compression))
-            completions = [self._complete(client, case.experiment, r) for r in requests]
+            model = case.experiment.model
+            completions = [self.complete(client, model, r) for r in requests]
             return score_completions(case, requests, completions, compression)
         except BudgetRefused as refused:
             return record_for(case, skip_reason=str(refused))
         except Exception as exc:
             return record_for(case, error=redact(f"{type(exc).__name__}: {exc}", client.secrets()))
 
-    def _complete(
-        self, client: ModelClient, experiment: Experiment, request: ChatRequest
-    ) -> Completion:
+    def complete(self, client: ModelClient, model: ModelConfig, request: ChatRequest) -> Completion:
         """One request: from the cache, or sent within the budget and stored in the cache."""
-        key = self._key(client, experiment, request)
+        key = self._key(client, model, request)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        estimate = self._estimate_cost(experiment, request)
+        estimate = self._estimate_cost(model, request)
         if estimate is None:
             raise BudgetRefused(
-                f"--eval-max-cost is set but no price is known for {experiment.model.name}; set model.pricing"
+                f"--eval-max-cost is set but no price is known for {model.name}; set model.pricing"
             )
         if not self.budget.reserve(estimate):
             raise BudgetRefused(
@@ -349,23 +357,20 @@ class Engine:
             self.budget.settle(estimate, 0.0)
             raise
         actual = cost_usd(
-            experiment.model,
-            completion.input_tokens,
-            completion.output_tokens,
-            completion.latency_ms,
+            model, completion.input_tokens, completion.output_tokens, completion.latency_ms
         )
         self.budget.settle(estimate, actual or 0.0)
         self.cache.put(key, completion)
         return completion
 
-    def _estimate_cost(self, experiment: Experiment, request: ChatRequest) -> float | None:
+    def _estimate_cost(self, model: ModelConfig, request: ChatRequest) -> float | None:
         if self.budget.cap_usd is None:
             return 0.0
-        price = price_for(experiment.model)
-        if price is None and not PROVIDERS.get(experiment.model.provider).runs_locally:
+        price = price_for(model)
+        if price is None and not PROVIDERS.get(model.provider).runs_locally:
             return None
         tokens_in = estimate_tokens(request) - request.max_tokens
-        return cost_usd(experiment.model, tokens_in, request.max_tokens, 0.0) or 0.0
+        return cost_usd(model, tokens_in, request.max_tokens, 0.0) or 0.0
 
     def call(self, client: ModelClient, request: ChatRequest) -> Completion:
         """Send ``request`` through its endpoint's lane with retries; raise ProviderCallError.

@@ -17,7 +17,7 @@ from parity.baselines import BaselineSource, baseline_sources, experiment_setup
 from parity.budget import Budget
 from parity.cache import CACHE_MODES, ResponseCache
 from parity.cases import EvalCase, EvalPlan, build_plan, marker_name
-from parity.config import MODES, load_config
+from parity.config import MODES, Experiment, load_config
 from parity.errors import ParityError
 from parity.evals.datasets import DATASETS
 from parity.evals.sandbox import allow_unconfined
@@ -25,12 +25,21 @@ from parity.evals.tasks import TASKS
 from parity.execution import Engine
 from parity.extensions import hook_implementers
 from parity.fixtures.clients import ClientPool
+from parity.fixtures.pipeline_model import CallMeter, ParityModel
 from parity.fixtures.providers import PROVIDERS
-from parity.fixtures.session import eval_runtime, model_clients
+from parity.fixtures.session import eval_runtime, model_clients, parity_model, parity_result
 from parity.gates import GateResult, evaluate_gates
-from parity.nodeids import case_param
+from parity.nodeids import EVAL_TEST, case_param
 from parity.paired import PairedComparison
+from parity.pipeline import experiment_from_data
+from parity.pipeline_plugin import (
+    EXPERIMENT_ATTRIBUTE,
+    PipelineItem,
+    PipelinePlugin,
+    pipeline_item,
+)
 from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
+from parity.raw_writer import RawResultWriter
 from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
 from parity.reporters import builtin_reporters
 from parity.reports import run_document
@@ -39,10 +48,18 @@ from parity.scheduler import OnWait
 from parity.terminal import render_experiment, render_gates, render_verdicts
 from parity.verdicts import compare_all, holm_table, verdict_line
 
-__all__ = ["eval_runtime", "model_clients", "progress_waiter", "record_result", "runtime_for"]
+__all__ = [
+    "eval_runtime",
+    "model_clients",
+    "parity_model",
+    "parity_model_for",
+    "parity_result",
+    "progress_waiter",
+    "record_result",
+    "runtime_for",
+]
 
 EVAL_MARK = "parity_eval"
-EVAL_TEST = "test_example["
 EVAL_CLASSNAME = "parity.evals.test_experiments"
 GATES_PATH = "parity-gates"
 DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
@@ -58,7 +75,10 @@ class ParityState:
         self.config = config
         self._plan: EvalPlan | None = None
         self.runtime: EvalRuntime | None = None
-        self.aggregator: Aggregator | None = None
+        self.engine: Engine | None = None
+        self.clients = ClientPool()
+        self._pipeline_writer: RawResultWriter | None = None
+        self.aggregator = Aggregator(())
         self.gates: list[GateResult] = []
         self.summaries: list[dict[str, Any]] = []
         self.setups: dict[str, dict[str, Any]] = {}
@@ -80,6 +100,14 @@ class ParityState:
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
         self.expected_known = False  # the aggregator knows how many items were selected
+        self.junit_family_set = False
+        self.meter = CallMeter()
+        self.pipelines = PipelinePlugin(
+            record_result, self.pipeline_writer, config.getoption("eval_model"), self.meter
+        )
+        self.parity_model = ParityModel(
+            self.get_engine, self.clients, self.pipelines.current_model, self.meter
+        )
 
     def config_path(self) -> Path:
         """The eval config: ``--eval-config``, else ./configs/experiments.yaml, else the shipped one."""
@@ -104,27 +132,61 @@ class ParityState:
             )
             plan.notes += [w for source in self.sources.values() for w in source.warnings]
             self._plan = plan
-            self.aggregator = Aggregator(experiments)
+            self.aggregator.add(experiments)
         return self._plan
+
+    def notes(self) -> list[str]:
+        """Where the data came from and what was adjusted: the config's and the marked tests'."""
+        return [*(self._plan.notes if self._plan is not None else ()), *self.pipelines.notes]
+
+    def get_engine(self) -> Engine:
+        """The engine of this process (cache, budget, endpoint lanes), created on first use."""
+        if self.engine is None:
+            cap = self.config.getoption("eval_max_cost")
+            self.cache = ResponseCache(self.cache_dir(), self.config.getoption("eval_cache"))
+            self.engine = Engine(
+                self.cache, Budget(None if cap is None else cap / self.workers), self.workers
+            )
+        return self.engine
+
+    def pipeline_writer(self) -> RawResultWriter:
+        """The raw-row writer of marked tests (config items write through the runtime's)."""
+        if self._pipeline_writer is None:
+            self._pipeline_writer = RawResultWriter(self.run_dir)
+        return self._pipeline_writer
 
     def get_runtime(self) -> EvalRuntime:
         """The runtime of this process, created on first use."""
         if self.runtime is None:
-            cap = self.config.getoption("eval_max_cost")
-            self.cache = ResponseCache(self.cache_dir(), self.config.getoption("eval_cache"))
-            engine = Engine(
-                self.cache, Budget(None if cap is None else cap / self.workers), self.workers
-            )
             self.runtime = EvalRuntime(
                 self.plan(),
                 self.run_dir,
                 self.workers,
-                engine,
-                ClientPool(),
+                self.get_engine(),
+                self.clients,
                 resume=self.config.getoption("eval_resume") is not None,
                 partitioned=self.partitioned,
             )
         return self.runtime
+
+    def add_pipeline_experiment(
+        self, experiment: Experiment, example_ids: list[str] | None
+    ) -> None:
+        """Aggregate a marked test's experiment (with its baseline, if it names one)."""
+        if experiment.id in self.aggregator.outcomes:
+            return
+        self.aggregator.add([experiment])
+        if experiment.baseline is not None:
+            self.sources[experiment.id] = BaselineSource(experiment.baseline)
+        if example_ids is not None:
+            self.setups[experiment.id] = experiment_setup(experiment, example_ids)
+
+    def config_label(self) -> str:
+        """What the run evaluated: the config file, and/or the marked tests."""
+        labels = [self._plan.config.path] if self._plan is not None else []
+        if self.pipelines.definitions:
+            labels.append("@pytest.mark.parity tests")
+        return " + ".join(labels)
 
     def cache_dir(self) -> Path:
         """``--eval-cache-dir``, else ``.parity-cache`` in the rootdir."""
@@ -136,20 +198,32 @@ class ParityState:
         """Feed finished eval items to the aggregator (serial process or xdist controller)."""
         if self.is_worker or report.nodeid.startswith(GATES_PATH):
             return
+        if not self.junit_family_set and EVAL_MARK in report.keywords:
+            # Before pytest's JUnit writer sees the first eval item (under xdist the
+            # controller collects nothing, so this is where it learns of marked tests).
+            self.junit_family_set = True
+            _prefer_xunit1(self.config)
         _name_junit_class(self.config, report)
         if EVAL_MARK in report.keywords and not _junit_takes_properties(self.config):
             report.user_properties = []  # kept in the record; the schema has no place for them
         if report.when != "call" and not (report.when == "setup" and report.skipped):
             return
-        case = _case_for_report(self, report)
-        if case is None or self.aggregator is None:
-            return
+        experiment_data = report.__dict__.pop(EXPERIMENT_ATTRIBUTE, None)
+        if experiment_data is not None:  # a marked test's item
+            experiment = experiment_from_data(experiment_data)
+            self.add_pipeline_experiment(experiment, None)
+            experiment_id = experiment.id
+        else:
+            case = _case_for_report(self, report)
+            if case is None:
+                return
+            experiment_id = case.experiment.id
         reason = ""
         if report.skipped and isinstance(report.longrepr, tuple):
             reason = report.longrepr[2].removeprefix("Skipped: ")
         data = report.__dict__.pop(RECORD_ATTRIBUTE, None)  # kept once, in the aggregator
         record = EvalRecord.from_dict(data) if data is not None else None
-        self.aggregator.add_report(case.experiment.id, report.outcome, record, reason)
+        self.aggregator.add_report(experiment_id, report.outcome, record, reason)
 
 
 _STATE = pytest.StashKey[ParityState]()
@@ -193,6 +267,11 @@ def _state(config: pytest.Config) -> ParityState:
 def runtime_for(config: pytest.Config) -> EvalRuntime:
     """The :class:`EvalRuntime` of this pytest process (used by the ``eval_runtime`` fixture)."""
     return _state(config).get_runtime()
+
+
+def parity_model_for(config: pytest.Config) -> ParityModel:
+    """The ``parity_model`` client of this pytest process."""
+    return _state(config).parity_model
 
 
 def progress_waiter(config: pytest.Config) -> OnWait:
@@ -254,6 +333,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eval-config",
         metavar="PATH",
         help="experiments YAML to evaluate (default: ./configs/experiments.yaml, else the shipped one)",
+    )
+    group.addoption(
+        "--eval-model",
+        metavar="PROVIDER:MODEL",
+        help="the model parity_model calls in @pytest.mark.parity tests that name none "
+        "(default: local:smollm2, the shipped offline model), e.g. openai:gpt-4o-mini",
     )
     group.addoption(
         "--eval-report-dir",
@@ -360,6 +445,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _STATES.add(state)
     allow_unconfined(bool(config.getoption("eval_unsafe_exec")))
     config.pluginmanager.register(state, "parity-state")
+    config.pluginmanager.register(state.pipelines, "parity-pipelines")
 
 
 def _register_markers(config: pytest.Config) -> None:
@@ -404,11 +490,10 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     state = _state(node.config)
     if not state.expected_known and not node.config.option.collectonly:
         state.expected_known = True
-        by_id = state.plan().by_id  # (loading the plan creates the aggregator)
-        if state.aggregator is not None:
-            state.aggregator.expect(
-                case.experiment.id for param in params if (case := by_id.get(param)) is not None
-            )
+        by_id = state.plan().by_id
+        state.aggregator.expect(
+            case.experiment.id for param in params if (case := by_id.get(param)) is not None
+        )
 
 
 def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
@@ -447,27 +532,55 @@ def _eval_case(item: pytest.Item) -> EvalCase | None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``)."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``),
+    and give marked tests' items their experiments, keywords and markers."""
     for item in items:
         case = _eval_case(item)
         if case is not None:
             item.extra_keyword_matches.update(case.keywords())
+    try:
+        marked = _state(config).pipelines.items_from(items)
+    except ParityError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if marked:
+        _register_markers(config)
+    for item, own in marked:
+        words = own.keywords()
+        item.extra_keyword_matches.update(words)
+        item.add_marker(getattr(pytest.mark, EVAL_MARK))
+        for word in words:
+            item.add_marker(_register_marker(config, word))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Hand the selected cases (after ``-k``/``-m``) to the runtime, which starts them all."""
     cases = [case for item in session.items if (case := _eval_case(item)) is not None]
-    if cases:
+    marked = [own for item in session.items if (own := pipeline_item(item)) is not None]
+    state = _state(session.config)
+    if cases or marked:
         _prefer_xunit1(session.config)
-        state = _state(session.config)
         running = not session.config.option.collectonly
-        if running and not state.is_worker and state.aggregator is not None:
-            state.aggregator.expect(case.experiment.id for case in cases)
+        if running and not state.is_worker:
+            for experiment, ids in _pipeline_experiments(marked, state.pipelines):
+                state.add_pipeline_experiment(experiment, ids)
+            expected = [case.experiment.id for case in cases]
+            state.aggregator.expect(expected + [own.experiment.id for own in marked])
             state.expected_known = True
     if cases and not session.config.option.collectonly:
         _state(session.config).get_runtime().select(cases)
+
+
+def _pipeline_experiments(
+    marked: list[PipelineItem], pipelines: PipelinePlugin
+) -> list[tuple[Experiment, list[str]]]:
+    """Each selected marked test's experiment and the ids of every example it evaluates."""
+    found: dict[str, tuple[Experiment, list[str]]] = {}
+    for own in marked:
+        ids = pipelines.example_ids[own.definition.nodeid]
+        found.setdefault(own.experiment.id, (own.experiment, ids))
+    return list(found.values())
 
 
 def pytest_keyboard_interrupt() -> None:
@@ -482,12 +595,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is not None and state.runtime is not None:
         state.runtime.close()
+    if state is not None:
+        state.clients.close()
+        if state._pipeline_writer is not None:
+            state._pipeline_writer.close()
     if state is not None and state.cache is not None:
         state.cache.close()
     if state is not None:
         _STATES.discard(state)
     if state is not None and config.pluginmanager.is_registered(state):
         config.pluginmanager.unregister(state)
+        config.pluginmanager.unregister(state.pipelines)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -512,7 +630,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase | None:
-    param = case_param(report.nodeid) if EVAL_MARK in report.keywords else None
+    param = case_param(report.nodeid) if EVAL_TEST in report.nodeid else None
     if param is None:
         return None
     try:
@@ -562,7 +680,7 @@ def _record_gate_report(config: pytest.Config, report: pytest.TestReport) -> Non
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Evaluate gates (as reports pytest counts and JUnit records) and write summary files."""
     state = _state(session.config)
-    if state.is_worker or state.aggregator is None or not state.aggregator.has_data():
+    if state.is_worker or not state.aggregator.has_data():
         return
     outcomes = state.aggregator.outcomes
     summaries = {
@@ -581,7 +699,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.testsfailed += 1
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    plan = state.plan()
     hook = session.config.hook
     for experiment_id, summary in summaries.items():
         outcome = outcomes[experiment_id]
@@ -595,8 +712,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 run_dir=state.run_dir,
             )
     document = run_document(
-        plan.config.path, state.summaries, state.gates, plan.notes, state.verdicts, state.holm
-    )
+        state.config_label(), state.summaries, state.gates, state.notes(), state.verdicts,
+        state.holm,
+    )  # fmt: skip
     hook.pytest_parity_run_finished(config=session.config, summary=document, run_dir=state.run_dir)
 
 
@@ -642,13 +760,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line("")
         for line in gate_lines:
             terminalreporter.write_line(line)
-    for note in state.plan().notes:
+    for note in state.notes():
         terminalreporter.write_line(f"note: {note}")
-    if state.runtime is not None and state.cache is not None:  # this process ran the items
-        engine = state.runtime.engine
+    engine = state.engine
+    if engine is not None and state.cache is not None:  # this process ran the items
+        resumed = state.runtime.resumed if state.runtime is not None else 0
         line = (
             f"engine: {engine.requests_sent()} requests sent, {state.cache.hits} cache hits, "
-            f"{state.runtime.resumed} resumed"
+            f"{resumed} resumed"
         )
         if engine.compressions:
             line += f", {engine.compressions} contexts compressed"

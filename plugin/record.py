@@ -233,7 +233,7 @@ def junit_properties(record: EvalRecord) -> list[tuple[str, Any]]:
     raw = "\n---\n".join(record.raw_output)
     pairs += [
         ("prediction", record.prediction),
-        ("raw_output", raw if raw.strip() != record.prediction else None),
+        ("raw_output", raw if raw.strip() not in ("", record.prediction) else None),
         ("references", json.dumps(record.references, ensure_ascii=False)),
         ("confidence", record.confidence),
         ("subset", record.subset),

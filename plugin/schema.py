@@ -53,15 +53,18 @@ class Context:
     path: str
     experiment: str | None = None
     prefix: str = ""
+    source: str = "eval config"  # what holds the values: "eval config", "parity marker"
 
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
     def child(self, name: str) -> Context:
-        return Context(self.path, self.experiment, f"{self.prefix}{name}.")
+        return Context(self.path, self.experiment, f"{self.prefix}{name}.", self.source)
 
     def error(self, problem: str, key: str | None = None, fix: str | None = None) -> ConfigError:
-        return ConfigError(self.path, problem, experiment=self.experiment, key=key, fix=fix)
+        return ConfigError(
+            self.path, problem, experiment=self.experiment, key=key, fix=fix, source=self.source
+        )
 
 
 def _type_ok(value: Any, spec: Field) -> bool:

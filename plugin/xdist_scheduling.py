@@ -17,7 +17,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from parity.cases import EvalPlan
-from parity.nodeids import case_param
+from parity.nodeids import EVAL_TEST, case_param
 from parity.runtime import partition_of
 
 
@@ -34,6 +34,8 @@ class PartitionScheduling(LoadScopeScheduling):
 
     def _scope_map(self) -> dict[str, str]:
         collection = next(iter(self.registered_collections.values()))
+        if not any(EVAL_TEST in nodeid for nodeid in collection):
+            return {}  # no config item: the eval config is not even read
         by_id = self._plan().by_id
         scopes: dict[str, str] = {}
         position = 0

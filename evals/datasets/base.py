@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -15,6 +17,7 @@ from parity.registry import Registry
 from parity.schema import Field
 
 SHIPPED_DATA = resources.files("parity.evals") / "data"
+_EXTRA_CELLS = "\x00extra"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +183,8 @@ def _hub_reachable() -> bool:
 
 
 def read_rows(path: Path) -> list[Mapping[str, Any]]:
-    """Read a JSONL file (one object per line) or a JSON file holding a list of objects."""
+    """Read a JSONL file (one object per line), a JSON file holding a list of objects, or a
+    CSV file with a header row."""
     if not path.exists():
         raise DataError(f"data file {path} does not exist")
     raw = path.read_bytes()
@@ -192,6 +196,8 @@ def read_rows(path: Path) -> list[Mapping[str, Any]]:
             f"{path}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
             "re-encode the file as UTF-8"
         ) from None
+    if path.suffix == ".csv":
+        return _csv_rows(path, text)
     if path.suffix == ".json":
         try:
             data = json.loads(text)
@@ -203,6 +209,23 @@ def read_rows(path: Path) -> list[Mapping[str, Any]]:
             raise DataError(f"{path}: expected a JSON list of objects (one per row)")
         return data
     return list(_jsonl_rows(path, text))
+
+
+def _csv_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
+    """A CSV file's rows as mappings from its header's names; a row with more or fewer cells
+    than the header is an error naming its line."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
+    if not reader.fieldnames:
+        raise DataError(f"{path}: empty CSV file; expected a header row naming the columns")
+    rows: list[Mapping[str, Any]] = []
+    for row in reader:
+        if _EXTRA_CELLS in row or None in row.values():
+            raise DataError(
+                f"{path}:{reader.line_num}: {len(reader.fieldnames)} columns in the header but "
+                "a different number in this row; quote cells that contain commas"
+            )
+        rows.append(row)
+    return rows
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[Mapping[str, Any]]:

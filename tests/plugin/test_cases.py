@@ -1,6 +1,6 @@
 """Case expansion: stable ids, keywords, skip reasons, and shared dataset loading."""
 
-from parity.cases import _example_keys, build_plan, marker_name
+from parity.cases import build_plan, example_keys, marker_name
 from parity.config import parse_config
 from tests.conftest import experiment
 
@@ -19,10 +19,10 @@ def test_ids_are_experiment_and_short_example_id():
     assert [c.index for c in plan.cases] == list(range(32))
 
 
-def test_example_keys_grow_on_collision_and_stay_unique():
-    assert _example_keys(["abcdefgh1", "abcdefgh2"]) == ["abcdefgh1", "abcdefgh2"]
-    assert _example_keys(["1", "2", "10"]) == ["1", "2", "10"]
-    assert _example_keys(["a/b", "a b"]) == ["a_b", "a_b_2"]
+def testexample_keys_grow_on_collision_and_stay_unique():
+    assert example_keys(["abcdefgh1", "abcdefgh2"]) == ["abcdefgh1", "abcdefgh2"]
+    assert example_keys(["1", "2", "10"]) == ["1", "2", "10"]
+    assert example_keys(["a/b", "a b"]) == ["a_b", "a_b_2"]
 
 
 def test_keywords_and_markers():
