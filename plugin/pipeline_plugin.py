@@ -42,7 +42,8 @@ MODEL_FIXTURE = "parity_model"
 # A pipeline item's reports carry its experiment (as data: xdist sends it to the controller).
 EXPERIMENT_ATTRIBUTE = "parity_experiment"
 _ITEM = pytest.StashKey["PipelineItem"]()
-_RETURNED = pytest.StashKey[Any]()
+_RETURNED = pytest.StashKey[Any]()  # what the test function returned
+_RECORDED = pytest.StashKey[Any]()  # what it recorded through parity_result
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def pipeline_item(item: pytest.Item) -> PipelineItem | None:
 
 def record_prediction(item: pytest.Item, prediction: Any) -> None:
     """Record ``prediction`` for ``item`` (what the ``parity_result`` fixture calls)."""
-    item.stash[_RETURNED] = prediction
+    item.stash[_RECORDED] = prediction
 
 
 class PipelinePlugin:
@@ -216,7 +217,10 @@ class PipelinePlugin:
         finally:
             self.current = None
         try:
-            prediction = prediction_text(item.stash.get(_RETURNED, None), own.definition.function)
+            returned = item.stash.get(_RETURNED, None)
+            if returned is None:
+                returned = item.stash.get(_RECORDED, None)
+            prediction = prediction_text(returned, own.definition.function)
         except TypeError as exc:
             self._finish(item, own, started, error=str(exc))
             pytest.fail(str(exc), pytrace=False)

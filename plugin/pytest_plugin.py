@@ -596,6 +596,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is not None and state.runtime is not None:
         state.runtime.close()
     if state is not None:
+        state.parity_model.close()
         state.clients.close()
         if state._pipeline_writer is not None:
             state._pipeline_writer.close()
