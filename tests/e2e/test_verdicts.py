@@ -147,6 +147,16 @@ def test_a_stored_run_is_a_baseline_without_calling_its_model_again(tmp_path, se
     assert third.returncode == 0, third.stdout[-3000:]
     assert "-> f1 non-inferior (margin 0.05)" in third.stdout
 
+    # The stored run's raw rows cut short mid-line (a killed job, a truncated artifact): the
+    # gate fails with the file and line, rather than comparing against fewer rows.
+    raw = tmp_path / "main" / "qa.jsonl"
+    lines = raw.read_text().splitlines()
+    raw.write_text("\n".join(lines[:5]) + "\n" + lines[5][: len(lines[5]) // 2])
+    cut = run(tmp_path, same, name="cut")
+    assert cut.returncode == 1
+    assert f"{raw}, line 6: not valid JSON (a file cut short or edited)" in cut.stdout
+    assert "FAIL  cand::max_drop::f1: could not be evaluated" in cut.stdout
+
 
 @pytest.mark.parametrize(
     ("change", "expected"),

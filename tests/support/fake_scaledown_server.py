@@ -21,9 +21,14 @@ from typing import Any
 class FakeScaleDownServer:
     """A threaded ScaleDown-compatible server on 127.0.0.1 (use as a context manager)."""
 
-    def __init__(self, api_key: str, hang_s: float = 2.0, port: int = 0) -> None:
+    def __init__(
+        self, api_key: str, hang_s: float = 2.0, port: int = 0, latency_s: float = 0.0
+    ) -> None:
         self.api_key = api_key
         self.hang_s = hang_s
+        self.latency_s = latency_s  # before every answer
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.faults: deque[str] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -65,10 +70,21 @@ class FakeScaleDownServer:
                     self.wfile.write(data)
 
             def do_POST(self) -> None:
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with server._lock:
                     server.requests.append({"body": body, "key": self.headers.get("x-api-key")})
                     fault = server.faults.popleft() if server.faults else None
+                time.sleep(server.latency_s)
                 if self.headers.get("x-api-key") != server.api_key:
                     return self._send(401, {"detail": "Invalid API key"})
                 if fault == "429":
