@@ -230,6 +230,8 @@ class ExperimentOutcome:
             "cost": cost,
             "skip_reasons": sorted(self.skip_reasons),
         }
+        if self.experiment.condition:
+            summary["condition"] = self.experiment.condition
         if self.experiment.repeats > 1:
             summary["repeats"] = self.experiment.repeats
         spread = resampling_spread(self.experiment, records)

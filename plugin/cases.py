@@ -50,6 +50,8 @@ class EvalCase:
         ]
         if model.compression is not None:
             words += ["compression", str(model.compression["method"])]
+        if self.experiment.condition:
+            words.append(self.experiment.condition)
         return list(dict.fromkeys(words))
 
 
@@ -226,6 +228,13 @@ def _skip_reason(experiment: Experiment) -> str | None:
         if reason:
             return reason
     client = PROVIDERS.get(model.provider)
+    condition = experiment.condition or ""
+    if condition.startswith("lora") and not client.serves_adapters:
+        return (
+            f"condition '{condition}' needs an engine that serves LoRA adapters; {model.name} "
+            "does not load them (use openai-compatible: against `vllm serve --enable-lora "
+            "--lora-modules NAME=PATH`, with the adapter's NAME as the model)"
+        )
     try:
         return client.unavailable_reason(model.model, model.options)
     except ProviderError as exc:

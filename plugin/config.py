@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,15 @@ from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
 from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
+from parity.tco import TcoSettings
 
 MODES = ("baseline", "compressed", "scaledown")
 THRESHOLD_MODES = ("mean", "lower_bound")
 SOURCES = ("auto", "shipped", "hub")
+# The Baseweight benchmark's training-data conditions: shots for any model, a LoRA adapter
+# (trained on 500 or on all training rows) for open models.
+CONDITIONS = ("zero-shot", "5-shot", "lora-500", "lora-full")
+CONDITION_SHOTS = {"zero-shot": 0, "5-shot": 5}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
 
 
@@ -84,14 +89,21 @@ EXPERIMENT_SCHEMA = {
     "min_gain": Field((dict,), check=_score_map, example="{f1: 0.02}"),
     "repeats": Field((int,), check=positive, example="3"),
     "n_eval_seeds": Field((int,), check=positive, example="3"),
+    "condition": Field((str,), choices=CONDITIONS),
+    "conditions": Field((list,), example="[zero-shot, 5-shot, lora-500]"),
 }
 BASELINE_RUN_SCHEMA = {
     "run": Field((str,), required=True, example="reports/main-ci"),
     "experiment": Field((str,), example="hotpotqa_baseline_gpt4o"),
 }
+TCO_SCHEMA = {
+    "queries_per_day": Field((int,), check=positive, example="10000"),
+    "months": Field((int,), check=positive, example="12"),
+}
 RUN_SCHEMA = {
     "experiments": Field((list,), required=True, example="[- id: ...]"),
     "defaults": Field((dict,), example="{model: {max_tokens: 32}}"),
+    "tco": Field((dict,), children=TCO_SCHEMA, example="{queries_per_day: 10000, months: 12}"),
 }
 
 
@@ -150,6 +162,7 @@ class Experiment:
     min_gain: Mapping[str, float] = field(default_factory=dict)
     repeats: int = 1
     n_eval_seeds: int = 0
+    condition: str | None = None  # one of CONDITIONS
 
     @property
     def paired_gates(self) -> dict[str, Mapping[str, float]]:
@@ -171,6 +184,7 @@ class RunConfig:
 
     path: str
     experiments: tuple[Experiment, ...]
+    tco: TcoSettings = field(default_factory=TcoSettings)
 
     def experiment(self, experiment_id: str) -> Experiment:
         """Return the experiment with ``experiment_id``."""
@@ -218,9 +232,70 @@ def parse_config(data: Any, path: str) -> RunConfig:
     experiments = []
     for position, raw in enumerate(data["experiments"]):
         merged = _merge(defaults, raw) if isinstance(raw, Mapping) else raw
-        experiments.append(_parse_experiment(merged, path, position))
+        for one in _expand_conditions(merged, path, position):
+            experiments.append(_parse_experiment(one, path, position))
     _check_ids_and_baselines(experiments, path)
-    return RunConfig(path=path, experiments=tuple(experiments))
+    return RunConfig(
+        path=path, experiments=tuple(experiments), tco=TcoSettings(**(data.get("tco") or {}))
+    )
+
+
+def condition_id(experiment_id: str, condition: str) -> str:
+    """The id of one condition of an experiment: ``banking77_smollm2`` + ``5-shot`` ->
+    ``banking77_smollm2_5_shot``."""
+    return f"{experiment_id}_{condition.replace('-', '_')}"
+
+
+def _expand_conditions(raw: Any, path: str, position: int) -> list[Any]:
+    """``conditions: [a, b]`` makes one experiment per condition (``{id}_{condition}``)."""
+    if not isinstance(raw, Mapping) or "conditions" not in raw:
+        return [raw]
+    label = raw.get("id") if isinstance(raw.get("id"), str) else f"#{position + 1}"
+    ctx = Context(path, experiment=label)
+    conditions = raw["conditions"]
+    if "condition" in raw:
+        raise ctx.error("set 'condition' or 'conditions', not both", key="conditions")
+    if not isinstance(conditions, list) or not conditions:
+        raise ctx.error("conditions must be a non-empty list", key="conditions",
+                        fix=f"e.g. conditions: [{', '.join(CONDITIONS[:2])}]")  # fmt: skip
+    for condition in conditions:
+        if condition not in CONDITIONS:
+            raise ctx.error(
+                f"{condition!r} is not a condition", key="conditions",
+                fix=_did_you_mean(str(condition), list(CONDITIONS))
+                or f"use one of {', '.join(CONDITIONS)}",
+            )  # fmt: skip
+    if len(set(conditions)) != len(conditions):
+        raise ctx.error("a condition is listed twice", key="conditions")
+    base = {k: v for k, v in raw.items() if k != "conditions"}
+    return [
+        {**copy.deepcopy(base), "id": condition_id(str(raw.get("id")), c), "condition": c}
+        for c in conditions
+    ]
+
+
+def _apply_condition(raw: Mapping[str, Any], model: ModelConfig, ctx: Context) -> int | None:
+    """The shots a condition sets (None: the dataset's own), after checking it fits."""
+    condition = raw.get("condition")
+    if condition is None:
+        return None
+    if condition.startswith("lora") and PROVIDERS.get(model.provider).hosted_api:
+        raise ctx.error(
+            f"condition '{condition}' fine-tunes the model, but {model.name} is an API model: "
+            "adapters load only into open models",
+            key="condition",
+            fix="use zero-shot or 5-shot for API models (as Baseweight does), or an open model "
+            "(local:, openai-compatible: serving vllm --enable-lora)",
+        )
+    shots = CONDITION_SHOTS.get(condition, 0)
+    given = raw["dataset"].get("num_shots") if isinstance(raw["dataset"], Mapping) else None
+    if given is not None and given != shots:
+        raise ctx.error(
+            f"condition '{condition}' means {shots} shots, but dataset.num_shots is {given}",
+            key="dataset.num_shots",
+            fix="remove dataset.num_shots (the condition sets it)",
+        )
+    return shots
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -245,6 +320,9 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         )
     model = parse_model(raw["model"], ctx)
     dataset = _parse_dataset(raw["dataset"], ctx)
+    shots = _apply_condition(raw, model, ctx)
+    if shots is not None:
+        dataset = replace(dataset, num_shots=shots)
     task = _named(raw["task"], "task", TASKS, TASK_SCHEMA, ctx)
     metrics = parse_metrics(raw["metrics"], ctx)
     check_score_keys(raw, metrics, ctx)
@@ -279,6 +357,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         min_gain=dict(raw.get("min_gain") or {}),
         repeats=raw.get("repeats", 1),
         n_eval_seeds=raw.get("n_eval_seeds", 0),
+        condition=raw.get("condition"),
     )
 
 

@@ -45,6 +45,7 @@ from parity.reporters import builtin_reporters
 from parity.reports import run_document
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
+from parity.tco import TcoSettings, render_tco, tco_block
 from parity.terminal import render_experiment, render_gates, render_verdicts
 from parity.verdicts import compare_all, holm_table, verdict_line
 
@@ -101,6 +102,7 @@ class ParityState:
         self.markers: dict[str, pytest.MarkDecorator] = {}
         self.expected_known = False  # the aggregator knows how many items were selected
         self.junit_family_set = False
+        self.tco = TcoSettings()
         self.meter = CallMeter()
         self.pipelines = PipelinePlugin(
             record_result, self.pipeline_writer, config.getoption("eval_model"), self.meter
@@ -134,6 +136,10 @@ class ParityState:
             self._plan = plan
             self.aggregator.add(experiments)
         return self._plan
+
+    def plan_loaded(self) -> bool:
+        """Whether this process read the eval config (a run of marked tests alone does not)."""
+        return self._plan is not None
 
     def notes(self) -> list[str]:
         """Where the data came from and what was adjusted: the config's and the marked tests'."""
@@ -689,6 +695,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for experiment_id, outcome in outcomes.items()
         if outcome.reported or outcome.missing
     }
+    settings = state.plan().config.tco if state.plan_loaded() else TcoSettings()
+    for summary in summaries.values():
+        summary["tco"] = tco_block(summary, settings)
+    state.tco = settings
     comparisons = compare_all(outcomes, state.sources)
     allow = bool(session.config.getoption("eval_allow_skipped_gates"))
     state.gates = evaluate_gates(outcomes, summaries, comparisons, allow)
@@ -750,6 +760,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for line in render_experiment(
             summary, state.skip_reasons.get(summary["experiment_id"], [])
         ):
+            terminalreporter.write_line(line)
+    tco_lines = render_tco(state.summaries, state.tco)
+    if tco_lines:
+        terminalreporter.write_line("")
+        for line in tco_lines:
             terminalreporter.write_line(line)
     verdict_lines = render_verdicts(state.verdicts, state.holm)
     if verdict_lines:

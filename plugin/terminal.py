@@ -17,10 +17,10 @@ def _money(value: float | None) -> str:
 
 def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -> list[str]:
     """Lines for one experiment."""
-    head = (
-        f"{summary['experiment_id']}  [{summary['model']} | {summary['mode']} | "
-        f"{summary['dataset']} | {summary['task']}]"
-    )
+    labels = [summary["model"], summary["mode"], summary["dataset"], summary["task"]]
+    if summary.get("condition"):
+        labels.append(summary["condition"])
+    head = f"{summary['experiment_id']}  [{' | '.join(labels)}]"
     counts = f"  n={summary['n_examples']}"
     if summary["n_failed"]:
         counts += f"  failed={summary['n_failed']}"

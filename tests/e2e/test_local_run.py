@@ -63,8 +63,11 @@ def test_items_record_scores_usage_and_cost(serial_run):
         "experiment_id",
     ):
         assert key in props
-    assert props["model"] == "local:smollm2" and props["cost_usd"] == "0.0"
+    assert props["model"] == "local:smollm2"
     assert int(props["input_tokens"]) > 50 and float(props["latency_ms"]) > 0
+    # A local model's wall time at the default compute-hour price ($0.46, Baseweight's).
+    expected = 0.46 * float(props["latency_ms"]) / 3_600_000
+    assert abs(float(props["cost_usd"]) - expected) < 1e-9
 
 
 def test_raw_rows_and_summary_files(serial_run):

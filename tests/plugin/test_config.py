@@ -2,7 +2,7 @@
 
 import pytest
 
-from parity.config import load_config
+from parity.config import load_config, parse_config
 from parity.errors import ConfigError
 from tests.conftest import experiment
 
@@ -154,3 +154,35 @@ def test_scalebench_scaledown_form_is_a_compressed_experiment(write_config):
     assert "must be 'auto' or a number from 0 to 1" in error_for(
         write_config, [experiment(model=bad)]
     )
+
+
+def test_conditions_expand_into_one_experiment_each_with_shots_ids_and_keywords():
+    from parity.cases import build_plan
+
+    raw = experiment(id="b77", dataset={"name": "banking77", "source": "shipped", "num_examples": 2},
+                     task={"name": "classification"}, metrics=["accuracy"],
+                     conditions=["zero-shot", "5-shot", "lora-500"])  # fmt: skip
+    config = parse_config([raw], "t.yaml")
+    assert [(e.id, e.condition, e.dataset.num_shots) for e in config.experiments] == [
+        ("b77_zero_shot", "zero-shot", 0), ("b77_5_shot", "5-shot", 5), ("b77_lora_500", "lora-500", 0),
+    ]  # fmt: skip
+    cases = build_plan(config).cases
+    assert "5-shot" in cases[2].keywords() and len(cases[2].shots) == 5
+    lora = [c for c in cases if c.experiment.condition == "lora-500"]
+    assert lora and all("serves LoRA adapters" in (c.skip_reason or "") for c in lora)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"model": {"name": "openai:gpt-4o"}, "condition": "lora-full"},
+         r"key 'condition'\): condition 'lora-full' fine-tunes the model, but openai:gpt-4o is an API model"),
+        ({"conditions": ["zero-shot", "3-shot"]}, r"'3-shot' is not a condition\n  Fix: did you mean '5-shot'"),
+        ({"condition": "5-shot", "dataset": {"name": "hotpotqa", "num_shots": 3}},
+         r"condition '5-shot' means 5 shots, but dataset.num_shots is 3"),
+        ({"condition": "5-shot", "conditions": ["zero-shot"]}, r"set 'condition' or 'conditions', not both"),
+    ],
+)  # fmt: skip
+def test_bad_conditions_get_one_clear_message(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config([experiment(**changes)], "t.yaml")
