@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
-from parity.config import DatasetConfig, Experiment, RunConfig
+from parity.config import DatasetConfig, Experiment, RunConfig, adapter_task
 from parity.errors import ConfigError, DataError, ProviderError
 from parity.evals.datasets import DATASETS, Example
 from parity.evals.datasets.base import LoadedDataset
@@ -19,6 +20,7 @@ from parity.fixtures.providers import PROVIDERS
 from parity.prompts import load_template
 from parity.registry import closest
 from parity.sampling import sample_indices
+from parity.train import train_command
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 _KEY_LENGTH = 8
@@ -232,13 +234,33 @@ def _skip_reason(experiment: Experiment) -> str | None:
     if condition.startswith("lora") and not client.serves_adapters:
         return (
             f"condition '{condition}' needs an engine that serves LoRA adapters; {model.name} "
-            "does not load them (use openai-compatible: against `vllm serve --enable-lora "
-            "--lora-modules NAME=PATH`, with the adapter's NAME as the model)"
+            "does not load them (use hf:, or openai-compatible: against `vllm serve "
+            "--enable-lora --lora-modules NAME=PATH` with the adapter's NAME as the model)"
         )
+    missing = missing_adapter(experiment)
+    if missing is not None:
+        return missing
     try:
         return client.unavailable_reason(model.model, model.options)
     except ProviderError as exc:
         return str(exc)
+
+
+def missing_adapter(experiment: Experiment) -> str | None:
+    """Why a LoRA condition cannot run yet: its adapter folder is not there (with the
+    command that trains it), or None."""
+    adapter = experiment.model.options.get("adapter")
+    condition = experiment.condition or ""
+    if not adapter or not condition.startswith("lora") or "/" not in str(adapter):
+        return None
+    if (Path(str(adapter)) / "adapter_config.json").is_file():
+        return None
+    if not str(adapter).startswith("adapters/"):
+        return f"the adapter {adapter} does not exist (no adapter_config.json there)"
+    command = train_command(
+        experiment.model.short_name, adapter_task(experiment.dataset.name), condition
+    )
+    return f"no adapter at {adapter}/; train it with `{command}`, or run pytest with --eval-train"
 
 
 def example_keys(example_ids: list[str]) -> list[str]:

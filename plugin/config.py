@@ -27,6 +27,8 @@ SOURCES = ("auto", "shipped", "hub")
 # (trained on 500 or on all training rows) for open models.
 CONDITIONS = ("zero-shot", "5-shot", "lora-500", "lora-full")
 CONDITION_SHOTS = {"zero-shot": 0, "5-shot": 5}
+# Datasets whose Baseweight task id (configs/tasks/<id>.yaml, adapters/<model>/<id>/) differs.
+BASEWEIGHT_TASKS = {"financial_phrasebank": "fpb"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
 
 
@@ -298,6 +300,23 @@ def _apply_condition(raw: Mapping[str, Any], model: ModelConfig, ctx: Context) -
     return shots
 
 
+def adapter_task(dataset: str) -> str:
+    """The Baseweight task id a dataset trains under (``financial_phrasebank`` -> ``fpb``)."""
+    return BASEWEIGHT_TASKS.get(dataset, dataset)
+
+
+def _with_default_adapter(model: ModelConfig, dataset: str, condition: str | None) -> ModelConfig:
+    """A LoRA condition on a provider that loads adapters from a folder gets
+    ``adapters/<model>/<task>/<condition>`` (relative to where pytest runs) unless
+    ``model.adapter`` names one."""
+    if not condition or not condition.startswith("lora") or "adapter" in model.options:
+        return model
+    if "adapter" not in PROVIDERS.get(model.provider).option_fields:
+        return model  # adapters addressed another way (openai-compatible: by model name)
+    folder = f"adapters/{model.short_name}/{adapter_task(dataset)}/{condition}"
+    return replace(model, options={**model.options, "adapter": folder})
+
+
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
@@ -323,6 +342,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
     shots = _apply_condition(raw, model, ctx)
     if shots is not None:
         dataset = replace(dataset, num_shots=shots)
+    model = _with_default_adapter(model, dataset.name, raw.get("condition"))
     task = _named(raw["task"], "task", TASKS, TASK_SCHEMA, ctx)
     metrics = parse_metrics(raw["metrics"], ctx)
     check_score_keys(raw, metrics, ctx)

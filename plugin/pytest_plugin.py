@@ -16,8 +16,8 @@ from parity.aggregation import Aggregator
 from parity.baselines import BaselineSource, baseline_sources, experiment_setup
 from parity.budget import Budget
 from parity.cache import CACHE_MODES, ResponseCache
-from parity.cases import EvalCase, EvalPlan, build_plan, marker_name
-from parity.config import MODES, Experiment, load_config
+from parity.cases import EvalCase, EvalPlan, build_plan, marker_name, missing_adapter
+from parity.config import MODES, Experiment, adapter_task, load_config
 from parity.errors import ParityError
 from parity.evals.datasets import DATASETS
 from parity.evals.sandbox import allow_unconfined
@@ -125,7 +125,10 @@ class ParityState:
         """Load, validate and expand the eval config once per process."""
         if self._plan is None:
             _load_dotenv(self.config.rootpath / ".env")
-            plan = build_plan(load_config(self.config_path()))
+            config = load_config(self.config_path())
+            plan = build_plan(config)
+            if self.config.getoption("eval_train") and _train_missing_adapters(plan):
+                plan = build_plan(config)  # the trained adapters' items now run
             experiments = plan.config.experiments
             self.setups = {e.id: experiment_setup(e, plan.example_ids(e.id)) for e in experiments}
             option = self.config.getoption("eval_baseline_run")
@@ -234,6 +237,20 @@ class ParityState:
 
 _STATE = pytest.StashKey[ParityState]()
 _STATES: set[ParityState] = set()  # for hooks that get no config (pytest_keyboard_interrupt)
+
+
+def _train_missing_adapters(plan: EvalPlan) -> bool:
+    """``--eval-train``: train every adapter a selected LoRA condition lacks; True if any."""
+    from parity.train import ensure_adapter
+
+    wanted = {
+        (e.model.short_name, adapter_task(e.dataset.name), e.condition)
+        for e in plan.config.experiments
+        if e.condition and (missing_adapter(e) or "").startswith("no adapter at")
+    }
+    for model, task, condition in sorted(wanted):
+        ensure_adapter(model, task, str(condition), Path.cwd())
+    return bool(wanted)
 
 
 def _load_dotenv(path: Path) -> None:
@@ -397,6 +414,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="let a gate that cannot be evaluated (no scored items, no baseline scores) be "
         "skipped instead of failing the run",
+    )
+    group.addoption(
+        "--eval-train",
+        action="store_true",
+        help="train every LoRA adapter a selected lora-500/lora-full condition lacks before "
+        "running (python -m parity.train; once across xdist workers)",
     )
     group.addoption(
         "--eval-unsafe-exec",
