@@ -127,7 +127,7 @@ class ParityState:
             _load_dotenv(self.config.rootpath / ".env")
             config = load_config(self.config_path())
             plan = build_plan(config)
-            if self.config.getoption("eval_train") and _train_missing_adapters(plan):
+            if self.config.getoption("eval_train") and _train_missing_adapters(self.config, plan):
                 plan = build_plan(config)  # the trained adapters' items now run
             experiments = plan.config.experiments
             self.setups = {e.id: experiment_setup(e, plan.example_ids(e.id)) for e in experiments}
@@ -239,9 +239,12 @@ _STATE = pytest.StashKey[ParityState]()
 _STATES: set[ParityState] = set()  # for hooks that get no config (pytest_keyboard_interrupt)
 
 
-def _train_missing_adapters(plan: EvalPlan) -> bool:
-    """``--eval-train``: train every adapter a selected LoRA condition lacks; True if any."""
+def _train_missing_adapters(config: pytest.Config, plan: EvalPlan) -> bool:
+    """``--eval-train``: train every adapter a selected LoRA condition lacks (its progress
+    shown, not captured); True if any."""
     from parity.train import ensure_adapter
+
+    capture = config.pluginmanager.getplugin("capturemanager")
 
     wanted = {
         (e.model.short_name, adapter_task(e.dataset.name), e.condition)
@@ -249,7 +252,11 @@ def _train_missing_adapters(plan: EvalPlan) -> bool:
         if e.condition and (missing_adapter(e) or "").startswith("no adapter at")
     }
     for model, task, condition in sorted(wanted):
-        ensure_adapter(model, task, str(condition), Path.cwd())
+        if capture is None:
+            ensure_adapter(model, task, str(condition), Path.cwd())
+            continue
+        with capture.global_and_fixture_disabled():
+            ensure_adapter(model, task, str(condition), Path.cwd())
     return bool(wanted)
 
 
