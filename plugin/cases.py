@@ -255,10 +255,11 @@ def missing_adapter(experiment: Experiment) -> str | None:
         return None
     if (Path(str(adapter)) / "adapter_config.json").is_file():
         return None
-    if not str(adapter).startswith("adapters/"):
+    smoke = str(adapter).startswith("smoke/adapters/")
+    if not str(adapter).startswith("adapters/") and not smoke:
         return f"the adapter {adapter} does not exist (no adapter_config.json there)"
     command = train_command(
-        experiment.model.short_name, adapter_task(experiment.dataset.name), condition
+        experiment.model.short_name, adapter_task(experiment.dataset.name), condition, smoke
     )
     return f"no adapter at {adapter}/; train it with `{command}`, or run pytest with --eval-train"
 

@@ -45,6 +45,7 @@ from parity.reporters import builtin_reporters
 from parity.reports import run_document
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
+from parity.smoke import SMOKE_DIR, smoke_config
 from parity.tco import TcoSettings, render_tco, tco_block
 from parity.terminal import render_experiment, render_gates, render_verdicts
 from parity.verdicts import compare_all, holm_table, verdict_line
@@ -126,6 +127,8 @@ class ParityState:
         if self._plan is None:
             _load_dotenv(self.config.rootpath / ".env")
             config = load_config(self.config_path())
+            if self.config.getoption("eval_smoke"):
+                config = smoke_config(config)
             plan = build_plan(config)
             if self.config.getoption("eval_train") and _train_missing_adapters(self.config, plan):
                 plan = build_plan(config)  # the trained adapters' items now run
@@ -246,6 +249,7 @@ def _train_missing_adapters(config: pytest.Config, plan: EvalPlan) -> bool:
 
     capture = config.pluginmanager.getplugin("capturemanager")
 
+    smoke = bool(config.getoption("eval_smoke"))
     wanted = {
         (e.model.short_name, adapter_task(e.dataset.name), e.condition)
         for e in plan.config.experiments
@@ -253,10 +257,10 @@ def _train_missing_adapters(config: pytest.Config, plan: EvalPlan) -> bool:
     }
     for model, task, condition in sorted(wanted):
         if capture is None:
-            ensure_adapter(model, task, str(condition), Path.cwd())
+            ensure_adapter(model, task, str(condition), Path.cwd(), smoke)
             continue
         with capture.global_and_fixture_disabled():
-            ensure_adapter(model, task, str(condition), Path.cwd())
+            ensure_adapter(model, task, str(condition), Path.cwd(), smoke)
     return bool(wanted)
 
 
@@ -331,6 +335,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _run_dir(config: pytest.Config) -> Path:
     option = config.getoption("eval_report_dir")
     base = config.rootpath / "reports"
+    if config.getoption("eval_smoke"):
+        base = base / SMOKE_DIR
     resume = config.getoption("eval_resume")
     if resume and resume != "latest":
         return Path(resume)
@@ -427,6 +433,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="train every LoRA adapter a selected lora-500/lora-full condition lacks before "
         "running (python -m parity.train; once across xdist workers)",
+    )
+    group.addoption(
+        "--eval-smoke",
+        action="store_true",
+        help="the whole path tiny: every experiment on the shipped small model (hf:smollm2) over "
+        "at most 12 examples, LoRA adapters trained 1 epoch on 12 rows, every output under "
+        "reports/smoke/ and smoke/adapters/",
     )
     group.addoption(
         "--eval-unsafe-exec",

@@ -409,17 +409,17 @@ def train(
     return output
 
 
-def ensure_adapter(model: str, task: str, condition: str, root: Path) -> Path:
+def ensure_adapter(model: str, task: str, condition: str, root: Path, smoke: bool = False) -> Path:
     """The adapter folder, trained first if it is missing, once across processes: xdist
     workers that need the same adapter wait on a file lock while one of them trains it."""
     import fcntl
 
-    folder = adapter_dir(root, model, task, condition)
+    folder = adapter_dir(root, model, task, condition, smoke)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / f".{condition}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / "adapter_config.json").is_file():
-            train(model, task, condition, root)
+            train(model, task, condition, root, smoke=smoke)
     return folder
 
 
