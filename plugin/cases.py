@@ -247,17 +247,15 @@ def _skip_reason(experiment: Experiment) -> str | None:
 
 
 def missing_adapter(experiment: Experiment) -> str | None:
-    """Why a LoRA condition cannot run yet: its adapter folder is not there (with the
-    command that trains it), or None."""
-    adapter = experiment.model.options.get("adapter")
+    """Why a LoRA condition cannot run yet: its adapter is not in Parity's folder layout
+    (``adapters/<model>/<task>/<condition>/``) yet — with the command that trains it — or None."""
+    adapter = str(experiment.model.options.get("adapter") or "")
     condition = experiment.condition or ""
-    if not adapter or not condition.startswith("lora") or "/" not in str(adapter):
+    smoke = adapter.startswith("smoke/adapters/")
+    if not condition.startswith("lora") or not (adapter.startswith("adapters/") or smoke):
+        return None  # no adapter, or the user's own path or hub id (the engine loads it)
+    if (Path(adapter) / "adapter_config.json").is_file():
         return None
-    if (Path(str(adapter)) / "adapter_config.json").is_file():
-        return None
-    smoke = str(adapter).startswith("smoke/adapters/")
-    if not str(adapter).startswith("adapters/") and not smoke:
-        return f"the adapter {adapter} does not exist (no adapter_config.json there)"
     command = train_command(
         experiment.model.short_name, adapter_task(experiment.dataset.name), condition, smoke
     )

@@ -38,6 +38,7 @@ from parity.pipeline_plugin import (
     PipelinePlugin,
     pipeline_item,
 )
+from parity.pricing import price_for
 from parity.progress import DEFAULT_INTERVAL_S, ProgressDisplay
 from parity.raw_writer import RawResultWriter
 from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
@@ -46,7 +47,7 @@ from parity.reports import run_document
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
 from parity.smoke import SMOKE_DIR, smoke_config
-from parity.tco import TcoSettings, render_tco, tco_block
+from parity.tco import TcoSettings, render_tco, tco_block, training_block
 from parity.terminal import render_experiment, render_gates, render_verdicts
 from parity.verdicts import compare_all, holm_table, verdict_line
 
@@ -739,7 +740,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if outcome.reported or outcome.missing
     }
     settings = state.plan().config.tco if state.plan_loaded() else TcoSettings()
-    for summary in summaries.values():
+    for experiment_id, summary in summaries.items():
+        model = outcomes[experiment_id].experiment.model
+        price = price_for(model) if model.provider else None
+        training = training_block(model.options.get("adapter"), (price or {}).get("gpu_hour_usd"))
+        if training is not None:
+            summary["training"] = training
         summary["tco"] = tco_block(summary, settings)
     state.tco = settings
     comparisons = compare_all(outcomes, state.sources)

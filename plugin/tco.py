@@ -7,8 +7,10 @@ volume over a number of months, plus what training the model cost (LoRA conditio
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 DAYS_PER_MONTH = 365 / 12
@@ -25,6 +27,24 @@ class TcoSettings:
     def queries(self) -> float:
         """Queries over the whole period."""
         return self.queries_per_day * DAYS_PER_MONTH * self.months
+
+
+def training_block(adapter: str | None, price_per_hour: float | None) -> dict[str, Any] | None:
+    """What training an experiment's adapter took, from the ``training.json`` beside it."""
+    if not adapter:
+        return None
+    path = Path(adapter) / "training.json"
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    hours = float(record.get("gpu_hours") or 0.0) + float(record.get("cpu_hours") or 0.0)
+    return {
+        "wall_s": record.get("wall_s"),
+        "gpu_hours": record.get("gpu_hours"),
+        "cpu_hours": record.get("cpu_hours"),
+        "rows": record.get("rows"),
+        "cost_usd": None if price_per_hour is None else hours * price_per_hour,
+    }
 
 
 def tco_block(summary: Mapping[str, Any], settings: TcoSettings) -> dict[str, Any]:

@@ -49,5 +49,9 @@ def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
     summary = json.loads((tmp_path / "r2" / "b77_tiny_lora_500_summary.json").read_text())
     assert summary["condition"] == "lora-500" and summary["n_examples"] == 6
     assert summary["tco"]["queries_per_day"] == 1000 and summary["tco"]["total_usd"] > 0
+    training = summary["training"]  # its compute hours at the default $0.46/hour
+    assert training["cpu_hours"] == record["cpu_hours"] > 0
+    assert training["cost_usd"] == pytest.approx(record["cpu_hours"] * 0.46)
+    assert summary["tco"]["training_usd"] == training["cost_usd"]
     assert "b77_tiny_lora_500  [hf:" in second.stdout and "| lora-500]" in second.stdout
     assert "cost and TCO (12 months at 1,000 queries/day, training included):" in second.stdout

@@ -21,15 +21,18 @@ def test_smoke_swaps_in_the_small_model_caps_examples_and_namespaces_adapters():
     ]  # fmt: skip
     api, open_model = smoke_config(parse_config(raw, "t.yaml")).experiments
     assert (api.model.name, api.model.options, api.dataset.num_examples) == (
-        "hf:smollm2", {"max_tokens": 8}, 12
+        "hf:smollm2",
+        {"max_tokens": 8},
+        12,
     )
     assert api.dataset.num_shots == 5 and api.condition == "5-shot"
     assert open_model.model.options == {"adapter": "smoke/adapters/smollm2/banking77/lora-full"}
     assert open_model.dataset.num_examples == 5
     (case, *_) = [c for c in build_plan(smoke_config(parse_config(raw, "t.yaml"))).cases
                   if c.experiment.id == "open"]  # fmt: skip
-    assert "`python -m parity.train --model smollm2 --task banking77 --condition lora-full --smoke`" in (
-        case.skip_reason or ""
+    assert (
+        "`python -m parity.train --model smollm2 --task banking77 --condition lora-full --smoke`"
+        in (case.skip_reason or "")
     )
 
 

@@ -65,3 +65,15 @@ def test_the_config_sets_the_volume_and_checks_it():
     assert config.tco == TcoSettings(queries_per_day=500, months=12)
     with pytest.raises(ConfigError, match=r"key 'tco.months'.*must be greater than 0"):
         parse_config({"experiments": [experiment()], "tco": {"months": 0}}, "t.yaml")
+
+
+def test_training_cost_comes_from_the_record_beside_the_adapter(tmp_path):
+    from parity.tco import training_block
+
+    (tmp_path / "training.json").write_text(
+        '{"wall_s": 1800.0, "cpu_hours": 0.5, "gpu_hours": 0.0, "rows": {"train": 450}}'
+    )
+    block = training_block(str(tmp_path), 0.46)
+    assert block["cost_usd"] == pytest.approx(0.23) and block["rows"] == {"train": 450}
+    assert training_block(str(tmp_path / "missing"), 0.46) is None
+    assert training_block(None, 0.46) is None

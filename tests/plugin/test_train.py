@@ -83,7 +83,7 @@ def test_an_adapter_is_trained_once_while_other_processes_wait(project, monkeypa
 
     calls = []
 
-    def fake_train(model, task, condition, root):
+    def fake_train(model, task, condition, root, smoke=False):
         calls.append(threading.current_thread().name)
         folder = training.adapter_dir(root, model, task, condition)
         folder.mkdir(parents=True, exist_ok=True)
