@@ -121,6 +121,7 @@ class ResponseCache:
                 "cached": True,
                 "mean_logprob": data.get("mean_logprob"),
                 "cost_usd": data.get("cost_usd"),
+                "compute_ms": data.get("compute_ms", data["latency_ms"]),
             },
         )
 
@@ -135,6 +136,7 @@ class ResponseCache:
                 "output_tokens": completion.output_tokens,
                 "latency_ms": completion.latency_ms,
                 "mean_logprob": completion.extra.get("mean_logprob"),
+                "compute_ms": completion.compute_ms,
                 "cost_usd": completion.extra.get(
                     "cost_usd"
                 ),  # a compressor's (a model's is priced)

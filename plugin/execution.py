@@ -130,7 +130,9 @@ def score_completions(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         latency_ms=latency_ms,
-        cost_usd=cost_usd(experiment.model, input_tokens, output_tokens, latency_ms),
+        cost_usd=cost_usd(
+            experiment.model, input_tokens, output_tokens, sum(c.compute_ms for c in completions)
+        ),
     )
     metadata: dict[str, Any] = {"cached": all(bool(c.extra.get("cached")) for c in completions)}
     subset = case.example.metadata.get("subset")
@@ -357,7 +359,7 @@ class Engine:
             self.budget.settle(estimate, 0.0)
             raise
         actual = cost_usd(
-            model, completion.input_tokens, completion.output_tokens, completion.latency_ms
+            model, completion.input_tokens, completion.output_tokens, completion.compute_ms
         )
         self.budget.settle(estimate, actual or 0.0)
         self.cache.put(key, completion)

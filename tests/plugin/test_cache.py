@@ -82,3 +82,15 @@ def test_a_damaged_cache_is_moved_aside_with_a_warning_naming_it(tmp_path, damag
     reopened.close()
     moved = [p for p in os.listdir(tmp_path) if ".corrupt-" in p]
     assert len(moved) == 1
+
+
+def test_a_requests_share_of_a_batch_survives_the_cache(tmp_path):
+    from parity.cache import ResponseCache
+    from parity.fixtures.providers import Completion
+
+    cache = ResponseCache(tmp_path, "use")
+    cache.put("k", Completion("x", 10, 2, 400.0, {"compute_ms": 100.0}))
+    cache.put("plain", Completion("y", 10, 2, 400.0))
+    assert cache.get("k").compute_ms == 100.0
+    assert cache.get("plain").compute_ms == 400.0
+    cache.close()
