@@ -31,7 +31,7 @@ def cache_key(
     body_fields: Mapping[str, Any] | None = None,
 ) -> str:
     """SHA-256 over provider, model, endpoint, the full request (messages and parameters)
-    and any provider-specific body fields (``model.extra_body``)."""
+    and the client's other answer-changing fields (``model.extra_body``, a LoRA adapter)."""
     payload: dict[str, Any] = {
         "provider": provider,
         "model": model,

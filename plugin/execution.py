@@ -312,7 +312,7 @@ class Engine:
             model.model,
             client.endpoint(),
             request,
-            client.options.get("extra_body"),
+            client.cache_fields(),
         )
 
     def run_case(
