@@ -132,13 +132,13 @@ class PipelinePlugin:
             raise pytest.Collector.CollectError(str(exc)) from None
         if note and note not in self.notes:
             self.notes.append(note)
-        self.definitions[metafunc.definition.nodeid] = definition
-        keys = example_keys([example.id for example in examples])
-        self.keys[metafunc.definition.nodeid] = keys
+        nodeid = metafunc.definition.nodeid
         ids = [example.id for example in examples]
-        self.example_ids[metafunc.definition.nodeid] = ids
-        self.positions[metafunc.definition.nodeid] = {eid: i for i, eid in enumerate(ids)}
-        metafunc.parametrize(EXAMPLE_ARG, examples, ids=keys)
+        self.definitions[nodeid] = definition
+        self.example_ids[nodeid] = ids
+        self.positions[nodeid] = {example_id: i for i, example_id in enumerate(ids)}
+        self.keys[nodeid] = example_keys(ids)
+        metafunc.parametrize(EXAMPLE_ARG, examples, ids=self.keys[nodeid])
 
     def items_from(self, items: Iterable[pytest.Item]) -> list[tuple[pytest.Item, PipelineItem]]:
         """Give every marked item its experiment (checking ids and baselines across tests)
