@@ -30,7 +30,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.support.fake_llm_server import FakeLLMServer  # noqa: E402
+from tests.support.fake_llm_server import FakeLLMServer, first_attempt_429  # noqa: E402
 
 OUTAGE_S = 20.0
 
@@ -47,18 +46,7 @@ OUTAGE_S = 20.0
 def _fault_rule(mode: str) -> Callable[[dict[str, Any]], str | None] | None:
     """Server-side faults: ``first-429`` (each prompt's first attempt) or ``outage``."""
     if mode == "first-429":
-        seen: set[str] = set()
-        lock = threading.Lock()
-
-        def first_attempt(body: dict[str, Any]) -> str | None:
-            prompt = json.dumps(body.get("messages"))
-            with lock:
-                if prompt in seen:
-                    return None
-                seen.add(prompt)
-                return "429"
-
-        return first_attempt
+        return first_attempt_429()
     if mode == "outage":
         start: list[float] = []
 

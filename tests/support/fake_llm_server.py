@@ -32,6 +32,22 @@ _ERROR_BODIES = {
 }
 
 
+def first_attempt_429() -> Callable[[dict[str, Any]], str | None]:
+    """A ``fault_for`` rule: a 429 on each prompt's first attempt, success after."""
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def first_attempt(body: dict[str, Any]) -> str | None:
+        prompt = json.dumps(body.get("messages"))
+        with lock:
+            if prompt in seen:
+                return None
+            seen.add(prompt)
+            return "429"
+
+    return first_attempt
+
+
 def words(text: str) -> int:
     """The fake tokenizer: one token per whitespace-separated word."""
     return len(text.split())
