@@ -21,6 +21,7 @@ def run_cases(engine: Engine, cases: Sequence[EvalCase]) -> list[EvalRecord]:
     finally:
         scheduler.cancel()
         clients.close()
+        scheduler.compressors.close()
 
 
 def synthetic_cases(
