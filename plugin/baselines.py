@@ -36,8 +36,7 @@ def experiment_setup(experiment: Experiment, example_ids: Sequence[str]) -> dict
     """What a stored run must share with this one for its rows to be a baseline."""
     dataset = experiment.dataset
     try:
-        template = load_template(experiment.prompt)
-        prompt_sha = _sha256(json.dumps([template.system, template.user]))
+        prompt_sha = load_template(experiment.prompt).sha256
     except DataError:
         prompt_sha = None
     return {

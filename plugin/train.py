@@ -10,8 +10,10 @@ the test split — and picks the best epoch. The adapter lands in
 ``training.json`` beside it: hyperparameters, seed, dataset hash, row counts, package
 versions, git commit, wall time and compute hours.
 
-Training sees exactly the prompt evaluation sends (the task's default template, no shots),
-with the loss on the answer tokens only. ``method: peft`` runs anywhere (CPU included);
+Training sees exactly the prompt evaluation sends (no shots): the template ``prompt:`` in the
+task config names (LoRA conditions default to it), else the task's default, with the loss on
+the answer tokens only. Prompts longer than ``max_seq_length`` lose their start; they are
+counted, warned about and recorded. ``method: peft`` runs anywhere (CPU included);
 ``method: unsloth`` loads the base in 4 bits through Unsloth (GPU only).
 """
 
@@ -81,6 +83,16 @@ class TaskSpec:
     max_seq_length: int | None = None
     training_cap: int | None = None
     test_sample_size: int | None = None
+    prompt: str | None = None  # the template adapters train on and are served with
+
+
+def trained_prompt(task: str, root: Path) -> str | None:
+    """The prompt template LoRA adapters of ``task`` are trained on (``prompt:`` in
+    ``configs/tasks/<task>.yaml``), or None when the task has no config or names none."""
+    path = _config_file(root, "tasks", task)
+    if not path.is_file():
+        return None
+    return load_task_spec(task, root).prompt
 
 
 def _read_yaml(path: Path, what: str) -> dict[str, Any]:
@@ -221,7 +233,8 @@ class Trainer:
         self.spec = spec
         self.device = device
         self.task = TASKS.get(spec.parity_task)
-        self.template = load_template(self.task.default_prompt)
+        self.template = load_template(spec.prompt or self.task.default_prompt)
+        self.truncated = 0
 
     def _load(self) -> tuple[Any, Any]:
         from parity.fixtures.providers.transformers_hf import _base_source
@@ -274,6 +287,8 @@ class Trainer:
         prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
         answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
         limit = self.spec.max_seq_length or self.config.max_seq_length
+        if len(prompt_ids) + len(answer_ids) > limit:
+            self.truncated += 1  # the prompt's start is cut; counted in training.json
         prompt_ids = prompt_ids[-max(1, limit - len(answer_ids)) :]
         return prompt_ids + answer_ids, [-100] * len(prompt_ids) + answer_ids
 
@@ -307,6 +322,10 @@ class Trainer:
         load_s = time.perf_counter() - started
         rows = [self.encode(tokenizer, e) for e in train]
         held = [self.encode(tokenizer, e) for e in validation]
+        if self.truncated:
+            print(f"parity.train: warning: {self.truncated} of {len(rows) + len(held)} prompts "
+                  f"are longer than max_seq_length and lose their start; raise max_seq_length "
+                  f"in configs/tasks/{self.spec.task_id}.yaml", file=log, flush=True)  # fmt: skip
         steps_per_epoch = math.ceil(len(rows) / self.config.batch_size)
         total = steps_per_epoch * self.config.epochs
         trainable = [p for p in model.parameters() if p.requires_grad]
@@ -332,7 +351,7 @@ class Trainer:
                 optimizer.step()
                 schedule.step()
                 optimizer.zero_grad()
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 step += 1
                 if step % 10 == 0 or step == total:
                     print(f"parity.train: epoch {epoch}/{self.config.epochs} step {step}/{total} "
@@ -349,7 +368,8 @@ class Trainer:
                 tokenizer.save_pretrained(output)
         best_epoch = min(history, key=lambda h: h["val_loss"])["epoch"]
         return {"history": history, "best_epoch": best_epoch, "load_s": load_s,
-                "wall_s": time.perf_counter() - started}  # fmt: skip
+                "wall_s": time.perf_counter() - started,
+                "truncated_prompts": self.truncated}  # fmt: skip
 
     def _validation_loss(
         self, model: Any, tokenizer: Any, rows: list[tuple[list[int], list[int]]]
@@ -391,7 +411,8 @@ def train(
     training, validation = split_validation(chosen, config.validation_fraction, config.seed)
     output = adapter_dir(root, model, task, condition, smoke)
     output.mkdir(parents=True, exist_ok=True)
-    result = Trainer(config, spec, device).fit(training, validation, output)
+    trainer = Trainer(config, spec, device)
+    result = trainer.fit(training, validation, output)
     hours = result["wall_s"] / 3600
     record = {
         "model": model, "task": task, "condition": condition, "smoke": smoke,
@@ -404,6 +425,8 @@ def train(
         "gpu_hours": 0.0 if device == "cpu" else round(hours, 4),
         "cpu_hours": round(hours, 4) if device == "cpu" else 0.0,
         "best_epoch": result["best_epoch"], "history": result["history"],
+        "prompt": {"name": trainer.template.name, "sha256": trainer.template.sha256},
+        "truncated_prompts": result["truncated_prompts"],
     }  # fmt: skip
     (output / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import string
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -32,6 +34,12 @@ class PromptTemplate:
             for _, name, _, _ in _FIELDS.parse(part)
             if name
         )
+
+    @cached_property
+    def sha256(self) -> str:
+        """The hash of the template's text (system and user parts)."""
+        text = json.dumps([self.system, self.user])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def fields(self) -> set[str]:
         """The placeholder names the template uses."""

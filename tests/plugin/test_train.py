@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from parity.evals.datasets import Example
+from parity.prompts import load_template
 from parity.train import (
     dataset_hash,
     ensure_adapter,
@@ -76,6 +77,37 @@ def test_training_writes_the_best_epochs_adapter_and_its_record(project, capsys)
     assert record["cpu_hours"] > 0 and record["gpu_hours"] == 0.0
     assert [h["epoch"] for h in record["history"]] == [1] and record["best_epoch"] == 1
     assert "parity.train: epoch 1 validation loss" in capsys.readouterr().err
+    # The shipped banking77 task config trains on the label-free prompt, nothing cut.
+    assert record["prompt"]["name"] == "classification_tuned"
+    assert record["prompt"]["sha256"] == load_template("classification_tuned").sha256
+    assert record["truncated_prompts"] == 0
+
+
+def test_prompts_longer_than_the_limit_are_counted_and_warned_about(project, capsys):
+    tasks = project / "configs" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "banking77.yaml").write_text(
+        "task_id: banking77\nparity_dataset: banking77\nparity_task: classification\n"
+        "metric_id: weighted_f1\nmax_seq_length: 64\n"  # the label list alone is longer
+    )
+    folder = train("tiny", "banking77", "lora-500", project, smoke=True, source="shipped")
+    record = json.loads((folder / "training.json").read_text())
+    assert record["prompt"]["name"] == "classification" and record["truncated_prompts"] == 12
+    assert "12 of 12 prompts are longer than max_seq_length" in capsys.readouterr().err
+
+
+def test_a_lora_condition_defaults_to_the_prompt_its_adapter_trains_on():
+    from parity.config import parse_config
+    from tests.conftest import experiment
+
+    def prompt(condition):
+        raw = experiment(model={"name": "hf:smollm2"}, task={"name": "classification"},
+                         dataset={"name": "banking77", "source": "shipped", "num_examples": 2},
+                         metrics=["accuracy"], condition=condition)  # fmt: skip
+        return parse_config([raw], "t.yaml").experiments[0].prompt
+
+    assert prompt("lora-500") == "classification_tuned"
+    assert prompt("5-shot") == prompt("zero-shot") == "classification"
 
 
 def test_an_adapter_is_trained_once_while_other_processes_wait(project, monkeypatch):

@@ -26,3 +26,20 @@ def test_shipped_templates_and_errors(tmp_path):
     assert template.render({"question": "why"}) == [{"role": "user", "content": "Q: why"}]
     with pytest.raises(DataError, match="needs value"):
         template.render({})
+
+
+def test_classification_shots_do_not_repeat_the_label_list(snapshot):
+    labels = ("card_arrival", "lost_or_stolen_card", "top_up_failed")
+    example, *shots = [
+        Example(id=str(i), question=q, context="", answers=(a,), metadata={"labels": labels})
+        for i, (q, a) in enumerate(
+            [("My card never came", "card_arrival"), ("Card stolen!", "lost_or_stolen_card"),
+             ("Top-up declined", "top_up_failed")]
+        )
+    ]  # fmt: skip
+    task = TASKS.get("classification")
+    messages = task.messages(example, load_template("classification"), shots)
+    assert sum("top_up_failed" in m["content"] for m in messages) == 2  # the list, one answer
+    assert messages == snapshot
+    tuned = task.messages(example, load_template("classification_tuned"))
+    assert "top_up_failed" not in str(tuned) and "My card never came" in tuned[-1]["content"]
