@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from parity.config import Experiment
+from parity.config import Experiment, decoding
 from parity.evals.metrics import METRICS
 from parity.evals.tasks.base import INVALID_PREDICTION
 from parity.record import EvalRecord
@@ -232,6 +232,9 @@ class ExperimentOutcome:
         }
         if self.experiment.condition:
             summary["condition"] = self.experiment.condition
+        held = decoding(self.experiment)
+        if held:
+            summary["decoding"] = held
         if self.experiment.repeats > 1:
             summary["repeats"] = self.experiment.repeats
         spread = resampling_spread(self.experiment, records)

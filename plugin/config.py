@@ -19,6 +19,7 @@ from parity.fixtures.providers import PROVIDERS
 from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
 from parity.tco import TcoSettings
+from parity.train import trained_prompt
 
 MODES = ("baseline", "compressed", "scaledown")
 THRESHOLD_MODES = ("mean", "lower_bound")
@@ -317,6 +318,17 @@ def _with_default_adapter(model: ModelConfig, dataset: str, condition: str | Non
     return replace(model, options={**model.options, "adapter": folder})
 
 
+def _default_prompt(task: str, dataset: DatasetConfig, raw: Mapping[str, Any]) -> str:
+    """The task's default template; a LoRA condition gets the one its adapters are trained
+    on (``prompt:`` in ``configs/tasks/<task>.yaml``), so evaluation sends what training saw."""
+    condition = raw.get("condition")
+    if condition and condition.startswith("lora"):
+        trained = trained_prompt(adapter_task(dataset.name), Path.cwd())
+        if trained:
+            return trained
+    return TASKS.get(task).default_prompt
+
+
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
@@ -364,7 +376,7 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         model=model,
         dataset=dataset,
         task=task,
-        prompt=_prompt(raw["task"].get("prompt") or TASKS.get(task).default_prompt, path),
+        prompt=_prompt(raw["task"].get("prompt") or _default_prompt(task, dataset, raw), path),
         metrics=tuple(metrics),
         tags=tuple(tags),
         thresholds=dict(raw.get("thresholds") or {}),
@@ -378,6 +390,20 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         repeats=raw.get("repeats", 1),
         n_eval_seeds=raw.get("n_eval_seeds", 0),
         condition=raw.get("condition"),
+    )
+
+
+def decoding(experiment: Experiment) -> str | None:
+    """How the experiment's answers were held to the task's closed set (``constrain: true``),
+    as the summary reports it; None when nothing asked for it."""
+    if not experiment.task_options.get("constrain"):
+        return None
+    method = PROVIDERS.get(experiment.model.provider).constrains_choices
+    if method:
+        return f"constrained to the label set ({method})"
+    return (
+        f"free generation, mapped to a label afterwards ({experiment.model.provider} cannot "
+        "constrain decoding; hf: and vllm: can)"
     )
 
 

@@ -50,6 +50,7 @@ def build_requests(experiment: Experiment, case: EvalCase) -> list[ChatRequest]:
             temperature=float(options.get("temperature", 0.0)),
             logprobs=task.needs_confidence,
             repeat=case.repeat,
+            choices=task.choices(case.example, experiment.task_options),
         )
         for messages in task.requests(case.example, template, case.shots, experiment.task_options)
     ]

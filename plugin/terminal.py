@@ -27,6 +27,8 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
     if summary["n_skipped"]:
         counts += f"  skipped={summary['n_skipped']}"
     lines = [head, counts]
+    if summary.get("decoding"):
+        lines.append(f"  decoding: {summary['decoding']}")
     if summary.get("n_missing"):
         lines.append(
             f"  MISSING: {summary['n_missing']} selected examples never reported (a crashed "

@@ -60,6 +60,11 @@ class Task:
         """Every request needed for ``example`` (one, unless the task windows long inputs)."""
         return [self.messages(example, template, shots)]
 
+    def choices(self, example: Example, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """The answers the model is held to (engines that can constrain decoding do); none
+        unless the task has a closed answer set and ``constrain: true`` asks for it."""
+        return ()
+
     def truncated(self, example: Example, options: Mapping[str, Any]) -> bool:
         """True when a configured cap leaves part of the example's input unread."""
         return False
