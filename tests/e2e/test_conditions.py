@@ -43,7 +43,7 @@ def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
                         "-k", "lora-500", timeout=600)  # fmt: skip
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "6 passed, 6 deselected" in second.stdout
-    # The same prompts as zero-shot, but another adapter: computed, not taken from its cache.
+    # Another adapter (and its own label-free prompt): computed, not taken from any cache.
     assert "engine: 6 requests sent, 0 cache hits" in second.stdout
     assert "parity.train: epoch 1 validation loss" in second.stderr  # progress, not captured
     record = json.loads((tmp_path / "adapters/tiny/banking77/lora-500/training.json").read_text())
@@ -57,3 +57,4 @@ def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
     assert summary["tco"]["training_usd"] == training["cost_usd"]
     assert "b77_tiny_lora_500  [hf:" in second.stdout and "| lora-500]" in second.stdout
     assert "cost and TCO (12 months at 1,000 queries/day, training included):" in second.stdout
+
