@@ -57,4 +57,3 @@ def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
     assert summary["tco"]["training_usd"] == training["cost_usd"]
     assert "b77_tiny_lora_500  [hf:" in second.stdout and "| lora-500]" in second.stdout
     assert "cost and TCO (12 months at 1,000 queries/day, training included):" in second.stdout
-

@@ -153,3 +153,13 @@ def test_the_answer_only_loss_equals_the_models_own_loss(tmp_path):
     labels[:, 9:] = ids[:, 9:]  # the answer: the last three tokens
     expected = model(input_ids=ids, attention_mask=mask, labels=labels).loss
     assert float(answer_loss(model, ids, mask, labels)) == pytest.approx(float(expected), rel=1e-5)
+
+
+@pytest.mark.parametrize("model", ["qwen3-8b", "gemma-3-4b", "phi-4-mini"])
+def test_the_baseweight_gpu_models_ship_qlora_configs(model, tmp_path):
+    from parity.train import load_training_config
+
+    config = load_training_config(model, tmp_path)  # no project config: the shipped one
+    assert config.method == "unsloth" and "/" in config.base  # a hub id
+    assert config.for_task("fpb").epochs == config.epochs + 1
+    assert config.enable_thinking is (False if model == "qwen3-8b" else None)
