@@ -318,12 +318,11 @@ def _with_default_adapter(model: ModelConfig, dataset: str, condition: str | Non
     return replace(model, options={**model.options, "adapter": folder})
 
 
-def _default_prompt(task: str, dataset: DatasetConfig, raw: Mapping[str, Any]) -> str:
+def _default_prompt(task: str, dataset: str, condition: str | None) -> str:
     """The task's default template; a LoRA condition gets the one its adapters are trained
     on (``prompt:`` in ``configs/tasks/<task>.yaml``), so evaluation sends what training saw."""
-    condition = raw.get("condition")
     if condition and condition.startswith("lora"):
-        trained = trained_prompt(adapter_task(dataset.name), Path.cwd())
+        trained = trained_prompt(adapter_task(dataset), Path.cwd())
         if trained:
             return trained
     return TASKS.get(task).default_prompt
@@ -376,7 +375,10 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         model=model,
         dataset=dataset,
         task=task,
-        prompt=_prompt(raw["task"].get("prompt") or _default_prompt(task, dataset, raw), path),
+        prompt=_prompt(
+            raw["task"].get("prompt") or _default_prompt(task, dataset.name, raw.get("condition")),
+            path,
+        ),
         metrics=tuple(metrics),
         tags=tuple(tags),
         thresholds=dict(raw.get("thresholds") or {}),

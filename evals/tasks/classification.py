@@ -1,8 +1,8 @@
 """Classification (BANKING77, LEDGAR, Financial PhraseBank): answer with one label name.
 
-With ``constrain: true`` engines that can hold decoding to the label set do (see
-``ModelClient.constrains_choices``). The answer is mapped to the label set: an exact match first, then a case- and
-whitespace-insensitive match; anything else is the invalid prediction ``<invalid>``, which
+With ``constrain: true``, engines that can hold decoding to the label set do (see
+``ModelClient.constrains_choices``). The answer is mapped to the label set: an exact match
+first, then a case- and whitespace-insensitive match; anything else is the invalid prediction ``<invalid>``, which
 counts as wrong and is counted in the summary.
 """
 
