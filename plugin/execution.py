@@ -17,6 +17,7 @@ from typing import Any
 
 from parity.budget import Budget
 from parity.cache import ResponseCache, cache_key
+from parity.call_process import CallProcess, RemoteCallFailed, sendable
 from parity.cases import EvalCase
 from parity.config import Experiment, ModelConfig
 from parity.evals.metrics import METRICS
@@ -183,6 +184,8 @@ class Engine:
     one :class:`~parity.pacing.Lane` per metered endpoint.
 
     ``share`` is the number of processes (xdist workers) that split each endpoint's limits.
+    ``calls``, when given, sends the built-in API providers' requests from a helper process
+    (:mod:`parity.call_process`); everything else about a call stays here.
     """
 
     def __init__(
@@ -192,8 +195,10 @@ class Engine:
         share: int = 1,
         sleep: Callable[[float], None] = time.sleep,
         cooldown_s: float = DEFAULT_COOLDOWN_S,
+        calls: CallProcess | None = None,
     ) -> None:
         self.cache = cache
+        self.calls = calls
         self.budget = budget
         self.share = share
         self.cooldown_s = cooldown_s
@@ -201,6 +206,11 @@ class Engine:
         self._lanes: dict[LaneKey, Lane] = {}
         self._lock = threading.Lock()
         self.compressions = 0  # contexts compressed (not taken from the cache) in this process
+
+    def close(self) -> None:
+        """Stop the helper process, if any (the cache and clients have their own owners)."""
+        if self.calls is not None:
+            self.calls.close()
 
     def lanes(self) -> list[Lane]:
         """Every endpoint lane used so far."""
@@ -393,9 +403,11 @@ class Engine:
             with self._lock:
                 lane.requests_sent += 1
             try:
-                completion = client.complete(request)
+                completion = self._send(client, request)
             except Exception as exc:
-                info = client.describe_failure(exc)
+                info = (
+                    exc.info if isinstance(exc, RemoteCallFailed) else client.describe_failure(exc)
+                )
                 throttle = info.retry_after_s
                 if info.status == 429 and throttle is None:
                     throttle = DEFAULT_THROTTLE_PAUSE_S
@@ -421,6 +433,11 @@ class Engine:
             lane.flow.release_success()
             lane.breaker.record_success(probe)
             return completion
+
+    def _send(self, client: ModelClient, request: ChatRequest) -> Completion:
+        if self.calls is not None and sendable(client):
+            return self.calls.complete(client, request)
+        return client.complete(request)
 
 
 class ProviderCallError(RuntimeError):

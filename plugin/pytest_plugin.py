@@ -16,6 +16,7 @@ from parity.aggregation import Aggregator
 from parity.baselines import BaselineSource, baseline_sources, experiment_setup
 from parity.budget import Budget
 from parity.cache import CACHE_MODES, ResponseCache
+from parity.call_process import CallProcess
 from parity.cases import EvalCase, EvalPlan, build_plan, marker_name, missing_adapter
 from parity.config import MODES, Experiment, adapter_task, load_config
 from parity.errors import ParityError
@@ -158,9 +159,18 @@ class ParityState:
             cap = self.config.getoption("eval_max_cost")
             self.cache = ResponseCache(self.cache_dir(), self.config.getoption("eval_cache"))
             self.engine = Engine(
-                self.cache, Budget(None if cap is None else cap / self.workers), self.workers
+                self.cache,
+                Budget(None if cap is None else cap / self.workers),
+                self.workers,
+                calls=CallProcess() if self._uses_call_process() else None,
             )
         return self.engine
+
+    def _uses_call_process(self) -> bool:
+        """``--eval-call-process``: ``auto`` uses the helper process in a serial run (xdist
+        workers already spread the SDKs' CPU work over the cores)."""
+        choice = self.config.getoption("eval_call_process")
+        return choice == "on" or (choice == "auto" and not self.is_worker)
 
     def pipeline_writer(self) -> RawResultWriter:
         """The raw-row writer of marked tests (config items write through the runtime's)."""
@@ -392,6 +402,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eval-cache-dir",
         metavar="DIR",
         help="where the SQLite response cache lives (default: .parity-cache/ in the rootdir)",
+    )
+    group.addoption(
+        "--eval-call-process",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="send the built-in API providers' requests from a helper process, so that their "
+        "SDK's CPU work runs beside pytest's: auto (default: in a serial run, not in xdist "
+        "workers), on, off",
     )
     group.addoption(
         "--eval-resume",
@@ -650,6 +668,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state.clients.close()
         if state._pipeline_writer is not None:
             state._pipeline_writer.close()
+    if state is not None and state.engine is not None:
+        state.engine.close()
     if state is not None and state.cache is not None:
         state.cache.close()
     if state is not None:
