@@ -72,8 +72,7 @@ class CallProcess:
         self._failed = False  # the child could not start or has ended: calls run in-process
         self._pending: dict[int, _Pending] = {}
         self._call_ids = itertools.count()
-        self._client_ids: dict[int, int] = {}  # id(client) -> the child's client number
-        self._clients: list[ModelClient] = []  # keeps those ids valid
+        self._client_numbers: dict[ModelClient, int] = {}  # the child's number of each client
 
     def complete(self, client: ModelClient, request: ChatRequest) -> Completion:
         """Send ``request`` from the helper process; raise :class:`RemoteCallFailed` with the
@@ -81,12 +80,13 @@ class CallProcess:
         pending = _Pending()
         with self._lock:
             connection = self._started()
-            if connection is None:
-                return client.complete(request)
-            number = self._client_number(client, connection)
-            call_id = next(self._call_ids)
-            self._pending[call_id] = pending
-            connection.send(("call", call_id, number, request))
+            if connection is not None:
+                number = self._client_number(client, connection)
+                call_id = next(self._call_ids)
+                self._pending[call_id] = pending
+                connection.send(("call", call_id, number, request))
+        if connection is None:
+            return client.complete(request)
         pending.done.wait()
         if isinstance(pending.outcome, Completion):
             return pending.outcome
@@ -94,17 +94,15 @@ class CallProcess:
         raise RemoteCallFailed(pending.outcome)
 
     def close(self) -> None:
-        """Close the socket (the child exits) and wait briefly for the child."""
+        """Shut the socket down (the child exits) and wait briefly for the child."""
         with self._lock:
-            connection, process, sock = self._connection, self._process, self._socket
-            self._connection, self._socket, self._failed = None, None, True
+            process, sock = self._process, self._socket
+            self._socket, self._failed = None, True
         if sock is not None:
-            # shutdown, not just close: it wakes the receiving thread's blocked read and
-            # gives the child its end-of-file at once.
+            # shutdown, not just close: it wakes the receiving thread's blocked read (which
+            # then closes its connection) and gives the child its end-of-file at once.
             sock.shutdown(socket.SHUT_RDWR)
             sock.close()
-        if connection is not None:
-            connection.close()
         if process is not None:
             try:
                 process.wait(STOP_TIMEOUT_S)
@@ -139,15 +137,13 @@ class CallProcess:
         return self._connection
 
     def _client_number(self, client: ModelClient, connection: Connection) -> int:
-        number = self._client_ids.get(id(client))
+        number = self._client_numbers.get(client)
         if number is None:
-            number = len(self._clients)
+            number = self._client_numbers[client] = len(self._client_numbers)
             cls = type(client)
             message = ("client", number, cls.__module__, cls.__qualname__, client.model,
                        client.options)  # fmt: skip
             connection.send(message)
-            self._client_ids[id(client)] = number
-            self._clients.append(client)
         return number
 
     def _receive(self, connection: Connection) -> None:
