@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats as _scipy
 
 from parity.aggregation import corpus_value
 from parity.config import Experiment
@@ -29,6 +28,7 @@ from parity.stats import (
     bootstrap_interval,
     mean_interval,
     percentile,
+    scipy_stats,
     z_critical,
 )
 
@@ -202,10 +202,10 @@ def _paired_test(cand: np.ndarray, base: np.ndarray) -> tuple[str, float]:
         better = int(np.sum((base == 0) & (cand == 1)))
         if worse + better == 0:
             return MCNEMAR, 1.0
-        return MCNEMAR, float(_scipy.binomtest(better, worse + better, 0.5).pvalue)
+        return MCNEMAR, float(scipy_stats().binomtest(better, worse + better, 0.5).pvalue)
     if not np.any(cand != base):
         return WILCOXON, 1.0
-    return WILCOXON, float(_scipy.wilcoxon(cand, base).pvalue)
+    return WILCOXON, float(scipy_stats().wilcoxon(cand, base).pvalue)
 
 
 def _corpus_delta(
@@ -221,7 +221,7 @@ def _corpus_delta(
     both = [*base, *cand]  # a permutation swaps sides within pairs: index i <-> i + n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        test = _scipy.permutation_test(
+        test = scipy_stats().permutation_test(
             (np.arange(n), np.arange(n) + n),
             lambda x, y: value(both, y) - value(both, x),
             permutation_type="samples",

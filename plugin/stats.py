@@ -6,12 +6,20 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from types import ModuleType
 
 import numpy as np
-from scipy import stats as _scipy
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 0
+
+
+def scipy_stats() -> ModuleType:
+    """``scipy.stats``, imported on first use: it takes about a second and 40 MB, which
+    every pytest run with Parity installed would otherwise pay at plugin load."""
+    from scipy import stats
+
+    return stats
 
 
 def mean(values: Sequence[float]) -> float:
@@ -40,12 +48,12 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def t_critical(df: int) -> float:
     """Two-sided 95% critical value of Student's t with ``df`` degrees of freedom."""
-    return float(_scipy.t.ppf(0.5 + CONFIDENCE / 2, df))
+    return float(scipy_stats().t.ppf(0.5 + CONFIDENCE / 2, df))
 
 
 def z_critical(probability: float) -> float:
     """The standard normal quantile at ``probability``."""
-    return float(_scipy.norm.ppf(probability))
+    return float(scipy_stats().norm.ppf(probability))
 
 
 def ci95(values: Sequence[float]) -> tuple[float, float]:
@@ -78,7 +86,7 @@ def bootstrap_interval(
         return point, point, 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scipy warns on degenerate (all-equal) resamples
-        result = _scipy.bootstrap(
+        result = scipy_stats().bootstrap(
             (np.arange(n),),
             statistic,
             n_resamples=resamples,
@@ -99,7 +107,7 @@ def mean_interval(values: Sequence[float], resamples: int) -> tuple[float, float
     if len(data) < 2 or float(np.ptp(data)) == 0.0:
         centre = float(data.mean()) if len(data) else 0.0
         return centre, centre, 0.0
-    result = _scipy.bootstrap(
+    result = scipy_stats().bootstrap(
         (data,),
         np.mean,
         n_resamples=resamples,
