@@ -575,12 +575,21 @@ def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
     return state.markers[safe]
 
 
-def _param(config: pytest.Config, case: EvalCase) -> Any:
-    marks = [getattr(pytest.mark, EVAL_MARK)]
-    marks += [_register_marker(config, word) for word in case.keywords()]
-    if case.skip_reason:
-        marks.append(pytest.mark.skip(reason=case.skip_reason))
-    return pytest.param(case, id=case.id, marks=marks)
+def _params(config: pytest.Config, cases: list[EvalCase]) -> list[Any]:
+    """One ``pytest.param`` per case, marked with its experiment's keywords (made once per
+    experiment: a run may hold 100,000 cases)."""
+    marks_of: dict[str, list[pytest.MarkDecorator]] = {}
+    params = []
+    for case in cases:
+        marks = marks_of.get(case.experiment.id)
+        if marks is None:
+            marks = [getattr(pytest.mark, EVAL_MARK)]
+            marks += [_register_marker(config, word) for word in case.keywords()]
+            marks_of[case.experiment.id] = marks
+        if case.skip_reason:
+            marks = [*marks, pytest.mark.skip(reason=case.skip_reason)]
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    return params
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -591,7 +600,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     except ParityError as exc:
         raise pytest.Collector.CollectError(str(exc)) from None
     _register_markers(metafunc.config)
-    metafunc.parametrize("eval_case", [_param(metafunc.config, case) for case in plan.cases])
+    metafunc.parametrize("eval_case", _params(metafunc.config, plan.cases))
 
 
 def _eval_case(item: pytest.Item) -> EvalCase | None:
@@ -603,10 +612,14 @@ def _eval_case(item: pytest.Item) -> EvalCase | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``),
     and give marked tests' items their experiments, keywords and markers."""
+    keywords_of: dict[str, list[str]] = {}  # by experiment id
     for item in items:
         case = _eval_case(item)
         if case is not None:
-            item.extra_keyword_matches.update(case.keywords())
+            words = keywords_of.get(case.experiment.id)
+            if words is None:
+                words = keywords_of[case.experiment.id] = case.keywords()
+            item.extra_keyword_matches.update(words)
     try:
         marked = _state(config).pipelines.items_from(items)
     except ParityError as exc:

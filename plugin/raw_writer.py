@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every row
+
 
 class RawResultWriter:
     """Writes ``{stem}.jsonl`` rows with one ``O_APPEND`` write each.
@@ -28,7 +30,7 @@ class RawResultWriter:
 
     def append(self, stem: str, row: dict[str, Any]) -> None:
         """Append one row to ``{stem}.jsonl`` and hand it to the OS before returning."""
-        line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (_ENCODER.encode(row) + "\n").encode("utf-8")
         with self._lock:
             fd = self._files.get(stem)
             if fd is None:

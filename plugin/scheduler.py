@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from parity.cases import EvalCase
+from parity.config import Experiment
 from parity.execution import Engine, build_requests, record_for, score_completions, with_context
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.compressors import Compression, Compressor, CompressorPool
@@ -176,18 +177,20 @@ class RunScheduler:
         """Queue ``cases`` (in pytest order) on their endpoint lanes and start sending."""
         by_lane: dict[object, tuple[Lane, list[EvalCase], dict[str, ModelClient]]] = {}
         failed: list[tuple[EvalCase, EvalRecord]] = []
+        lane_of: dict[str, tuple[Lane, ModelClient] | str] = {}  # by experiment id, or an error
         for case in cases:
             experiment = case.experiment
             progress = self.progress.setdefault(experiment.id, ExperimentProgress())
             progress.total += 1
-            try:
-                client = self.clients.get(experiment)
-            except Exception as exc:
+            found = lane_of.get(experiment.id)
+            if found is None:
+                found = lane_of[experiment.id] = self._lane_of(experiment)
+            if isinstance(found, str):
                 self._runner_of[case.id] = None
                 self.open_slot(case)
-                failed.append((case, record_for(case, error=f"{type(exc).__name__}: {exc}")))
+                failed.append((case, record_for(case, error=found)))
                 continue
-            lane = self.engine.lane_for(client)
+            lane, client = found
             entry = by_lane.setdefault(lane.key, (lane, [], {}))
             entry[1].append(case)
             entry[2][experiment.id] = client
@@ -203,6 +206,14 @@ class RunScheduler:
         for runner in runners:
             runner.start()
             runner.feed(self.window)
+
+    def _lane_of(self, experiment: Experiment) -> tuple[Lane, ModelClient] | str:
+        """The endpoint lane and client of ``experiment``, or why its client cannot be made."""
+        try:
+            client = self.clients.get(experiment)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return self.engine.lane_for(client), client
 
     def compressor_for(self, case: EvalCase) -> Compressor | None:
         """The session's compressor of a compressed experiment (None for the others)."""
