@@ -128,13 +128,14 @@ class EvalRecord:
 
     def compact(self) -> EvalRecord:
         """This record for long-term keeping (the aggregator holds one per item): the bulky
-        inputs dropped, and equal small parts (empty lists, ``{"cached": True}``) shared
-        between records. A compact record is read, never changed."""
+        inputs dropped, and equal small parts (empty lists, ``{"cached": True}``,
+        ``{"exact_match": 1.0}``) shared between records. A compact record is read, never changed."""
         return replace(
             self,
             question="",
             input_context="",
             prompt=_shared([], []),
+            scores=_shared(self.scores, {}),
             measurements=_shared(self.measurements, {}),
             metadata=_shared(self.metadata, {}),
             experiment_id=sys.intern(self.experiment_id),
