@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from parity.stats import ci95, describe, percentile, std, t_critical
+from parity.stats import ci95, describe, percentile, std, t_critical, z_critical
 
 
 def test_std_is_sample_std_like_scalebench():
@@ -27,6 +27,15 @@ def test_ci95_uses_student_t():
     assert ci95(values) == pytest.approx((2 - half, 2 + half))
     assert ci95([5.0]) == (5.0, 5.0)
     assert t_critical(100) == pytest.approx(1.98397, abs=1e-4)  # scipy.stats.t.ppf(0.975, 100)
+
+
+def test_critical_values_equal_scipy_stats_ppf_exactly():
+    from scipy import stats
+
+    for df in [1, 2, 3, 7, 29, 30, 31, 99, 100, 1_000, 99_999]:
+        assert t_critical(df) == stats.t.ppf(0.975, df)
+    for probability in [0.5, 0.8, 0.9, 0.975, 0.995]:
+        assert z_critical(probability) == stats.norm.ppf(probability)
 
 
 def test_describe_has_scalebench_keys():
