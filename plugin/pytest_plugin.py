@@ -67,9 +67,11 @@ EVAL_MARK = "parity_eval"
 EVAL_CLASSNAME = "parity.evals.test_experiments"
 GATES_PATH = "parity-gates"
 DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
-# The call report of an eval item carries its record (as data, so xdist sends it along).
+# In an xdist worker the call report of an eval item carries its record (as data, so xdist
+# sends it along); a serial run hands the record object itself to its aggregator.
 RECORD_ATTRIBUTE = "parity_record"
-_RECORD = pytest.StashKey[dict[str, Any]]()
+_RECORD = pytest.StashKey[EvalRecord]()
+_KEYWORDS = pytest.StashKey[dict[str, Any]]()
 
 
 class ParityState:
@@ -90,6 +92,7 @@ class ParityState:
         self.verdicts: list[str] = []
         self.holm: list[dict[str, Any]] = []
         self.skip_reasons: dict[str, list[str]] = {}
+        self.unreported: dict[str, EvalRecord] = {}  # by node id: made, not yet aggregated
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         if workerinput is not None:
@@ -245,7 +248,10 @@ class ParityState:
         if report.skipped and isinstance(report.longrepr, tuple):
             reason = report.longrepr[2].removeprefix("Skipped: ")
         data = report.__dict__.pop(RECORD_ATTRIBUTE, None)  # kept once, in the aggregator
-        record = EvalRecord.from_dict(data) if data is not None else None
+        if data is not None:
+            record: EvalRecord | None = EvalRecord.from_dict(data)
+        else:
+            record = self.unreported.pop(report.nodeid, None)
         self.aggregator.add_report(experiment_id, report.outcome, record, reason)
 
 
@@ -329,18 +335,29 @@ def record_result(item: pytest.Item, record: EvalRecord) -> None:
     """Attach ``record`` to ``item``: its JUnit properties, and the data its call report
     carries to the aggregator (in this process or the xdist controller)."""
     item.user_properties.extend(junit_properties(record))
-    item.stash[_RECORD] = record.to_dict(exclude=BULKY_FIELDS)
+    item.stash[_RECORD] = record
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Give an eval item's call report its record."""
+    """Give an eval item's call report its record (in a worker, as data on the report), and
+    let its setup, call and teardown reports share one keywords dict: pytest keeps every
+    report until the session ends, and three equal copies cost about 1 KB per item."""
     outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if EVAL_MARK in item.keywords:
+        shared = item.stash.setdefault(_KEYWORDS, report.keywords)
+        if shared == report.keywords:
+            report.keywords = shared
     if call.when == "call":
-        data = item.stash.get(_RECORD, None)
-        if data is not None:
-            setattr(outcome.get_result(), RECORD_ATTRIBUTE, data)
+        record = item.stash.get(_RECORD, None)
+        if record is not None:
             del item.stash[_RECORD]
+            state = _state(item.config)
+            if state.is_worker:
+                setattr(report, RECORD_ATTRIBUTE, record.to_dict(exclude=BULKY_FIELDS))
+            else:
+                state.unreported[report.nodeid] = record
 
 
 def _run_dir(config: pytest.Config) -> Path:

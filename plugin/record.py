@@ -129,13 +129,16 @@ class EvalRecord:
     def compact(self) -> EvalRecord:
         """This record for long-term keeping (the aggregator holds one per item): the bulky
         inputs dropped, and equal small parts (empty lists, ``{"cached": True}``,
-        ``{"exact_match": 1.0}``) shared between records. A compact record is read, never
+        ``{"exact_match": 1.0}``, ``["Paris"]``, short predictions) shared between records. A compact record is read, never
         changed."""
         return replace(
             self,
             question="",
             input_context="",
             prompt=_shared([], []),
+            raw_output=_shared(self.raw_output, []),
+            references=_shared(self.references, []),
+            prediction=_interned(self.prediction),
             scores=_shared(self.scores, {}),
             measurements=_shared(self.measurements, {}),
             metadata=_shared(self.metadata, {}),
@@ -187,8 +190,12 @@ RECORD_FIELDS = tuple(f.name for f in fields(EvalRecord))
 _SHARED: dict[tuple[Any, ...], Any] = {}
 
 
+SHARED_STRING_CHARS = 64  # predictions and list items up to this long are shared
+
+
 def _shared(value: Any, empty: Any) -> Any:
-    """One object for every equal small mapping of scalars (or an empty list/dict)."""
+    """One object for every equal small mapping of scalars, every equal short list of short
+    strings, and every empty list/dict."""
     if not value:
         return _SHARED.setdefault((type(empty),), empty)
     if isinstance(value, dict) and len(value) <= 4:
@@ -197,7 +204,15 @@ def _shared(value: Any, empty: Any) -> Any:
             return _SHARED.setdefault(key, value)
         except TypeError:  # unhashable or unorderable values: keep as is
             return value
+    short_strings = all(isinstance(v, str) and len(v) <= SHARED_STRING_CHARS for v in value)
+    if isinstance(value, list) and len(value) <= 4 and short_strings:
+        return _SHARED.setdefault((list, *value), value)
     return value
+
+
+def _interned(text: str) -> str:
+    """``text`` itself, or for a short one the one shared copy (labels, short answers)."""
+    return sys.intern(text) if len(text) <= SHARED_STRING_CHARS else text
 
 
 def usage_dict(usage: StageUsage) -> dict[str, Any]:

@@ -3,6 +3,7 @@ budget, provider errors and key hygiene."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.e2e.helpers import (
@@ -186,3 +187,31 @@ def test_a_waiting_run_shows_a_progress_line(tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.startswith("parity: api_exp ")]
     assert lines, result.stdout
     assert re.match(r"parity: api_exp \d/4 \| [01] in flight, 0 retries, 0 cached", lines[0])
+
+
+KEYWORD_PROBE = """
+import json
+
+seen = {}
+
+
+def pytest_runtest_logreport(report):
+    seen.setdefault(report.nodeid, set()).add(id(report.keywords))
+    assert "parity_eval" in report.keywords and "hotpotqa" in report.keywords
+
+
+def pytest_sessionfinish(session):
+    with open("keyword_dicts.json", "w") as handle:
+        json.dump({nodeid: len(ids) for nodeid, ids in seen.items()}, handle)
+"""
+
+
+def test_an_items_three_reports_share_one_keywords_dict(tmp_path):
+    (tmp_path / "keyword_probe.py").write_text(KEYWORD_PROBE)
+    env = clean_env(OPENAI_API_KEY=SECRET, PYTHONPATH=str(tmp_path))
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server)
+        result = run_pytest(tmp_path, f"--eval-config={config}", "-p", "keyword_probe", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    dicts = json.loads((tmp_path / "keyword_dicts.json").read_text())
+    assert len(dicts) == 12 and set(dicts.values()) == {1}

@@ -92,3 +92,8 @@ def test_a_compact_record_keeps_what_aggregation_and_reporters_read():
     assert full_record(metadata={"cached": True}).compact().metadata is (
         full_record(example_id="other", metadata={"cached": True}).compact().metadata
     )  # equal small parts are one object
+    one = full_record(references=["Paris"], prediction="".join(["Par", "is"])).compact()
+    other = full_record(references=["Paris"], prediction="".join(["Pa", "ris"])).compact()
+    assert one.references is other.references and one.prediction is other.prediction
+    long_answer = ["x" * 65]
+    assert full_record(references=long_answer).compact().references is long_answer
