@@ -10,13 +10,14 @@ import sqlite3
 import threading
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from parity.fixtures.providers import ChatRequest, Completion
 
 CACHE_MODES = ("use", "refresh", "off")
+LOOKUP_CHUNK = 500  # keys per query (SQLite allows 32,766 bound values; old builds 999)
 
 
 class CacheRecoveryWarning(UserWarning):
@@ -43,6 +44,23 @@ def cache_key(
     return hashlib.sha256(
         json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     ).hexdigest()
+
+
+def _completion(value: str) -> Completion:
+    """A stored completion (its JSON text) as a :class:`Completion` marked ``cached``."""
+    data: Mapping[str, Any] = json.loads(value)
+    return Completion(
+        text=data["text"],
+        input_tokens=data["input_tokens"],
+        output_tokens=data["output_tokens"],
+        latency_ms=data["latency_ms"],
+        extra={
+            "cached": True,
+            "mean_logprob": data.get("mean_logprob"),
+            "cost_usd": data.get("cost_usd"),
+            "compute_ms": data.get("compute_ms", data["latency_ms"]),
+        },
+    )
 
 
 class ResponseCache:
@@ -111,19 +129,29 @@ class ResponseCache:
         if row is None:
             return None
         self.hits += 1
-        data: Mapping[str, Any] = json.loads(row[0])
-        return Completion(
-            text=data["text"],
-            input_tokens=data["input_tokens"],
-            output_tokens=data["output_tokens"],
-            latency_ms=data["latency_ms"],
-            extra={
-                "cached": True,
-                "mean_logprob": data.get("mean_logprob"),
-                "cost_usd": data.get("cost_usd"),
-                "compute_ms": data.get("compute_ms", data["latency_ms"]),
-            },
-        )
+        return _completion(row[0])
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Completion]:
+        """The cached completions of those ``keys`` the cache holds (only in ``use`` mode), by
+        key, looked up ``LOOKUP_CHUNK`` keys to a query. They are not counted as hits until
+        the caller uses them (:meth:`count_hits`)."""
+        if self.mode != "use" or not keys:
+            return {}
+        unique = list(dict.fromkeys(keys))
+        rows: list[tuple[str, str]] = []
+        with self._lock:
+            db = self._db()
+            for start in range(0, len(unique), LOOKUP_CHUNK):
+                chunk = unique[start : start + LOOKUP_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, value FROM responses WHERE key IN ({marks})"
+                rows += db.execute(query, chunk).fetchall()
+        return {key: _completion(value) for key, value in rows}
+
+    def count_hits(self, answers: int) -> None:
+        """Count ``answers`` taken from :meth:`get_many` as cache hits."""
+        with self._lock:
+            self.hits += answers
 
     def put(self, key: str, completion: Completion) -> None:
         """Store ``completion`` (unless the cache is off)."""

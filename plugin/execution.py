@@ -242,18 +242,25 @@ class Engine:
             return self._lanes[key]
 
     def cached_completions(
-        self, client: ModelClient, case: EvalCase, requests: Sequence[ChatRequest]
-    ) -> list[Completion] | None:
-        """The case's completions when every one of its requests is in the cache, else None."""
+        self, wanted: Sequence[tuple[ModelClient, EvalCase, Sequence[ChatRequest]]]
+    ) -> list[list[Completion] | None]:
+        """For each (client, case, requests): the case's completions when every one of its
+        requests is in the cache, else None. One cache query for many cases."""
         if self.cache.mode != "use":
-            return None
-        completions = []
-        for request in requests:
-            hit = self.cache.get(self._key(client, case.experiment.model, request))
-            if hit is None:
-                return None
-            completions.append(hit)
-        return completions
+            return [None] * len(wanted)
+        keys = [
+            [self._key(client, case.experiment.model, request) for request in requests]
+            for client, case, requests in wanted
+        ]
+        found = self.cache.get_many([key for case_keys in keys for key in case_keys])
+        answers: list[list[Completion] | None] = []
+        for case_keys in keys:
+            if all(key in found for key in case_keys):
+                answers.append([found[key] for key in case_keys])
+            else:
+                answers.append(None)
+        self.cache.count_hits(sum(len(a) for a in answers if a is not None))
+        return answers
 
     def cached_compression(self, compressor: Compressor, case: EvalCase) -> Compression | None:
         """The case's compression when the cache holds it, else None."""

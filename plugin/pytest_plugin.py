@@ -7,6 +7,7 @@ requests the ``eval_case`` fixture (``parity/evals/test_experiments.py`` does).
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ __all__ = [
 ]
 
 EVAL_MARK = "parity_eval"
+FREEZE_FROM_ITEMS = 10_000
 EVAL_CLASSNAME = "parity.evals.test_experiments"
 GATES_PATH = "parity-gates"
 DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
@@ -668,6 +670,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             state.expected_known = True
     if cases and not session.config.option.collectonly:
         _state(session.config).get_runtime().select(cases)
+        freeze_collected_objects(len(cases))
+
+
+def freeze_collected_objects(items: int) -> bool:
+    """For a run of at least ``FREEZE_FROM_ITEMS`` items: collect garbage once, then move
+    every object that exists now (the collected items, imported modules, the plan) out of
+    the garbage collector's sight (``gc.freeze``). They live until the session ends anyway,
+    and each full collection would otherwise scan all of them again: about 4 s of a
+    100,000-item run. True if it froze."""
+    if items < FREEZE_FROM_ITEMS:
+        return False
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def _pipeline_experiments(

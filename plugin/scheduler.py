@@ -8,8 +8,8 @@ result.
 
 Feeding a lane — building a case's requests once and looking them up in the cache — happens
 on the main thread, at most ``window`` cases ahead of the items that consume them: at
-submission each lane is fed its first ``window`` cases, and each consumed item feeds one
-more. A cached case costs no thread hand-off (a feeder thread would fight the main thread
+submission each lane is fed its first ``window`` cases, and once consumed items have made
+room for a batch, the next batch is fed (its cache lookups made in one query). A cached case costs no thread hand-off (a feeder thread would fight the main thread
 for the GIL on every item), memory stays bounded however many items a run has, and a lane
 holds at most ``window`` results or built requests at a time.
 """
@@ -33,6 +33,7 @@ from parity.record import EvalRecord
 from parity.redaction import redact
 
 DEFAULT_WINDOW = 4096
+LOOKUP_BATCH = 256  # cases fed, and looked up in the cache, at a time
 ResultSink = Callable[[EvalCase, EvalRecord], None]
 
 
@@ -106,38 +107,66 @@ class _LaneRunner:
             ).start()
 
     def feed(self, window: int) -> None:
-        """Build, look up and queue cases until ``window`` are outstanding (main thread)."""
-        engine = self.scheduler.engine
+        """Build, look up and queue cases until ``window`` are outstanding (main thread),
+        ``LOOKUP_BATCH`` cases to a cache query."""
         while self.unfed and self.outstanding < window:
-            case = self.unfed.popleft()
-            item = _Work(self.clients[case.experiment.id], case)
-            self.outstanding += 1
-            self.scheduler.open_slot(case)
-            try:
-                item.compressor = self.scheduler.compressor_for(case)
-                if item.compressor is not None:
-                    item.compression = engine.cached_compression(item.compressor, case)
-                    if item.compression is None:  # compressed on a sender thread
-                        item.requests = None
-                        self.queue.put(item)
-                        continue
-                prompt_case = with_context(case, item.compression)
-                item.requests = build_requests(case.experiment, prompt_case)
-                cached = engine.cached_completions(item.client, item.case, item.requests)
-            except Exception as exc:
-                message = redact(f"{type(exc).__name__}: {exc}", item.client.secrets())
-                self.scheduler.deliver(item.case, record_for(item.case, error=message))
-                continue
-            if cached is None:
-                self.queue.put(item)
-            else:  # scored when its item asks for it
-                slot = self.scheduler.slot(case)
-                slot.cached, slot.requests = cached, item.requests
-                slot.compression = item.compression
+            batch: list[_Work] = []
+            while self.unfed and self.outstanding < window and len(batch) < LOOKUP_BATCH:
+                work = self._prepare(self.unfed.popleft())
+                if work is not None:
+                    batch.append(work)
+            self._look_up(batch)
         if not self.unfed:
             for _ in range(self.senders):
                 self.queue.put(None)
             self.senders = 0
+
+    def _prepare(self, case: EvalCase) -> _Work | None:
+        """Open a fed case's slot and build its requests; None when the case needs no cache
+        lookup (it is compressed first, on a sender thread, or its requests failed)."""
+        engine = self.scheduler.engine
+        work = _Work(self.clients[case.experiment.id], case)
+        self.outstanding += 1
+        self.scheduler.open_slot(case)
+        try:
+            work.compressor = self.scheduler.compressor_for(case)
+            if work.compressor is not None:
+                work.compression = engine.cached_compression(work.compressor, case)
+                if work.compression is None:
+                    work.requests = None
+                    self.queue.put(work)
+                    return None
+            work.requests = build_requests(case.experiment, with_context(case, work.compression))
+        except Exception as exc:
+            self._fail(work, exc)
+            return None
+        return work
+
+    def _look_up(self, batch: list[_Work]) -> None:
+        """Keep the cached cases' answers for their items to score; queue the others."""
+        if not batch:
+            return
+        engine = self.scheduler.engine
+        try:
+            answers = engine.cached_completions([(w.client, w.case, w.requests) for w in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                self._fail(batch[0], exc)
+            else:  # find the case whose lookup fails: each one alone
+                for work in batch:
+                    self._look_up([work])
+            return
+        for work, cached in zip(batch, answers, strict=True):
+            if cached is None:
+                self.queue.put(work)
+            else:  # scored when its item asks for it
+                slot = self.scheduler.slot(work.case)
+                slot.cached, slot.requests = cached, work.requests or ()
+                slot.compression = work.compression
+
+    def _fail(self, work: _Work, error: Exception) -> None:
+        message = redact(f"{type(error).__name__}: {error}", work.client.secrets())
+        self.scheduler.deliver(work.case, record_for(work.case, error=message))
 
     def _send(self) -> None:
         engine = self.scheduler.engine
@@ -263,7 +292,8 @@ class RunScheduler:
         del self._slots[case.id]
         if runner is not None:
             runner.outstanding -= 1
-            runner.feed(self.window)
+            if runner.outstanding <= self.window - min(LOOKUP_BATCH, self.window // 2):
+                runner.feed(self.window)  # a batch at a time, not one case per item
         assert slot.record is not None
         return slot.record
 

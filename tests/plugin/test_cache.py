@@ -94,3 +94,17 @@ def test_a_requests_share_of_a_batch_survives_the_cache(tmp_path):
     assert cache.get("k").compute_ms == 100.0
     assert cache.get("plain").compute_ms == 400.0
     cache.close()
+
+
+def test_get_many_looks_up_keys_in_chunks_and_counts_only_used_answers(tmp_path):
+    cache = ResponseCache(tmp_path)
+    for i in range(0, 1200, 2):  # every even key is stored
+        cache.put(f"k{i}", Completion(str(i), i, 1, 1.0))
+    found = cache.get_many([f"k{i}" for i in range(1200)] + ["k0"])  # 3 chunks, a repeat
+    assert sorted(found) == sorted(f"k{i}" for i in range(0, 1200, 2))
+    assert found["k8"].text == "8" and found["k8"].extra["cached"] is True
+    assert cache.hits == 0
+    cache.count_hits(3)
+    assert cache.hits == 3
+    assert cache.get_many([]) == {}
+    assert ResponseCache(tmp_path, "refresh").get_many(["k0"]) == {}

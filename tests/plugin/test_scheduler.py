@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -11,11 +12,11 @@ from parity.budget import Budget
 from parity.cache import ResponseCache
 from parity.cases import EvalPlan
 from parity.config import RunConfig
-from parity.execution import Engine
+from parity.execution import Engine, build_requests
 from parity.fixtures.clients import ClientPool
 from parity.progress import status_line
 from parity.runtime import EvalRuntime
-from parity.scheduler import RunScheduler
+from parity.scheduler import LOOKUP_BATCH, RunScheduler
 from tests.support.engine_runs import run_cases, synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer
 
@@ -188,3 +189,42 @@ def test_each_case_builds_its_requests_once_sent_or_cached(tmp_path, monkeypatch
             run_cases(Engine(ResponseCache(tmp_path, "use"), Budget(None)), cases)
         assert len(server.requests) == 8
     assert sorted(built) == sorted([case.id for case in cases] * 2)  # once per case per run
+
+
+class CountingCache(ResponseCache):
+    """A real cache that counts its batched lookups and fails any that asks for ``poison``."""
+
+    def __init__(self, directory, poison=None):
+        super().__init__(directory, "use")
+        self.lookups = 0
+        self.poison = poison
+
+    def get_many(self, keys):
+        self.lookups += 1
+        if self.poison in keys:
+            raise OSError("disk I/O error")
+        return super().get_many(keys)
+
+
+def test_cached_cases_are_looked_up_a_batch_at_a_time(tmp_path):
+    with FakeLLMServer("openai") as server:
+        cases = synthetic_cases(server.url, 600)
+        run_cases(Engine(ResponseCache(tmp_path, "use"), Budget(None)), cases)
+        cache = CountingCache(tmp_path)
+        results = run_cases(Engine(cache, Budget(None)), cases)
+        assert len(server.requests) == 600  # the second run sent nothing
+    assert all(r.cached and r.error is None for r in results)
+    assert cache.lookups == math.ceil(600 / LOOKUP_BATCH)  # not one query per case
+    assert cache.hits == 600
+
+
+def test_a_failing_lookup_fails_only_its_own_case(tmp_path):
+    with FakeLLMServer("openai") as server:
+        cases = synthetic_cases(server.url, 10)
+        run_cases(Engine(ResponseCache(tmp_path, "use"), Budget(None)), cases)
+        client = ClientPool().get(cases[3].experiment)
+        request = build_requests(cases[3].experiment, cases[3])[0]
+        poison = Engine._key(client, cases[3].experiment.model, request)
+        results = run_cases(Engine(CountingCache(tmp_path, poison), Budget(None)), cases)
+    assert [r.error for r in results if r.error] == ["OSError: disk I/O error"]
+    assert results[3].error and all(r.cached for i, r in enumerate(results) if i != 3)
