@@ -120,6 +120,11 @@ class ResponseCache:
             raise sqlite3.DatabaseError(f"quick_check: {verdict}")
         return connection
 
+    def may_miss(self) -> bool:
+        """Whether a run will likely send requests: the cache is not read, or holds nothing
+        yet (no file)."""
+        return self.mode != "use" or not self.path.exists()
+
     def get(self, key: str) -> Completion | None:
         """The cached completion for ``key`` (only in ``use`` mode), else None."""
         if self.mode != "use":

@@ -11,13 +11,14 @@ waits for its completion or a :class:`FailureInfo`.
 Only the built-in API providers are sent there (a client the child can rebuild from its
 provider, model and options); local models and other packages' providers run in-process.
 The child reads API keys from its inherited environment: no key crosses the socket. It
-starts on the first call, ignores Ctrl-C (the pytest process decides when to stop) and exits
+starts on the first call (at submission when the run will likely send requests), ignores Ctrl-C (the pytest process decides when to stop) and exits
 when the socket closes, also when the pytest process dies. If it ends unexpectedly, calls in
 flight fail as retryable and later calls run in-process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import os
@@ -25,7 +26,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
@@ -49,8 +50,12 @@ class RemoteCallFailed(Exception):
 def sendable(client: ModelClient) -> bool:
     """Whether ``client``'s calls can run in the helper process: a built-in API provider,
     which the child rebuilds from its class, model and options."""
-    cls = type(client)
-    return isinstance(client, ApiModelClient) and cls.__module__.startswith("parity.fixtures.")
+    return sendable_class(type(client))
+
+
+def sendable_class(cls: type[ModelClient]) -> bool:
+    """Whether the clients of provider class ``cls`` are :func:`sendable`."""
+    return issubclass(cls, ApiModelClient) and cls.__module__.startswith("parity.fixtures.")
 
 
 class _Pending:
@@ -93,6 +98,12 @@ class CallProcess:
         assert pending.outcome is not None
         raise RemoteCallFailed(pending.outcome)
 
+    def start(self, sdk_modules: Sequence[str] = ()) -> None:
+        """Start the helper process now, ahead of the first call, importing ``sdk_modules``
+        (about a second for ``openai``) while this process makes its own clients."""
+        with self._lock:
+            self._started(sdk_modules)
+
     def close(self) -> None:
         """Shut the socket down (the child exits) and wait briefly for the child."""
         with self._lock:
@@ -110,14 +121,14 @@ class CallProcess:
                 process.kill()
                 process.wait()
 
-    def _started(self) -> Connection | None:
+    def _started(self, sdk_modules: Sequence[str] = ()) -> Connection | None:
         """The socket to the child, started on first use (None when calls run in-process)."""
         if self._connection is not None or self._failed:
             return self._connection
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "parity.call_process", str(theirs.fileno())],
+                [sys.executable, "-m", "parity.call_process", str(theirs.fileno()), *sdk_modules],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -221,5 +232,8 @@ if __name__ == "__main__":
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sdk_module in sys.argv[2:]:  # while the pytest process makes its own clients
+        with contextlib.suppress(ImportError):  # the client's own import reports it
+            importlib.import_module(sdk_module)
     serve(Connection(int(sys.argv[1])))
     os._exit(0)  # abandoned calls' threads must not hold the exit

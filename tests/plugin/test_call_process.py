@@ -103,3 +103,26 @@ def test_only_built_in_api_providers_are_sent():
         for cls in map(PROVIDERS.get, PROVIDERS.names())
         if cls.runs_locally
     )
+
+
+def test_a_run_that_will_send_starts_the_helper_before_any_call_and_a_cached_one_never(
+    tmp_path,
+):
+    from parity.scheduler import RunScheduler
+
+    with FakeLLMServer("openai") as server:
+        cases = synthetic_cases(server.url, 4)
+        for cache_dir, started in ((tmp_path / "cold", True), (tmp_path / "cold", False)):
+            calls = CallProcess()
+            runner = Engine(ResponseCache(cache_dir, "use"), Budget(None), calls=calls)
+            clients = ClientPool()
+            scheduler = RunScheduler(runner, clients, lambda case, record: None, window=0)
+            try:
+                scheduler.submit(cases)  # window 0: nothing is fed, no call is made yet
+                assert (calls._process is not None) is started
+                assert [scheduler.wait(case).error for case in cases] == [None] * 4
+            finally:
+                scheduler.cancel()
+                clients.close()
+                runner.close()
+        assert len(server.requests) == 4  # the second run answered from the cache
