@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
 # sends it along); a serial run hands the record object itself to its aggregator.
 RECORD_ATTRIBUTE = "parity_record"
 _RECORD = pytest.StashKey[EvalRecord]()
-_KEYWORDS = pytest.StashKey[dict[str, Any]]()
+_KEYWORDS = pytest.StashKey[Mapping[str, Any]]()
 
 
 class ParityState:

@@ -149,7 +149,8 @@ class _LaneRunner:
             return
         engine = self.scheduler.engine
         try:
-            answers = engine.cached_completions([(w.client, w.case, w.requests) for w in batch])
+            wanted = [(w.client, w.case, w.requests or ()) for w in batch]
+            answers = engine.cached_completions(wanted)
         except Exception as exc:
             if len(batch) == 1:
                 self._fail(batch[0], exc)
