@@ -11,9 +11,10 @@ waits for its completion or a :class:`FailureInfo`.
 Only the built-in API providers are sent there (a client the child can rebuild from its
 provider, model and options); local models and other packages' providers run in-process.
 The child reads API keys from its inherited environment: no key crosses the socket. It
-starts on the first call (at submission when the run will likely send requests), ignores Ctrl-C (the pytest process decides when to stop) and exits
-when the socket closes, also when the pytest process dies. If it ends unexpectedly, calls in
-flight fail as retryable and later calls run in-process.
+starts at submission when the run will likely send requests (else on the first call),
+ignores Ctrl-C (the pytest process decides when to stop) and exits when the socket closes,
+also when the pytest process dies. If it ends unexpectedly, calls in flight fail as
+retryable and later calls run in-process.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ result.
 Feeding a lane — building a case's requests once and looking them up in the cache — happens
 on the main thread, at most ``window`` cases ahead of the items that consume them: at
 submission each lane is fed its first ``window`` cases, and once consumed items have made
-room for a batch, the next batch is fed (its cache lookups made in one query). A cached case costs no thread hand-off (a feeder thread would fight the main thread
-for the GIL on every item), memory stays bounded however many items a run has, and a lane
-holds at most ``window`` results or built requests at a time.
+room for a batch, the next batch is fed (its cache lookups made in one query). A cached case
+costs no thread hand-off (a feeder thread would fight the main thread for the GIL on every
+item), memory stays bounded however many items a run has, and a lane holds at most
+``window`` results or built requests at a time.
 """
 
 from __future__ import annotations
