@@ -129,8 +129,8 @@ class EvalRecord:
     def compact(self) -> EvalRecord:
         """This record for long-term keeping (the aggregator holds one per item): the bulky
         inputs dropped, and equal small parts (empty lists, ``{"cached": True}``,
-        ``{"exact_match": 1.0}``, ``["Paris"]``, short predictions) shared between records. A compact record is read, never
-        changed."""
+        ``{"exact_match": 1.0}``, ``["Paris"]``, short predictions) shared between records.
+        A compact record is read, never changed."""
         return replace(
             self,
             question="",
