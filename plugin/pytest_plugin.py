@@ -66,10 +66,10 @@ __all__ = [
 ]
 
 EVAL_MARK = "parity_eval"
-FREEZE_FROM_ITEMS = 10_000
 EVAL_CLASSNAME = "parity.evals.test_experiments"
 GATES_PATH = "parity-gates"
 DEFAULT_CONFIG = Path("configs") / "experiments.yaml"
+FREEZE_FROM_ITEMS = 10_000  # runs this large freeze their collected objects (gc.freeze)
 # In an xdist worker the call report of an eval item carries its record (as data, so xdist
 # sends it along); a serial run hands the record object itself to its aggregator.
 RECORD_ATTRIBUTE = "parity_record"

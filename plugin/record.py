@@ -188,8 +188,6 @@ class EvalRecord:
 
 RECORD_FIELDS = tuple(f.name for f in fields(EvalRecord))
 _SHARED: dict[tuple[Any, ...], Any] = {}
-
-
 SHARED_STRING_CHARS = 64  # predictions and list items up to this long are shared
 
 
@@ -204,8 +202,11 @@ def _shared(value: Any, empty: Any) -> Any:
             return _SHARED.setdefault(key, value)
         except TypeError:  # unhashable or unorderable values: keep as is
             return value
-    short_strings = all(isinstance(v, str) and len(v) <= SHARED_STRING_CHARS for v in value)
-    if isinstance(value, list) and len(value) <= 4 and short_strings:
+    if (
+        isinstance(value, list)
+        and len(value) <= 4
+        and all(isinstance(v, str) and len(v) <= SHARED_STRING_CHARS for v in value)
+    ):
         return _SHARED.setdefault((list, *value), value)
     return value
 
