@@ -270,6 +270,7 @@ def test_bare(row, record_property):
 
 def _fill_cache(config: Path, cache_dir: Path) -> int:
     """Store an answer for every request of ``config`` (a warm cache, without a server)."""
+    from parity.budget import Budget
     from parity.cache import ResponseCache
     from parity.cases import build_plan
     from parity.config import load_config
@@ -279,6 +280,7 @@ def _fill_cache(config: Path, cache_dir: Path) -> int:
 
     plan = build_plan(load_config(config))
     cache = ResponseCache(cache_dir, "use")
+    engine = Engine(cache, Budget(None))
     clients = ClientPool()
     answer = Completion("Paris", 10, 1, 1.0)
     db = cache._db()
@@ -286,7 +288,7 @@ def _fill_cache(config: Path, cache_dir: Path) -> int:
     for case in plan.cases:
         client = clients.get(case.experiment)
         for request in build_requests(case.experiment, case):
-            cache.put(Engine._key(client, case.experiment.model, request), answer)
+            cache.put(engine._key(client, case.experiment.model, request), answer)
     db.execute("COMMIT")
     cache.close()
     return len(plan.cases)

@@ -6,7 +6,9 @@ work, so a cold run against a fast endpoint is bound by the CPU, not by the endp
 :class:`CallProcess` moves only :meth:`ModelClient.complete` into a child process
 (``python -m parity.call_process``): pacing, retries, the circuit breaker, the budget, the
 cache and scoring stay in the pytest process, which sends each request over a socket and
-waits for its completion or a :class:`FailureInfo`.
+waits for its completion or a :class:`FailureInfo`. It also tells the pytest process each
+client's endpoint as its SDK spells it (:meth:`CallProcess.endpoint`, for the cache keys and
+lanes), so that a run sending from the child never imports the SDK twice.
 
 Only the built-in API providers are sent there (a client the child can rebuild from its
 provider, model and options); local models and other packages' providers run in-process.
@@ -64,7 +66,7 @@ class _Pending:
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.outcome: Completion | FailureInfo | None = None
+        self.outcome: Completion | FailureInfo | str | None = None
 
 
 class CallProcess:
@@ -96,8 +98,24 @@ class CallProcess:
         pending.done.wait()
         if isinstance(pending.outcome, Completion):
             return pending.outcome
-        assert pending.outcome is not None
+        assert isinstance(pending.outcome, FailureInfo)
         raise RemoteCallFailed(pending.outcome)
+
+    def endpoint(self, client: ModelClient) -> str | None:
+        """``client.endpoint()`` as the helper process's SDK client spells it, so that this
+        process need not import the SDK for its cache keys and lanes; None when the helper
+        is not running or could not make the client."""
+        pending = _Pending()
+        with self._lock:
+            connection = self._connection
+            if connection is None:
+                return None
+            number = self._client_number(client, connection)
+            call_id = next(self._call_ids)
+            self._pending[call_id] = pending
+            connection.send(("endpoint", call_id, number))
+        pending.done.wait()
+        return pending.outcome if isinstance(pending.outcome, str) else None
 
     def start(self, sdk_modules: Sequence[str] = ()) -> None:
         """Start the helper process now, ahead of the first call, importing ``sdk_modules``
@@ -186,11 +204,23 @@ def _build_client(module: str, qualname: str, model: str, options: Mapping[str, 
     cls: Any = importlib.import_module(module)
     for part in qualname.split("."):
         cls = getattr(cls, part)
-    return cls(model, options)
+    client = cls(model, options)
+    client.sdk_client  # noqa: B018 -- made now: a client the SDK refuses fails every call
+    return client
+
+
+def _endpoint(client: ModelClient | FailureInfo) -> str | FailureInfo:
+    if isinstance(client, FailureInfo):
+        return client
+    try:
+        return client.endpoint()
+    except Exception as exc:
+        return FailureInfo(False, None, None, f"{type(exc).__name__}: {exc}")
 
 
 def serve(connection: Connection) -> None:
-    """The child's loop: build clients, run calls on a thread pool, send back outcomes."""
+    """The child's loop: build clients, answer endpoint queries, run calls on a thread pool,
+    send back outcomes."""
     clients: dict[int, ModelClient | FailureInfo] = {}
     send_lock = threading.Lock()
 
@@ -220,6 +250,10 @@ def serve(connection: Connection) -> None:
             except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 clients[number] = FailureInfo(False, None, None, reason)
+        elif message[0] == "endpoint":
+            _, call_id, number = message
+            with send_lock:
+                connection.send((call_id, _endpoint(clients[number])))
         else:
             _, call_id, number, request = message
             pool.submit(run, call_id, number, request)

@@ -204,6 +204,7 @@ class Engine:
         self.cooldown_s = cooldown_s
         self._sleep = sleep
         self._lanes: dict[LaneKey, Lane] = {}
+        self._endpoints: dict[ModelClient, str] = {}
         self._lock = threading.Lock()
         self.compressions = 0  # contexts compressed (not taken from the cache) in this process
 
@@ -221,12 +222,23 @@ class Engine:
         """Requests that reached a provider (attempts, retries included) in this process."""
         return sum(lane.requests_sent for lane in self.lanes())
 
-    @staticmethod
-    def lane_key(client: ModelClient) -> LaneKey:
+    def endpoint_of(self, client: ModelClient) -> str:
+        """``client.endpoint()``; from the call process when it runs, so that this process
+        does not import the SDK (about a second) while the child already has."""
+        endpoint = self._endpoints.get(client)
+        if endpoint is None:
+            if self.calls is not None and sendable(client):
+                endpoint = self.calls.endpoint(client)
+            if endpoint is None:
+                endpoint = client.endpoint()
+            self._endpoints[client] = endpoint
+        return endpoint
+
+    def lane_key(self, client: ModelClient) -> LaneKey:
         """What ``client``'s provider meters: provider, endpoint, key variable and model."""
         return LaneKey(
             client.provider,
-            client.endpoint(),
+            self.endpoint_of(client),
             client.key_variable(client.options) or "",
             client.model,
         )
@@ -323,12 +335,11 @@ class Engine:
         self.budget.settle(estimate, compression.cost_usd or 0.0)
         return compression
 
-    @staticmethod
-    def _key(client: ModelClient, model: ModelConfig, request: ChatRequest) -> str:
+    def _key(self, client: ModelClient, model: ModelConfig, request: ChatRequest) -> str:
         return cache_key(
             model.provider,
             model.model,
-            client.endpoint(),
+            self.endpoint_of(client),
             request,
             client.cache_fields(),
         )

@@ -50,6 +50,7 @@ from parity.reports import run_document
 from parity.runtime import EvalRuntime
 from parity.scheduler import OnWait
 from parity.smoke import SMOKE_DIR, smoke_config
+from parity.stats import import_ahead
 from parity.tco import TcoSettings, render_tco, tco_block, training_block
 from parity.terminal import render_experiment, render_gates, render_verdicts
 from parity.verdicts import compare_all, holm_table, verdict_line
@@ -582,6 +583,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         state.aggregator.expect(
             case.experiment.id for param in params if (case := by_id.get(param)) is not None
         )
+        import_ahead()
 
 
 def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
@@ -669,6 +671,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             expected = [case.experiment.id for case in cases]
             state.aggregator.expect(expected + [own.experiment.id for own in marked])
             state.expected_known = True
+            import_ahead()
     if cases and not session.config.option.collectonly:
         _state(session.config).get_runtime().select(cases)
         freeze_collected_objects(len(cases))

@@ -255,9 +255,9 @@ class RunScheduler:
         """The endpoint lane and client of ``experiment``, or why its client cannot be made."""
         try:
             client = self.clients.get(experiment)
+            return self.engine.lane_for(client), client
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
-        return self.engine.lane_for(client), client
 
     def compressor_for(self, case: EvalCase) -> Compressor | None:
         """The session's compressor of a compressed experiment (None for the others)."""

@@ -3,7 +3,9 @@ and a seeded bootstrap interval (``scipy.stats.bootstrap``)."""
 
 from __future__ import annotations
 
+import importlib
 import math
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -20,6 +22,17 @@ def scipy_stats() -> ModuleType:
     from scipy import stats
 
     return stats
+
+
+def import_ahead() -> threading.Thread:
+    """Import ``scipy.special`` (the critical values; about 0.3 s) on a background thread,
+    so that the process which will write summaries does it while it waits on the model
+    calls, rather than after the last answer."""
+    thread = threading.Thread(
+        target=importlib.import_module, args=("scipy.special",), name="parity-import-ahead"
+    )
+    thread.start()
+    return thread
 
 
 def mean(values: Sequence[float]) -> float:

@@ -215,3 +215,34 @@ def test_an_items_three_reports_share_one_keywords_dict(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     dicts = json.loads((tmp_path / "keyword_dicts.json").read_text())
     assert len(dicts) == 12 and set(dicts.values()) == {1}
+
+
+SDK_PROBE = """
+import json
+import sys
+
+
+def pytest_unconfigure(config):
+    with open("sdk_imported.jsonl", "a") as handle:
+        handle.write(json.dumps("openai" in sys.modules) + "\\n")
+"""
+
+
+def test_a_cold_run_leaves_the_sdk_to_the_call_process_under_the_same_cache_keys(tmp_path):
+    """A run that sends its requests from the call process takes each endpoint from the
+    child's SDK client and never imports ``openai`` itself (about a second); a warm rerun
+    computes the keys with its own SDK client and finds every answer under them."""
+    (tmp_path / "sdk_probe.py").write_text(SDK_PROBE)
+    env = clean_env(OPENAI_API_KEY=SECRET, PYTHONPATH=str(tmp_path))
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server)
+        for run in ("cold", "warm"):
+            result = run_pytest(
+                tmp_path, f"--eval-config={config}", f"--eval-report-dir={run}",
+                "-p", "sdk_probe", env=env,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stdout + result.stderr
+        assert len(server.requests) == 12
+    assert "engine: 0 requests sent, 12 cache hits" in result.stdout
+    imported = [json.loads(line) for line in (tmp_path / "sdk_imported.jsonl").read_text().split()]
+    assert imported == [False, True]

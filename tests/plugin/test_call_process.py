@@ -126,3 +126,25 @@ def test_a_run_that_will_send_starts_the_helper_before_any_call_and_a_cached_one
                 clients.close()
                 runner.close()
         assert len(server.requests) == 4  # the second run answered from the cache
+
+
+@pytest.mark.parametrize("helper", [True, False], ids=["helper", "in-process"])
+def test_options_the_sdk_refuses_fail_each_item_once_with_its_message(tmp_path, helper):
+    """The SDK client is made on first use (in the helper, when it runs). A ``base_url`` the
+    SDK cannot parse fails every item of the experiment at once, without retries."""
+    from parity.scheduler import RunScheduler
+
+    cases = synthetic_cases("http://[::1", 3)
+    calls = CallProcess() if helper else None
+    runner = Engine(ResponseCache(tmp_path, "off"), Budget(None), calls=calls)
+    clients = ClientPool()
+    scheduler = RunScheduler(runner, clients, lambda case, record: None)
+    try:
+        scheduler.submit(cases)
+        errors = [scheduler.wait(case).error for case in cases]
+    finally:
+        scheduler.cancel()
+        clients.close()
+        runner.close()
+    assert all(e is not None and "no SDK client: InvalidURL" in e for e in errors), errors
+    assert runner.requests_sent() == 0

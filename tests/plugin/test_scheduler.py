@@ -224,7 +224,8 @@ def test_a_failing_lookup_fails_only_its_own_case(tmp_path):
         run_cases(Engine(ResponseCache(tmp_path, "use"), Budget(None)), cases)
         client = ClientPool().get(cases[3].experiment)
         request = build_requests(cases[3].experiment, cases[3])[0]
-        poison = Engine._key(client, cases[3].experiment.model, request)
+        engine = Engine(ResponseCache(tmp_path, "use"), Budget(None))
+        poison = engine._key(client, cases[3].experiment.model, request)
         results = run_cases(Engine(CountingCache(tmp_path, poison), Budget(None)), cases)
     assert [r.error for r in results if r.error] == ["OSError: disk I/O error"]
     assert results[3].error and all(r.cached for i, r in enumerate(results) if i != 3)
