@@ -7,8 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from parity.config import Experiment, decoding
 from parity.evals.metrics import METRICS
 from parity.evals.tasks.base import INVALID_PREDICTION
@@ -92,6 +90,8 @@ def resampling_spread(
     spread: dict[str, dict[str, float]] = {}
     if not seeds or not records:
         return spread
+    import numpy as np
+
     draws = [
         np.random.default_rng(seed).integers(0, len(records), len(records)) for seed in range(seeds)
     ]

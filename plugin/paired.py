@@ -14,9 +14,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from parity.aggregation import corpus_value
 from parity.config import Experiment
@@ -31,6 +29,9 @@ from parity.stats import (
     scipy_stats,
     z_critical,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ITEM_RESAMPLES = 9999
 CORPUS_RESAMPLES = 1000
@@ -173,6 +174,8 @@ def _all_scored(output: str, groups: Sequence[Group]) -> bool:
 
 
 def _group_means(output: str, groups: Sequence[Group]) -> np.ndarray:
+    import numpy as np
+
     return np.array([math.fsum(r.scores[output] for r in g) / len(g) for g in groups])
 
 
@@ -197,6 +200,8 @@ def _item_delta(output: str, cand: np.ndarray, base: np.ndarray) -> MetricDelta:
 def _paired_test(cand: np.ndarray, base: np.ndarray) -> tuple[str, float]:
     """Exact McNemar for 0/1 scores (a two-sided binomial test on the discordant pairs),
     Wilcoxon signed-rank otherwise; p = 1 when no pair differs."""
+    import numpy as np
+
     if set(np.unique(np.concatenate([cand, base])).tolist()) <= {0.0, 1.0}:
         worse = int(np.sum((base == 1) & (cand == 0)))
         better = int(np.sum((base == 0) & (cand == 1)))
@@ -211,6 +216,8 @@ def _paired_test(cand: np.ndarray, base: np.ndarray) -> tuple[str, float]:
 def _corpus_delta(
     name: str, output: str, cand: Sequence[Group], base: Sequence[Group]
 ) -> MetricDelta:
+    import numpy as np
+
     def value(groups: Sequence[Group], picks: Iterable[int]) -> float:
         return corpus_value(name, output, [r for i in picks for r in groups[int(i)]])
 

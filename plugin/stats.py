@@ -9,8 +9,10 @@ import threading
 import warnings
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 0
@@ -101,6 +103,8 @@ def bootstrap_interval(
     """A seeded 95% percentile-bootstrap interval of ``statistic`` over ``n`` items, resampled
     with replacement (``statistic`` receives the drawn item indices); also the bootstrap
     standard error. A point (and error 0) below 2 items or when every resample agrees."""
+    import numpy as np  # on first use: about 0.1 s that every pytest start would pay
+
     point = statistic(np.arange(n))
     if n < 2:
         return point, point, 0.0
@@ -123,6 +127,8 @@ def bootstrap_interval(
 
 def mean_interval(values: Sequence[float], resamples: int) -> tuple[float, float, float]:
     """:func:`bootstrap_interval` of a mean, vectorized (fast for many resamples)."""
+    import numpy as np
+
     data = np.asarray(values, dtype=float)
     if len(data) < 2 or float(np.ptp(data)) == 0.0:
         centre = float(data.mean()) if len(data) else 0.0
