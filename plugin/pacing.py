@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,20 +46,32 @@ class AdaptiveLimit:
         self._recovered_at = float("-inf")
         self._clock = clock
         self._condition = threading.Condition()
+        self._line: deque[object] = deque()  # waiting acquirers, in arrival order
 
     def acquire(self) -> None:
-        """Wait for a free slot outside any pause, then take it."""
+        """Wait for a free slot outside any pause, then take it; first come, first served.
+
+        A lane has more sender threads than slots (a case waiting out a retry holds none), so
+        a thread that finds a slot free must not overtake those already waiting: a case could
+        otherwise wait until the rest of the run has finished."""
+        turn = object()
         with self._condition:
-            while True:
-                now = self._clock()
-                if now < self._paused_until:
-                    self._condition.wait(self._paused_until - now)
-                    continue
-                if self.in_flight < int(self.limit):
-                    self.in_flight += 1
-                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-                    return
-                self._condition.wait(1.0)
+            self._line.append(turn)
+            try:
+                while True:
+                    now = self._clock()
+                    if now < self._paused_until:
+                        self._condition.wait(self._paused_until - now)
+                        continue
+                    if self._line[0] is turn and self.in_flight < int(self.limit):
+                        self.in_flight += 1
+                        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                        return
+                    self._condition.wait(1.0)
+            finally:
+                self._line.remove(turn)
+                if self._line:
+                    self._condition.notify_all()  # the next in line may go now
 
     def release_success(self) -> None:
         """Give the slot back after a success: additive increase (one request per success)."""

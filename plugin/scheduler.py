@@ -1,8 +1,10 @@
 """One scheduler for the whole run: every selected case is queued at collection end.
 
 Cases are grouped by the endpoint lane they reach (:class:`parity.pacing.LaneKey`). Each lane
-has a pool of daemon threads as large as its in-flight limit, which send the requests its
-queue holds. Lanes run side by side, so experiments on different endpoints overlap, and
+has a pool of daemon threads, ``SENDERS_PER_SLOT`` times its in-flight limit, which send the
+requests its queue holds: a case waiting out a ``Retry-After`` or a backoff sleeps on its
+thread but holds no slot, and another case's request goes out in its place. The lane's
+:class:`parity.pacing.AdaptiveLimit`, not the thread count, bounds what is in flight. Lanes run side by side, so experiments on different endpoints overlap, and
 experiments sharing one endpoint share its limits. Each pytest item waits only for its own
 result.
 
@@ -35,6 +37,8 @@ from parity.record import EvalRecord
 from parity.redaction import redact
 
 DEFAULT_WINDOW = 4096
+# Sender threads per in-flight slot: as many cases may wait out a retry as are in flight.
+SENDERS_PER_SLOT = 2
 LOOKUP_BATCH = 256  # cases fed, and looked up in the cache, at a time
 ResultSink = Callable[[EvalCase, EvalRecord], None]
 
@@ -98,7 +102,7 @@ class _LaneRunner:
         self.unfed: deque[EvalCase] = deque(cases)
         self.outstanding = 0  # fed, not yet consumed
         self.queue: queue.Queue[_Work | None] = queue.Queue()
-        self.senders = lane.flow.maximum
+        self.senders = SENDERS_PER_SLOT * lane.flow.maximum
 
     def start(self) -> None:
         """Start the sender threads."""

@@ -182,3 +182,94 @@ def test_redact_replaces_keys_from_the_environment(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
     assert redact("auth failed for sk-test-0123456789!") == "auth failed for ***!"
     assert redact("token abcdefgh12", ["abcdefgh12"]) == "token ***"
+
+
+def test_one_release_that_frees_two_slots_wakes_two_waiting_threads():
+    """A success after a halving frees its slot and adds one: both waiting threads go."""
+    import threading
+    import time
+
+    flow = AdaptiveLimit(8)
+    for _ in range(4):
+        flow.acquire()
+    flow.limit = 4.0  # as after a congestion event
+    acquired: list[float] = []
+
+    def wait_for_a_slot() -> None:
+        flow.acquire()
+        acquired.append(time.monotonic())
+
+    threads = [threading.Thread(target=wait_for_a_slot) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    assert acquired == []  # both wait: 4 of 4 in flight
+    released = time.monotonic()
+    flow.release_success()  # 3 in flight, limit 5: room for both
+    for thread in threads:
+        thread.join(5)
+    assert len(acquired) == 2 and max(acquired) - released < 0.5  # not the 1 s re-check
+    assert flow.in_flight == 5
+
+
+def test_secrets_are_read_safely_while_pytest_changes_the_environment():
+    """Sender threads redact every answer while the main thread sets and removes
+    ``PYTEST_CURRENT_TEST`` for each item; reading the keys must never raise."""
+    import os
+    import sys
+    import threading
+
+    from parity.redaction import known_secrets
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                known_secrets()
+        except BaseException as exc:  # the failure under test
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    try:
+        for reader in readers:
+            reader.start()
+        for _ in range(20_000):
+            os.environ["PARITY_TEST_TOGGLED"] = "x"
+            del os.environ["PARITY_TEST_TOGGLED"]
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(5)
+        sys.setswitchinterval(interval)
+    assert errors == []
+
+
+def test_a_waiting_thread_is_not_overtaken_by_a_newcomer():
+    """First come, first served: a lane has more sender threads than slots, and a thread that
+    finds the slot just freed must queue behind the one already waiting for it."""
+    import threading
+    import time
+
+    flow = AdaptiveLimit(1)
+    flow.acquire()
+    order: list[str] = []
+
+    def waiting() -> None:
+        flow.acquire()
+        order.append("waiting")
+        time.sleep(0.05)
+        flow.release_success()
+
+    thread = threading.Thread(target=waiting, daemon=True)
+    thread.start()
+    time.sleep(0.1)  # it waits for the only slot
+    flow.release_success()
+    flow.acquire()  # the newcomer
+    order.append("newcomer")
+    flow.release_success()
+    thread.join(5)
+    assert order == ["waiting", "newcomer"]

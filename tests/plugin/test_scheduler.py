@@ -18,7 +18,7 @@ from parity.progress import status_line
 from parity.runtime import EvalRuntime
 from parity.scheduler import LOOKUP_BATCH, RunScheduler
 from tests.support.engine_runs import run_cases, synthetic_cases
-from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.fake_llm_server import FakeLLMServer, first_attempt_fails
 
 
 def engine(tmp_path, **kwargs) -> Engine:
@@ -229,3 +229,19 @@ def test_a_failing_lookup_fails_only_its_own_case(tmp_path):
         results = run_cases(Engine(CountingCache(tmp_path, poison), Budget(None)), cases)
     assert [r.error for r in results if r.error] == ["OSError: disk I/O error"]
     assert results[3].error and all(r.cached for i, r in enumerate(results) if i != 3)
+
+
+def test_a_case_waiting_to_retry_holds_no_slot(tmp_path):
+    """Each prompt's first attempt is a 500 (retried after a backoff, with no pause): while
+    the first four cases wait out their backoff, the other four go out in their place."""
+    with FakeLLMServer("openai", latency_s=0.3, fault_for=first_attempt_fails("500")) as server:
+        cases = synthetic_cases(server.url, 8, max_concurrency=4)
+        results = run_cases(Engine(ResponseCache(tmp_path, "off"), Budget(None)), cases)
+        first_sent: dict[int, float] = {}
+        for request in server.requests:
+            first_sent.setdefault(prompt_number(request["body"]), request["at"])
+        peak = server.max_in_flight
+    assert all(r.error is None for r in results)
+    starts = sorted(first_sent.values())
+    assert len(starts) == 8 and starts[-1] - starts[0] < 0.5  # not after a backoff
+    assert peak <= 4

@@ -34,6 +34,11 @@ _ERROR_BODIES = {
 
 def first_attempt_429() -> Callable[[dict[str, Any]], str | None]:
     """A ``fault_for`` rule: a 429 on each prompt's first attempt, success after."""
+    return first_attempt_fails("429")
+
+
+def first_attempt_fails(fault: str) -> Callable[[dict[str, Any]], str | None]:
+    """A ``fault_for`` rule: ``fault`` on each prompt's first attempt, success after."""
     seen: set[str] = set()
     lock = threading.Lock()
 
@@ -43,7 +48,7 @@ def first_attempt_429() -> Callable[[dict[str, Any]], str | None]:
             if prompt in seen:
                 return None
             seen.add(prompt)
-            return "429"
+            return fault
 
     return first_attempt
 
