@@ -438,6 +438,8 @@ class Engine:
                 if probe and not fatal:
                     continue  # the endpoint is still down: wait for the next probe
                 if not fatal and attempt < lane.policy.max_retries:
+                    if lane.on_retry_wait is not None:
+                        lane.on_retry_wait()
                     self._sleep(lane.policy.delay(attempt, throttle))
                     attempt += 1
                     with self._lock:

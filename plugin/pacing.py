@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from parity.ratelimit import RateLimiter
@@ -45,47 +45,52 @@ class AdaptiveLimit:
         self._paused_until = 0.0
         self._recovered_at = float("-inf")
         self._clock = clock
-        self._condition = threading.Condition()
-        self._line: deque[object] = deque()  # waiting acquirers, in arrival order
+        self._lock = threading.Lock()
+        self._line: deque[threading.Condition] = deque()  # one per waiting thread, in order
 
     def acquire(self) -> None:
         """Wait for a free slot outside any pause, then take it; first come, first served.
 
         A lane has more sender threads than slots (a case waiting out a retry holds none), so
         a thread that finds a slot free must not overtake those already waiting: a case could
-        otherwise wait until the rest of the run has finished."""
-        turn = object()
-        with self._condition:
+        otherwise wait until the rest of the run has finished. Each waiter sleeps on its own
+        condition and only the first in line is woken, not every waiting thread."""
+        with self._lock:
+            turn = threading.Condition(self._lock)
             self._line.append(turn)
             try:
                 while True:
                     now = self._clock()
                     if now < self._paused_until:
-                        self._condition.wait(self._paused_until - now)
+                        turn.wait(self._paused_until - now)
                         continue
                     if self._line[0] is turn and self.in_flight < int(self.limit):
                         self.in_flight += 1
                         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
                         return
-                    self._condition.wait(1.0)
+                    turn.wait(1.0)
             finally:
                 self._line.remove(turn)
-                if self._line:
-                    self._condition.notify_all()  # the next in line may go now
+                self._wake_first()
+
+    def _wake_first(self) -> None:
+        """Wake the first waiting thread, if any (the lock is held)."""
+        if self._line:
+            self._line[0].notify()
 
     def release_success(self) -> None:
         """Give the slot back after a success: additive increase (one request per success)."""
-        with self._condition:
+        with self._lock:
             self.in_flight -= 1
             self.limit = min(float(self.maximum), self.limit + 1.0)
-            self._condition.notify_all()
+            self._wake_first()
 
     def release_failure(self, throttle_s: float | None) -> None:
         """Give the slot back after a failure. ``throttle_s`` (a 429 / Retry-After) starts a
         congestion event unless one is still recovering: the endpoint pauses that long for
         every thread and the limit halves. Throttles during the recovery period (the pause
         plus ``RECOVERY_PAUSES`` times its length) only delay their own request."""
-        with self._condition:
+        with self._lock:
             self.in_flight -= 1
             if throttle_s is not None:
                 now = self._clock()
@@ -95,7 +100,7 @@ class AdaptiveLimit:
                     self._paused_until = now + throttle_s
                     self._recovered_at = self._paused_until + RECOVERY_PAUSES * throttle_s
                     self.pauses += 1
-            self._condition.notify_all()
+            self._wake_first()
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,8 @@ class Lane:
     breaker: CircuitBreaker
     requests_sent: int = 0
     retries: int = 0
+    # Called before a case sleeps out a retry (the scheduler adds a sender thread then).
+    on_retry_wait: Callable[[], None] | None = field(default=None, repr=False)
 
     @classmethod
     def create(

@@ -1,10 +1,11 @@
 """One scheduler for the whole run: every selected case is queued at collection end.
 
 Cases are grouped by the endpoint lane they reach (:class:`parity.pacing.LaneKey`). Each lane
-has a pool of daemon threads, ``SENDERS_PER_SLOT`` times its in-flight limit, which send the
-requests its queue holds: a case waiting out a ``Retry-After`` or a backoff sleeps on its
-thread but holds no slot, and another case's request goes out in its place. The lane's
-:class:`parity.pacing.AdaptiveLimit`, not the thread count, bounds what is in flight. Lanes run side by side, so experiments on different endpoints overlap, and
+has a pool of daemon threads, as many as its in-flight limit, which send the requests its
+queue holds. A case waiting out a ``Retry-After`` or a backoff sleeps on its thread but holds
+no slot: each such wait adds a sender (up to ``SENDERS_PER_SLOT`` times the limit), so another
+case's request goes out in its place. The lane's :class:`parity.pacing.AdaptiveLimit`, not
+the thread count, bounds what is in flight. Lanes run side by side, so experiments on different endpoints overlap, and
 experiments sharing one endpoint share its limits. Each pytest item waits only for its own
 result.
 
@@ -37,7 +38,7 @@ from parity.record import EvalRecord
 from parity.redaction import redact
 
 DEFAULT_WINDOW = 4096
-# Sender threads per in-flight slot: as many cases may wait out a retry as are in flight.
+# Most sender threads per in-flight slot: as many cases may wait out a retry as are in flight.
 SENDERS_PER_SLOT = 2
 LOOKUP_BATCH = 256  # cases fed, and looked up in the cache, at a time
 ResultSink = Callable[[EvalCase, EvalRecord], None]
@@ -102,15 +103,30 @@ class _LaneRunner:
         self.unfed: deque[EvalCase] = deque(cases)
         self.outstanding = 0  # fed, not yet consumed
         self.queue: queue.Queue[_Work | None] = queue.Queue()
-        self.senders = SENDERS_PER_SLOT * lane.flow.maximum
+        self.senders = 0  # running senders still to be told to stop
+        self.started = 0
+        self.fed_all = False
+        self._senders_lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the sender threads."""
-        name = self.lane.key.label()
-        for number in range(self.senders):
-            threading.Thread(
-                target=self._send, name=f"parity-send-{number} {name}", daemon=True
-            ).start()
+        """Start one sender thread per in-flight slot; each retry wait adds one more."""
+        for _ in range(self.lane.flow.maximum):
+            self.add_sender()
+        self.lane.on_retry_wait = self.add_sender
+
+    def add_sender(self) -> None:
+        """One more sender thread, up to ``SENDERS_PER_SLOT`` per slot: a case about to wait
+        out a retry holds its thread but not its slot."""
+        with self._senders_lock:
+            if self.started >= SENDERS_PER_SLOT * self.lane.flow.maximum:
+                return
+            number, self.started = self.started, self.started + 1
+            if self.fed_all:
+                self.queue.put(None)  # behind the queued work: it stops once that is sent
+            else:
+                self.senders += 1
+        name = f"parity-send-{number} {self.lane.key.label()}"
+        threading.Thread(target=self._send, name=name, daemon=True).start()
 
     def feed(self, window: int) -> None:
         """Build, look up and queue cases until ``window`` are outstanding (main thread),
@@ -123,9 +139,10 @@ class _LaneRunner:
                     batch.append(work)
             self._look_up(batch)
         if not self.unfed:
-            for _ in range(self.senders):
-                self.queue.put(None)
-            self.senders = 0
+            with self._senders_lock:
+                for _ in range(self.senders):
+                    self.queue.put(None)
+                self.senders, self.fed_all = 0, True
 
     def _prepare(self, case: EvalCase) -> _Work | None:
         """Open a fed case's slot and build its requests; None when the case needs no cache
