@@ -5,9 +5,9 @@ has a pool of daemon threads, as many as its in-flight limit, which send the req
 queue holds. A case waiting out a ``Retry-After`` or a backoff sleeps on its thread but holds
 no slot: each such wait adds a sender (up to ``SENDERS_PER_SLOT`` times the limit), so another
 case's request goes out in its place. The lane's :class:`parity.pacing.AdaptiveLimit`, not
-the thread count, bounds what is in flight. Lanes run side by side, so experiments on different endpoints overlap, and
-experiments sharing one endpoint share its limits. Each pytest item waits only for its own
-result.
+the thread count, bounds what is in flight. Lanes run side by side, so experiments on
+different endpoints overlap, and experiments sharing one endpoint share its limits. Each
+pytest item waits only for its own result.
 
 Feeding a lane — building a case's requests once and looking them up in the cache — happens
 on the main thread, at most ``window`` cases ahead of the items that consume them: at
