@@ -2,8 +2,8 @@
 
 The real SDK clients are pointed at them by base URL. Faults are queued per server and
 consumed one per request: ``"429"`` (with ``Retry-After``), ``"500"``, ``"400"``, ``"401"``,
-``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON) and
-``"reset"`` (drops the connection without an answer). ``fault_for`` picks a fault from the
+``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON),
+``"empty"`` (200 with well-formed JSON that holds no answer) and ``"reset"`` (drops the connection without an answer). ``fault_for`` picks a fault from the
 request body instead (a prompt that always fails, a 429 on each prompt's first attempt).
 Only loopback addresses are used.
 """
@@ -127,18 +127,25 @@ class FakeLLMServer:
         answer = self.reply(body)
         prompt_tokens, output_tokens = words(self.prompt_text(body)), words(answer)
         if self.dialect == "openai":
+            choice: dict[str, Any] = {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer},
+                "finish_reason": "stop",
+            }
+            if body.get("logprobs"):  # token i's logprob is -(i + 1) / 10
+                tokens = answer.split()
+                choice["logprobs"] = {
+                    "content": [
+                        {"token": t, "logprob": -(i + 1) / 10, "bytes": None, "top_logprobs": []}
+                        for i, t in enumerate(tokens)
+                    ]
+                }
             return {
                 "id": "chatcmpl-1",
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": answer},
-                        "finish_reason": "stop",
-                    }
-                ],
+                "choices": [choice],
                 "usage": {
                     "prompt_tokens": prompt_tokens,
                     "completion_tokens": output_tokens,
@@ -227,6 +234,9 @@ class FakeLLMServer:
                     time.sleep(2.0)
                 if fault == "malformed":
                     self._send(200, b'{"choices": [ this is not json')
+                    return
+                if fault == "empty":
+                    self._send(200, b'{"object": "chat.completion", "choices": []}')
                     return
                 if fault and fault.isdigit():
                     code = int(fault)
