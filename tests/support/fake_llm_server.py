@@ -3,8 +3,9 @@
 The real SDK clients are pointed at them by base URL. Faults are queued per server and
 consumed one per request: ``"429"`` (with ``Retry-After``), ``"500"``, ``"400"``, ``"401"``,
 ``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON),
-``"empty"`` (200 with well-formed JSON that holds no answer) and ``"reset"`` (drops the connection without an answer). ``fault_for`` picks a fault from the
-request body instead (a prompt that always fails, a 429 on each prompt's first attempt).
+``"empty"`` (200 with well-formed JSON that holds no answer) and ``"reset"`` (drops the
+connection without an answer). ``fault_for`` picks a fault from the request body instead (a
+prompt that always fails, a 429 on each prompt's first attempt).
 Only loopback addresses are used.
 """
 
