@@ -107,6 +107,7 @@ class ParityState:
             self.run_dir = _run_dir(config)
             self.workers = _controller_workers(config)
             self.partitioned = False
+            _refuse_earlier_rows(config, self.run_dir)
         self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
@@ -386,6 +387,21 @@ def _run_dir(config: pytest.Config) -> Path:
         suffix += 1
         candidate = base / f"{stamp}-{suffix}"
     return candidate
+
+
+def _refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:
+    """A new run's directory must not hold an earlier run's raw rows: a serial run would
+    append to them and xdist workers would take them as this run's results."""
+    if config.getoption("eval_resume") is not None or config.option.collectonly:
+        return
+    earlier = sorted(run_dir.glob("*.jsonl")) if run_dir.is_dir() else []
+    if earlier:
+        raise pytest.UsageError(
+            f"--eval-report-dir {run_dir} already holds an earlier run's raw rows "
+            f"({earlier[0].name}).\n"
+            f"  Fix: --eval-resume={run_dir} continues that run, keeping its finished rows; "
+            "or give a new directory (or remove this one)."
+        )
 
 
 def _controller_workers(config: pytest.Config) -> int:

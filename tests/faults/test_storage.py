@@ -1,5 +1,6 @@
-"""Damaged files on disk: a raw file whose last line a crash cut short, and a response cache
-that is corrupted or cut short. Nothing already paid for is lost, and every message names
+"""Files on disk: a raw file whose last line a crash cut short, a response cache that is
+corrupted or cut short, and a report directory that an earlier run already wrote. Nothing
+already paid for is lost, no earlier result passes for a new one, and every message names
 the file."""
 
 from __future__ import annotations
@@ -36,6 +37,27 @@ def test_resume_over_a_torn_last_line_keeps_every_row_parseable(tmp_path):
     rows = read_jsonl_lenient(raw)
     assert rows["unparseable"] == 1  # the torn fragment stays a line of its own
     assert len(rows["ids"]) == len(set(rows["ids"])) == 6  # every example once
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_report_dir_holding_an_earlier_runs_rows_is_refused_unless_resumed(tmp_path, workers):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server, num_examples=4)
+        args = [f"--eval-config={config}", "--eval-cache=off"]
+        first = run_pytest(tmp_path, *args, "--eval-report-dir=ci", env=env)
+        assert first.returncode == 0, first.stdout + first.stderr
+        raw = tmp_path / "ci" / "api_exp.jsonl"
+        before, sent = raw.read_text(), len(server.requests)
+        again = run_pytest(tmp_path, *args, "--eval-report-dir=ci", *workers, env=env)
+        assert again.returncode == 4, again.stdout + again.stderr  # pytest's usage error
+        message = again.stdout + again.stderr
+        assert "ci already holds an earlier run's raw rows (api_exp.jsonl)" in message
+        assert "--eval-resume=ci" in message
+        assert raw.read_text() == before and len(server.requests) == sent
+        resumed = run_pytest(tmp_path, *args, "--eval-resume=ci", *workers, env=env)
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        assert raw.read_text() == before and len(server.requests) == sent  # all 4 kept
 
 
 def read_jsonl_lenient(path):
