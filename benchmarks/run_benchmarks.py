@@ -2,6 +2,7 @@
 
     python benchmarks/run_benchmarks.py            # all of them (about 10 minutes)
     python benchmarks/run_benchmarks.py a c f      # some of them
+    python benchmarks/run_benchmarks.py --repeat 5 a b c   # the median of five runs each
 
 Every figure is measured in one run, side by side with a plain ScaleBench-style runner (a
 ``ThreadPoolExecutor`` calling the same ``openai`` SDK) against the same local
@@ -10,6 +11,8 @@ the client's GIL. Parity runs as a user runs it: ``pytest --pyargs parity.evals`
 subprocess. "span" is the server-side time from the first request to the last answer (the
 model-call phase); "wall" is the whole process, start-up and imports included (both
 runners warmed up once first, so that both use bytecode caches as a user's machine does).
+a-c also report each runner's start-up (from launch to its first request) and the wall time
+of a bare pytest running as many no-op items with the same arguments: pytest's own floor.
 
 a. 256 items, C=32, 0.5 s latency                       goal: Parity <= 1.1x the thread pool
 b. the same with ``-n 2``                               goal: <= 1.1x, never > 32 in flight
@@ -33,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -126,14 +129,24 @@ with ThreadPoolExecutor(len(jobs)) as outer:
 """
 
 
-def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Run ``command``; return (wall seconds, peak RSS in KiB of that process)."""
+class Timed(NamedTuple):
+    """One timed subprocess: wall seconds, its peak RSS (KiB) and when it was launched
+    (``time.monotonic()``, the clock the server process stamps its requests with)."""
+
+    wall_s: float
+    peak_rss_kib: int
+    launched_at: float
+
+
+def _timed(command: list[str], cwd: Path) -> Timed:
+    """Run ``command`` and time it (failing loudly if it fails)."""
     wrapper = (
         "import resource, subprocess, sys; "
         "code = subprocess.run(sys.argv[1:]).returncode; "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
         "sys.exit(code)"
     )
+    launched_at = time.monotonic()
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", wrapper, *command], cwd=cwd, capture_output=True, text=True
@@ -141,11 +154,30 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-3000:] + result.stderr[-3000:])
-    return elapsed, int(result.stderr.strip().splitlines()[-1])
+    return Timed(elapsed, int(result.stderr.strip().splitlines()[-1]), launched_at)
 
 
-def _pool(jobs: list[tuple[str, int, int]], cwd: Path) -> float:
-    return _timed([sys.executable, "-c", POOL_RUNNER, json.dumps(jobs)], cwd)[0]
+def _pool(jobs: list[tuple[str, int, int]], cwd: Path) -> Timed:
+    return _timed([sys.executable, "-c", POOL_RUNNER, json.dumps(jobs)], cwd)
+
+
+BARE_NO_OP = """
+import pytest
+
+@pytest.mark.parametrize("i", range({n}))
+def test_no_op(i):
+    pass
+"""
+
+
+def _bare_pytest(tmp: Path, n: int, *args: str) -> float:
+    """Wall seconds of a bare pytest running ``n`` no-op items (the same ``args``): what
+    pytest alone costs to start, collect and report that many items, before any work."""
+    folder = tmp / f"no-op-{n}"
+    folder.mkdir(exist_ok=True)
+    (folder / "test_no_op.py").write_text(BARE_NO_OP.replace("{n}", str(n)))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, folder.name]
+    return _timed(command, tmp).wall_s
 
 
 def _rows(path: Path, n: int) -> Path:
@@ -164,7 +196,7 @@ def _experiment(exp_id: str, url: str, rows: Path, concurrency: int, **model: An
             "metrics": ["exact_match"]}  # fmt: skip
 
 
-def _parity(tmp: Path, experiments: list[dict], *args: str) -> tuple[float, int]:
+def _parity(tmp: Path, experiments: list[dict], *args: str) -> Timed:
     config = tmp / f"config-{time.monotonic_ns()}.json"
     config.write_text(json.dumps(experiments))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
@@ -180,19 +212,23 @@ def _side_by_side(n: int, concurrency: int, latency_s: float, mode: str = "none"
         rows = _rows(tmp / "rows.jsonl", n)
         server = ServerProcess(latency_s, mode)
         with server as url:
-            pool_wall = _pool([(url, n, concurrency)], tmp)
+            pool_run = _pool([(url, n, concurrency)], tmp)
         pool = server.stats
         server = ServerProcess(latency_s, mode)
         with server as url:
             exp = _experiment("bench", url, rows, concurrency, **model)
-            parity_wall, _ = _parity(tmp, [exp], "--eval-cache=off", *parity_args)
+            parity_run = _parity(tmp, [exp], "--eval-cache=off", *parity_args)
         parity = server.stats
+        bare_wall = _bare_pytest(tmp, n, *parity_args)
     return {
         "n": n, "concurrency": concurrency, "latency_s": latency_s,
-        "pool_wall_s": round(pool_wall, 2), "parity_wall_s": round(parity_wall, 2),
-        "wall_ratio": round(parity_wall / pool_wall, 3),
+        "pool_wall_s": round(pool_run.wall_s, 2), "parity_wall_s": round(parity_run.wall_s, 2),
+        "wall_ratio": round(parity_run.wall_s / pool_run.wall_s, 3),
         "pool_span_s": round(pool["span_s"], 2), "parity_span_s": round(parity["span_s"], 2),
         "span_ratio": round(parity["span_s"] / pool["span_s"], 3),
+        "pool_first_request_s": round(pool["first"] - pool_run.launched_at, 2),
+        "parity_first_request_s": round(parity["first"] - parity_run.launched_at, 2),
+        "bare_pytest_no_op_wall_s": round(bare_wall, 2),
         "parity_max_in_flight": parity["max_in_flight"], "parity_requests": parity["requests"],
         "pool_requests": pool["requests"],
     }  # fmt: skip
@@ -219,25 +255,31 @@ def bench_c(
         rows = _rows(tmp / "rows.jsonl", n)
         servers = [ServerProcess(latency_s) for _ in range(experiments)]
         urls = [server.__enter__() for server in servers]
-        pool_wall = _pool([(url, n, concurrency) for url in urls], tmp)
+        pool_run = _pool([(url, n, concurrency) for url in urls], tmp)
         for server in servers:
             server.__exit__()
-        pool_span = max(s.stats["last"] for s in servers) - min(s.stats["first"] for s in servers)
+        pool_first = min(s.stats["first"] for s in servers)
+        pool_span = max(s.stats["last"] for s in servers) - pool_first
         servers = [ServerProcess(latency_s) for _ in range(experiments)]
         urls = [server.__enter__() for server in servers]
         exps = [_experiment(f"exp{i}", url, rows, concurrency) for i, url in enumerate(urls)]
-        parity_wall, _ = _parity(tmp, exps, "--eval-cache=off")
+        parity_run = _parity(tmp, exps, "--eval-cache=off")
         for server in servers:
             server.__exit__()
         spans = [server.stats["span_s"] for server in servers]
-        combined = max(s.stats["last"] for s in servers) - min(s.stats["first"] for s in servers)
+        parity_first = min(s.stats["first"] for s in servers)
+        combined = max(s.stats["last"] for s in servers) - parity_first
+        bare_wall = _bare_pytest(tmp, n * experiments)
     ideal = n * latency_s / concurrency
     return {"benchmark": "c: 4 experiments x 64 on 4 endpoints, C=16, 0.5 s", "goal": "<= 1.2x",
-            "pool_wall_s": round(pool_wall, 2), "parity_wall_s": round(parity_wall, 2),
-            "wall_ratio": round(parity_wall / pool_wall, 3), "ideal_span_s": ideal,
+            "pool_wall_s": round(pool_run.wall_s, 2), "parity_wall_s": round(parity_run.wall_s, 2),
+            "wall_ratio": round(parity_run.wall_s / pool_run.wall_s, 3), "ideal_span_s": ideal,
             "parity_endpoint_spans_s": [round(s, 2) for s in spans],
             "pool_span_s": round(pool_span, 2), "parity_span_s": round(combined, 2),
             "span_ratio": round(combined / pool_span, 3),
+            "pool_first_request_s": round(pool_first - pool_run.launched_at, 2),
+            "parity_first_request_s": round(parity_first - parity_run.launched_at, 2),
+            "bare_pytest_no_op_wall_s": round(bare_wall, 2),
             "sequential_would_be_s": ideal * experiments}  # fmt: skip
 
 
@@ -306,10 +348,10 @@ def bench_f(n: int = 100_000) -> dict:
         base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         parity_args = ["--pyargs", "parity.evals", f"--eval-config={config}",
                        f"--eval-cache-dir={tmp / 'cache'}"]  # fmt: skip
-        bare_collect, _ = _timed([*base, "--collect-only", "bare"], tmp)
-        parity_collect, _ = _timed([*base, "--collect-only", *parity_args], tmp)
-        bare_wall, bare_rss = _timed([*base, "bare"], tmp)
-        parity_wall, parity_rss = _timed(
+        bare_collect = _timed([*base, "--collect-only", "bare"], tmp).wall_s
+        parity_collect = _timed([*base, "--collect-only", *parity_args], tmp).wall_s
+        bare_wall, bare_rss, _ = _timed([*base, "bare"], tmp)
+        parity_wall, parity_rss, _ = _timed(
             [*base, *parity_args, f"--eval-report-dir={tmp / 'r'}"], tmp
         )
     return {"benchmark": "f: 100,000 tiny items, warm cache", "goal": "<= 1.5x time, RSS < 1 GB",
@@ -343,14 +385,34 @@ def warm_up() -> None:
             _parity(tmp, [_experiment("warm", url, rows, 2)], "--eval-cache=off", "-n", "2")
 
 
-def main(selected: list[str]) -> None:
+RATIOS = ("items_per_s_ratio", "wall_ratio", "span_ratio", "collect_ratio")
+
+
+def repeated(benchmark: Callable[[], dict], times: int) -> dict:
+    """Run ``benchmark`` ``times`` times: the run with the median headline ratio, plus every
+    run's ratios (``wall_ratio_runs``…), since one run on a busy machine moves by ±10%."""
+    runs = [benchmark() for _ in range(times)]
+    if times == 1:
+        return runs[0]
+    headline = next(key for key in RATIOS if key in runs[0])
+    median = sorted(runs, key=lambda run: run[headline])[(times - 1) // 2]
+    spread = {f"{key}_runs": [run[key] for run in runs] for key in RATIOS if key in runs[0]}
+    return {**median, "runs": times, **spread}
+
+
+def main(argv: list[str]) -> None:
+    times = 1
+    if "--repeat" in argv:
+        at = argv.index("--repeat")
+        times = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2 :]
     os.environ.pop("OPENAI_API_KEY", None)
     # Time what users get: Python writes and reuses bytecode caches (this machine's shell
     # sets PYTHONDONTWRITEBYTECODE, which would make every run recompile openai and pytest).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     warm_up()
-    for name in selected or list(BENCHMARKS):
-        print(json.dumps(BENCHMARKS[name]()), flush=True)
+    for name in argv or list(BENCHMARKS):
+        print(json.dumps(repeated(BENCHMARKS[name], times)), flush=True)
 
 
 if __name__ == "__main__":
