@@ -84,27 +84,49 @@ def marker_name(word: str) -> str:
 
 def build_plan(config: RunConfig) -> EvalPlan:
     """Load each experiment's data, sample it and give every case a stable id."""
+    skips = {experiment.id: _skip_reason(experiment) for experiment in config.experiments}
+    needed = {_data_key(e.dataset) for e in config.experiments if skips[e.id] is None}
     loaded: dict[DatasetConfig, LoadedDataset] = {}
+    # Data that failed to load, by the same key: tried once per plan (a Hub that cannot be
+    # reached costs its timeout, about 20 s, for every attempt).
+    unloadable: dict[DatasetConfig, str] = {}
     cases: list[EvalCase] = []
     notes: list[str] = []
     for experiment in config.experiments:
         spec = experiment.dataset
-        key = DatasetConfig(spec.name, spec.split, spec.subset, None, 0, spec.source, spec.path, 0)
-        skip = _skip_reason(experiment)
-        if key not in loaded:
-            try:
-                loaded[key] = _load(experiment, config.path)
-            except ConfigError as exc:
-                if skip is None:
-                    raise
-                # The experiment could not run here anyway: one skipped item says both reasons.
-                reason = f"{skip}; and its data could not be loaded: {exc.problem}"
+        skip = skips[experiment.id]
+        key = _data_key(spec)
+        if skip is not None and key not in needed and spec.source != "shipped" and not spec.path:
+            # An experiment that cannot run here does not reach the Hub for its data (a
+            # download, or a timeout offline): it lists the shipped sample's examples.
+            if spec.source == "hub":
+                reason = f"{skip}; its data (dataset.source: hub) is fetched only when it can run"
                 cases.append(
                     EvalCase(experiment, UNAVAILABLE, 0, f"{experiment.id}-unavailable", reason)
                 )
                 continue
-            if loaded[key].note:
-                notes.append(loaded[key].note)
+            key = _data_key(spec, "shipped")
+        if key not in loaded and key not in unloadable:
+            try:
+                loaded[key] = _load(experiment, config.path, key.source)
+            except ConfigError as exc:
+                if skip is None:
+                    raise
+                unloadable[key] = exc.problem
+            else:
+                if loaded[key].note:
+                    notes.append(loaded[key].note)
+        if key in unloadable:
+            if skip is None:
+                raise ConfigError(
+                    config.path, unloadable[key], experiment=experiment.id, key="dataset"
+                )
+            # The experiment could not run here anyway: one skipped item says both reasons.
+            reason = f"{skip}; and its data could not be loaded: {unloadable[key]}"
+            cases.append(
+                EvalCase(experiment, UNAVAILABLE, 0, f"{experiment.id}-unavailable", reason)
+            )
+            continue
         loader = DATASETS.get(spec.name)
         selected = loader.select(loaded[key].examples, spec.seed)
         chosen = sample_examples(selected, spec.num_examples, spec.seed)
@@ -205,11 +227,18 @@ def _draw_shots(
     return tuple(random.Random(spec.seed).sample(candidates, spec.num_shots))
 
 
-def _load(experiment: Experiment, path: str) -> LoadedDataset:
+def _data_key(spec: DatasetConfig, source: str | None = None) -> DatasetConfig:
+    """What identifies one load of a dataset: name, split, task, source and path (sampling
+    and shots are applied per experiment)."""
+    source = source or spec.source
+    return DatasetConfig(spec.name, spec.split, spec.subset, None, 0, source, spec.path, 0)
+
+
+def _load(experiment: Experiment, path: str, source: str) -> LoadedDataset:
     spec = experiment.dataset
     loader = DATASETS.get(spec.name)
     try:
-        dataset = loader.load(spec.split, spec.source, spec.path, spec.subset)
+        dataset = loader.load(spec.split, source, spec.path, spec.subset)
     except DataError as exc:
         raise ConfigError(path, str(exc), experiment=experiment.id, key="dataset") from None
     if not dataset.examples:

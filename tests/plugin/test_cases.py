@@ -1,7 +1,10 @@
 """Case expansion: stable ids, keywords, skip reasons, and shared dataset loading."""
 
+import pytest
+
 from parity.cases import build_plan, example_keys, marker_name
 from parity.config import parse_config
+from parity.errors import ConfigError
 from tests.conftest import experiment
 
 
@@ -82,3 +85,65 @@ def test_unsafe_exec_is_configuration_not_environment(tmp_path):
         cwd=tmp_path, env=clean_env(), capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_data_that_failed_to_load_is_tried_once_per_plan(monkeypatch, tmp_path):
+    """Two experiments on the same unreachable data: one attempt (a Hub that cannot be
+    reached costs its timeout each time), each experiment still gets its own message."""
+    import parity.cases
+
+    attempts = []
+    real_load = parity.cases._load
+
+    def counted(experiment, path, source):
+        attempts.append(experiment.id)
+        return real_load(experiment, path, source)
+
+    monkeypatch.setattr(parity.cases, "_load", counted)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    missing = {"name": "hotpotqa", "path": str(tmp_path / "gone.jsonl")}
+    keyless = [experiment(id=name, model={"name": "openai:gpt-4o"}, dataset=missing)
+               for name in ("full", "compressed")]  # fmt: skip
+    plan = plan_for(*keyless)
+    assert attempts == ["full"]
+    assert [case.id for case in plan.cases] == ["full-unavailable", "compressed-unavailable"]
+    for case in plan.cases:
+        assert "OPENAI_API_KEY" in case.skip_reason and "gone.jsonl" in case.skip_reason
+
+    attempts.clear()
+    runnable = experiment(id="local", dataset=missing)
+    with pytest.raises(ConfigError) as failed:
+        plan_for(keyless[0], runnable)
+    assert failed.value.experiment == "local" and "gone.jsonl" in failed.value.problem
+    assert attempts == ["full"]
+
+
+def test_an_experiment_that_cannot_run_does_not_reach_the_hub(monkeypatch):
+    """A keyless API experiment lists the shipped sample (``source: auto``) or one skipped
+    item (``source: hub``) instead of downloading data it will not use, or waiting out the
+    Hub's timeout offline."""
+    import parity.cases
+
+    sources = []
+    real_load = parity.cases._load
+
+    def recorded(experiment, path, source):
+        sources.append((experiment.id, source))
+        return real_load(experiment, path, source)
+
+    monkeypatch.setattr(parity.cases, "_load", recorded)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    api = {"name": "openai:gpt-4o"}
+    auto = experiment(id="auto", model=api, dataset={"name": "hotpotqa", "num_examples": 4})
+    hub = experiment(id="hub", model=api, dataset={"name": "ethic", "source": "hub",
+                                                   "task": "Recalling"})  # fmt: skip
+    plan = plan_for(auto, hub)
+    assert sources == [("auto", "shipped")]
+    by_experiment = {}
+    for case in plan.cases:
+        by_experiment.setdefault(case.experiment.id, []).append(case)
+    assert len(by_experiment["auto"]) == 4
+    assert all("OPENAI_API_KEY" in case.skip_reason for case in by_experiment["auto"])
+    (only,) = by_experiment["hub"]
+    assert only.id == "hub-unavailable"
+    assert "OPENAI_API_KEY" in only.skip_reason and "source: hub" in only.skip_reason
