@@ -13,7 +13,8 @@ lanes), so that a run sending from the child never imports the SDK twice.
 Only the built-in API providers are sent there (a client the child can rebuild from its
 provider, model and options); local models and other packages' providers run in-process.
 The child reads API keys from its inherited environment: no key crosses the socket. It
-starts at submission when the run will likely send requests (else on the first call),
+starts when the run will likely send requests (:meth:`Engine.start_call_process`: as the
+plan is made, or at submission; else on the first call),
 ignores Ctrl-C (the pytest process decides when to stop) and exits when the socket closes,
 also when the pytest process dies. If it ends unexpectedly, calls in flight fail as
 retryable and later calls run in-process.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -82,9 +82,16 @@ def marker_name(word: str) -> str:
     return f"m_{name}" if name[0].isdigit() else name
 
 
-def build_plan(config: RunConfig) -> EvalPlan:
-    """Load each experiment's data, sample it and give every case a stable id."""
+def build_plan(
+    config: RunConfig, before_loading: Callable[[list[Experiment]], None] | None = None
+) -> EvalPlan:
+    """Load each experiment's data, sample it and give every case a stable id.
+
+    ``before_loading`` is called with the experiments that can run here (no skip reason)
+    before any data loads: the run can start what they need meanwhile."""
     skips = {experiment.id: _skip_reason(experiment) for experiment in config.experiments}
+    if before_loading is not None:
+        before_loading([e for e in config.experiments if skips[e.id] is None])
     needed = {_data_key(e.dataset) for e in config.experiments if skips[e.id] is None}
     loaded: dict[DatasetConfig, LoadedDataset] = {}
     # Data that failed to load, by the same key: tried once per plan (a Hub that cannot be

@@ -11,13 +11,13 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from parity.budget import Budget
 from parity.cache import ResponseCache, cache_key
-from parity.call_process import CallProcess, RemoteCallFailed, sendable
+from parity.call_process import CallProcess, RemoteCallFailed, sendable, sendable_class
 from parity.cases import EvalCase
 from parity.config import Experiment, ModelConfig
 from parity.evals.metrics import METRICS
@@ -212,6 +212,19 @@ class Engine:
         """Stop the helper process, if any (the cache and clients have their own owners)."""
         if self.calls is not None:
             self.calls.close()
+
+    def start_call_process(self, experiments: Iterable[Experiment]) -> None:
+        """Start the helper process now, before any client is made, when ``experiments``
+        will likely send from it: it imports their SDKs (about a second) meanwhile, on
+        another core. Does nothing when it runs already, or without it."""
+        if self.calls is None or not self.cache.may_miss():
+            return
+        names = {experiment.model.provider for experiment in experiments}
+        remote = [cls for n in names if n in PROVIDERS and sendable_class(cls := PROVIDERS.get(n))]
+        if remote:
+            self.calls.start(
+                sorted({m for cls in remote if (m := getattr(cls, "sdk_module", None))})
+            )
 
     def lanes(self) -> list[Lane]:
         """Every endpoint lane used so far."""

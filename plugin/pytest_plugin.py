@@ -139,7 +139,7 @@ class ParityState:
             config = load_config(self.config_path())
             if self.config.getoption("eval_smoke"):
                 config = smoke_config(config)
-            plan = build_plan(config)
+            plan = build_plan(config, self._start_call_process_early)
             if self.config.getoption("eval_train") and _train_missing_adapters(self.config, plan):
                 plan = build_plan(config)  # the trained adapters' items now run
             experiments = plan.config.experiments
@@ -152,6 +152,28 @@ class ParityState:
             self._plan = plan
             self.aggregator.add(experiments)
         return self._plan
+
+    def _start_call_process_early(self, runnable: list[Experiment]) -> None:
+        """Start the call process while the data loads (its SDK import overlaps the loading
+        and the rest of collection) in a serial run whose items are all selected; a run
+        narrowed by ``-k``, ``-m`` or node ids starts it once collection has selected them."""
+        option = self.config.option
+        narrowed = (
+            option.keyword
+            or option.markexpr
+            or option.deselect
+            or self.config.getoption("lf", False)
+        )
+        named = any("::" in arg for arg in self.config.args)
+        xdist_controller = (
+            not self.is_worker
+            and bool(self.config.getoption("numprocesses", None))
+            and (self.config.getoption("dist", "no") != "no")
+        )
+        if option.collectonly or narrowed or named or xdist_controller:
+            return
+        if self._uses_call_process():
+            self.get_engine().start_call_process(runnable)
 
     def plan_loaded(self) -> bool:
         """Whether this process read the eval config (a run of marked tests alone does not)."""

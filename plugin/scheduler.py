@@ -26,13 +26,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from parity.call_process import sendable_class
 from parity.cases import EvalCase
 from parity.config import Experiment
 from parity.execution import Engine, build_requests, record_for, score_completions, with_context
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.compressors import Compression, Compressor, CompressorPool
-from parity.fixtures.providers import PROVIDERS, ChatRequest, Completion, ModelClient
+from parity.fixtures.providers import ChatRequest, Completion, ModelClient
 from parity.pacing import Lane
 from parity.record import EvalRecord
 from parity.redaction import redact
@@ -228,7 +227,7 @@ class RunScheduler:
 
     def submit(self, cases: Sequence[EvalCase]) -> None:
         """Queue ``cases`` (in pytest order) on their endpoint lanes and start sending."""
-        self._start_call_process(cases)
+        self.engine.start_call_process(case.experiment for case in cases)
         by_lane: dict[object, tuple[Lane, list[EvalCase], dict[str, ModelClient]]] = {}
         failed: list[tuple[EvalCase, EvalRecord]] = []
         lane_of: dict[str, tuple[Lane, ModelClient] | str] = {}  # by experiment id, or an error
@@ -260,17 +259,6 @@ class RunScheduler:
         for runner in runners:
             runner.start()
             runner.feed(self.window)
-
-    def _start_call_process(self, cases: Sequence[EvalCase]) -> None:
-        """Start the helper process before the clients are made (both import the SDKs, on
-        two cores) when the run will likely send requests from it."""
-        calls = self.engine.calls
-        if calls is None or not self.engine.cache.may_miss():
-            return
-        names = {case.experiment.model.provider for case in cases}
-        remote = [cls for n in names if n in PROVIDERS and sendable_class(cls := PROVIDERS.get(n))]
-        if remote:
-            calls.start(sorted({m for cls in remote if (m := getattr(cls, "sdk_module", None))}))
 
     def _lane_of(self, experiment: Experiment) -> tuple[Lane, ModelClient] | str:
         """The endpoint lane and client of ``experiment``, or why its client cannot be made."""

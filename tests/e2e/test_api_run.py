@@ -246,3 +246,42 @@ def test_a_cold_run_leaves_the_sdk_to_the_call_process_under_the_same_cache_keys
     assert "engine: 0 requests sent, 12 cache hits" in result.stdout
     imported = [json.loads(line) for line in (tmp_path / "sdk_imported.jsonl").read_text().split()]
     assert imported == [False, True]
+
+
+CHILD_PROBE = """
+import json
+import os
+from pathlib import Path
+
+
+def call_processes():
+    pids = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        pids += (task / "children").read_text().split()
+    return [p for p in pids if b"parity.call_process" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+def pytest_collection_modifyitems(config, items):
+    with open("call_process_during_collection.jsonl", "a") as handle:
+        handle.write(json.dumps(len(call_processes())) + "\\n")
+"""
+
+
+def test_the_call_process_starts_while_the_data_loads_unless_the_run_is_narrowed(tmp_path):
+    """A serial API run starts its call process when the plan knows which experiments can
+    run, before their data loads (the SDK import overlaps the loading and collection); a run
+    narrowed by ``-k`` starts it only for the items collection selected, and
+    ``--collect-only`` never starts it."""
+    (tmp_path / "child_probe.py").write_text(CHILD_PROBE)
+    env = clean_env(OPENAI_API_KEY=SECRET, PYTHONPATH=str(tmp_path))
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server)
+        for run, extra in (("plain", ()), ("narrowed", ("-k", "api_exp")), ("listed", ("--co",))):
+            result = run_pytest(
+                tmp_path, f"--eval-config={config}", "--eval-cache=off",
+                f"--eval-report-dir={run}", "-p", "child_probe", *extra, env=env,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stdout + result.stderr
+        assert len(server.requests) == 24  # the plain and the narrowed run: 12 each
+    seen = (tmp_path / "call_process_during_collection.jsonl").read_text().split()
+    assert [json.loads(n) for n in seen] == [1, 0, 0]

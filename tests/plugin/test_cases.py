@@ -147,3 +147,23 @@ def test_an_experiment_that_cannot_run_does_not_reach_the_hub(monkeypatch):
     (only,) = by_experiment["hub"]
     assert only.id == "hub-unavailable"
     assert "OPENAI_API_KEY" in only.skip_reason and "source: hub" in only.skip_reason
+
+
+def test_before_loading_sees_the_runnable_experiments_before_any_data_loads(monkeypatch):
+    import parity.cases
+
+    events = []
+    real_load = parity.cases._load
+
+    def recorded(experiment, path, source):
+        events.append(("load", experiment.id))
+        return real_load(experiment, path, source)
+
+    monkeypatch.setattr(parity.cases, "_load", recorded)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    local = experiment(id="local")
+    keyless = experiment(id="keyless", model={"name": "openai:gpt-4o"})
+    config = parse_config([local, keyless], "test.yaml")
+    build_plan(config, lambda runnable: events.append(("runnable", [e.id for e in runnable])))
+    assert events[0] == ("runnable", ["local"])
+    assert ("load", "local") in events[1:]
