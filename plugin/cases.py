@@ -108,9 +108,7 @@ def build_plan(
             # download, or a timeout offline): it lists the shipped sample's examples.
             if spec.source == "hub":
                 reason = f"{skip}; its data (dataset.source: hub) is fetched only when it can run"
-                cases.append(
-                    EvalCase(experiment, UNAVAILABLE, 0, f"{experiment.id}-unavailable", reason)
-                )
+                cases.append(_unavailable(experiment, reason))
                 continue
             key = _data_key(spec, "shipped")
         if key not in loaded and key not in unloadable:
@@ -129,9 +127,10 @@ def build_plan(
                     config.path, unloadable[key], experiment=experiment.id, key="dataset"
                 )
             # The experiment could not run here anyway: one skipped item says both reasons.
-            reason = f"{skip}; and its data could not be loaded: {unloadable[key]}"
             cases.append(
-                EvalCase(experiment, UNAVAILABLE, 0, f"{experiment.id}-unavailable", reason)
+                _unavailable(
+                    experiment, f"{skip}; and its data could not be loaded: {unloadable[key]}"
+                )
             )
             continue
         loader = DATASETS.get(spec.name)
@@ -232,6 +231,11 @@ def _draw_shots(
             fix="lower num_shots or use a split with training rows",
         )
     return tuple(random.Random(spec.seed).sample(candidates, spec.num_shots))
+
+
+def _unavailable(experiment: Experiment, reason: str) -> EvalCase:
+    """The one skipped item of an experiment that lists no examples, with ``reason``."""
+    return EvalCase(experiment, UNAVAILABLE, 0, f"{experiment.id}-unavailable", reason)
 
 
 def _data_key(spec: DatasetConfig, source: str | None = None) -> DatasetConfig:

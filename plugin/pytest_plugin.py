@@ -165,11 +165,7 @@ class ParityState:
             or self.config.getoption("lf", False)
         )
         named = any("::" in arg for arg in self.config.args)
-        xdist_controller = (
-            not self.is_worker
-            and bool(self.config.getoption("numprocesses", None))
-            and (self.config.getoption("dist", "no") != "no")
-        )
+        xdist_controller = not self.is_worker and _runs_xdist(self.config)
         if option.collectonly or narrowed or named or xdist_controller:
             return
         if self._uses_call_process():
@@ -426,11 +422,13 @@ def _refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:
         )
 
 
+def _runs_xdist(config: pytest.Config) -> bool:
+    """Whether this session hands its items to xdist workers (``-n N`` with a distribution)."""
+    return bool(config.getoption("numprocesses", None)) and (config.getoption("dist", "no") != "no")
+
+
 def _controller_workers(config: pytest.Config) -> int:
-    numprocesses = config.getoption("numprocesses", None)
-    if not numprocesses or config.getoption("dist", "no") == "no":
-        return 1
-    return int(numprocesses)
+    return int(config.getoption("numprocesses")) if _runs_xdist(config) else 1
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
