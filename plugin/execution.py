@@ -60,7 +60,7 @@ def build_requests(experiment: Experiment, case: EvalCase) -> list[ChatRequest]:
 def without_secrets(completion: Completion, secrets: Sequence[str]) -> Completion:
     """The completion with any key it echoes (a proxy that reflects headers) redacted, before
     it reaches the cache, the raw rows or JUnit."""
-    text = redact(completion.text, secrets)
+    text = redact(completion.text, secrets, sanitize_text=False)
     return completion if text == completion.text else replace(completion, text=text)
 
 
