@@ -12,16 +12,24 @@ callers skip instead of running code unconfined unless the user passed ``--eval-
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
+from parity.evals.sandbox_groups import Group, open_group
 from parity.evals.seccomp_filter import compiled_filter
 
 NOBODY = 65534
@@ -65,14 +73,28 @@ def _python() -> tuple[str, str]:
     return os.path.realpath(base), sys.base_prefix
 
 
-# Inside the sandbox, when started as root: drop to nobody (root ignores RLIMIT_NPROC), then
-# run the program. The limits set before bwrap (CPU, memory, file size) are inherited.
+# Inside the sandbox, when started as root: drop to the run's own uid (root ignores
+# RLIMIT_NPROC, which counts per uid), then run the program. The limits set before bwrap (CPU,
+# memory, file size) and the run's control group are inherited.
 _LAUNCHER = (
-    "import os, resource, sys; n = int(sys.argv[1]); "
+    "import os, resource, sys; n, uid = int(sys.argv[1]), int(sys.argv[2]); "
     "resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); os.setgroups([]); "
-    f"os.setgid({NOBODY}); os.setuid({NOBODY}); "
+    "os.setgid(uid); os.setuid(uid); "
     "os.execv(sys.executable, [sys.executable, '-I', 'main.py'])"
 )
+# Uids [2**30, 2**31) are for sandboxes: no account uses them, and each run gets its own
+# (this process's pid, below 2**22, and a counter), so a run's processes never count
+# against another's RLIMIT_NPROC.
+_UID_BASE = 1 << 30
+_uids = itertools.count()
+_uids_lock = threading.Lock()
+
+
+def _sandbox_uid() -> int:
+    """A uid no other live sandbox has: this process's pid and one of 256 slots in it."""
+    with _uids_lock:
+        slot = next(_uids) % 256
+    return _UID_BASE + ((os.getpid() % (1 << 22)) << 8) + slot
 
 
 def _user_process_count() -> int:
@@ -87,8 +109,8 @@ def _user_process_count() -> int:
     return count
 
 
-def _limit(limits: Limits) -> None:
-    """In the child before exec: a new session and the inherited rlimits."""
+def _limit(limits: Limits, group: Group | None) -> None:
+    """In the child before exec: a new session, the inherited rlimits and the run's group."""
     os.setsid()
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s))
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -98,6 +120,8 @@ def _limit(limits: Limits) -> None:
         # RLIMIT_NPROC counts all of this user's processes, so allow the ones already running.
         allowed = _user_process_count() + limits.processes
         resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
+    if group is not None:
+        group.enter()
 
 
 def _command(bwrap: str | None, workdir: Path, limits: Limits, seccomp_fd: int | None) -> list[str]:
@@ -130,16 +154,17 @@ def _command(bwrap: str | None, workdir: Path, limits: Limits, seccomp_fd: int |
     command += [*scratch, "/tmp", *scratch, "/dev/shm", *scratch, "/work"]
     command += ["--ro-bind", str(workdir / "main.py"), "/work/main.py", "--chdir", "/work"]
     if os.getuid() == 0:
-        return [*command, python, "-I", "-c", _LAUNCHER, str(limits.processes)]
+        uid = str(_sandbox_uid())
+        return [*command, python, "-I", "-c", _LAUNCHER, str(limits.processes), uid]
     return [*command, python, "-I", "main.py"]
 
 
-def run_confined(
-    source: str, limits: Limits = Limits(), unsafe: bool = False, stdin: str = ""
-) -> RunOutcome:
-    """Run ``source`` as a Python program in the sandbox (or, with ``unsafe``, without it),
-    with ``stdin`` as its standard input. ``output`` is the start of what it printed,
-    ``tail`` the end."""
+@contextmanager
+def _confined(
+    source: str, limits: Limits, unsafe: bool, stdout: IO[bytes] | int, stderr: IO[bytes] | int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``source`` as a Python program in the sandbox (or, with ``unsafe``, without it),
+    with a pipe as its standard input; on leaving, kill every process it started."""
     bwrap = None if unsafe else _bwrap()
     if bwrap is None and not unsafe:
         raise RuntimeError(sandbox_unavailable_reason() or "bubblewrap is not available")
@@ -148,35 +173,114 @@ def run_confined(
         (workdir / "main.py").write_text(source, encoding="utf-8")
         os.chmod(workdir, 0o755)
         os.chmod(workdir / "main.py", 0o644)
-        log = workdir / "output.log"
+        group = open_group(limits.memory_bytes, limits.processes)
         seccomp_fd = _filter_pipe() if bwrap is not None else None
-        with log.open("wb") as sink:
+        try:
             # bwrap starts with an empty environment too: its own /proc/<pid>/environ is
             # readable from inside the sandbox by a non-root user, and would hold API keys.
             process = subprocess.Popen(
                 _command(bwrap, workdir, limits, seccomp_fd),
                 cwd=workdir,
                 stdin=subprocess.PIPE,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
+                stdout=stdout,
+                stderr=stderr,
                 env={},
                 pass_fds=() if seccomp_fd is None else (seccomp_fd,),
-                preexec_fn=lambda: _limit(limits),
+                preexec_fn=lambda: _limit(limits, group),
             )
+        except BaseException:
+            if group is not None:
+                group.close()
+            raise
+        finally:
             if seccomp_fd is not None:
                 os.close(seccomp_fd)
+        try:
+            yield process
+        finally:
+            _stop(process)
+            if group is not None:
+                group.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 9)
+    process.wait()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
+
+
+def run_confined(
+    source: str, limits: Limits = Limits(), unsafe: bool = False, stdin: str = ""
+) -> RunOutcome:
+    """Run ``source`` as a Python program in the sandbox (or, with ``unsafe``, without it),
+    with ``stdin`` as its standard input. ``output`` is the start of what it printed,
+    ``tail`` the end."""
+    with tempfile.TemporaryFile() as sink:
+        with _confined(source, limits, unsafe, sink, subprocess.STDOUT) as process:
             _feed_stdin(process, stdin)
             try:
                 returncode: int | None = process.wait(timeout=limits.wall_s)
                 timed_out = False
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait()
                 returncode, timed_out = None, True
-        printed = log.read_bytes()
+        sink.seek(0)
+        printed = sink.read()
     output = printed[:4000].decode("utf-8", "replace")
     tail = printed[-200:].decode("utf-8", "replace")
     return RunOutcome(returncode == 0 and not timed_out, returncode, timed_out, output, tail)
+
+
+class Channel:
+    """Lines to and from a program running in the sandbox: requests on its standard input,
+    replies read from its standard output, all before one deadline (``limits.wall_s`` after
+    the start). What it prints for itself belongs on its standard error."""
+
+    def __init__(self, process: subprocess.Popen[bytes], deadline: float) -> None:
+        self._process = process
+        self._deadline = deadline
+        self._pending = b""
+
+    def exchange(self, request: bytes, max_reply: int) -> bytes | None:
+        """Send one line; its reply line (without the newline), or None when the program
+        ended, ran past the deadline or replied more than ``max_reply`` bytes."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        try:
+            self._process.stdin.write(request + b"\n")
+            self._process.stdin.flush()
+        except OSError:
+            return None
+        reply = self._pending
+        descriptor = self._process.stdout.fileno()
+        while b"\n" not in reply:
+            left = self._deadline - time.monotonic()
+            if (
+                left <= 0
+                or len(reply) > max_reply
+                or not select.select([descriptor], [], [], left)[0]
+            ):
+                return None
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
+                return None
+            reply += chunk
+        line, _, self._pending = reply.partition(b"\n")
+        return line if len(line) <= max_reply else None
+
+
+@contextmanager
+def serve_confined(
+    source: str, limits: Limits = Limits(), unsafe: bool = False
+) -> Iterator[Channel]:
+    """Start ``source`` in the sandbox and talk to it line by line through a :class:`Channel`;
+    every process it started is killed on leaving."""
+    with (
+        tempfile.TemporaryFile() as log,
+        _confined(source, limits, unsafe, subprocess.PIPE, log) as process,
+    ):
+        yield Channel(process, time.monotonic() + limits.wall_s)
 
 
 def _filter_pipe() -> int | None:
@@ -190,7 +294,7 @@ def _filter_pipe() -> int | None:
     return read_end
 
 
-def _feed_stdin(process: subprocess.Popen, text: str) -> None:
+def _feed_stdin(process: subprocess.Popen[bytes], text: str) -> None:
     """Write ``text`` to the program's standard input and close it (it may not read it)."""
     assert process.stdin is not None
     try:

@@ -1,46 +1,81 @@
-"""MBPP pass@1: the generated program passes every assert of the task, run in the sandbox.
+"""MBPP pass@1: the candidate's code passes every assert of the task.
 
 Reference: Austin et al. 2021 (MBPP) and the Baseweight benchmark: one sample per task, the
-task counts as solved when the code followed by the dataset's ``test_setup_code`` and
-``test_list`` asserts runs to the end. "Runs to the end" is decided by the harness, not by
-the exit status alone: after the last assert the program echoes a random one-time token that
-it reads from its standard input, so code that exits with status 0 early (``os._exit(0)``,
-``sys.exit(0)`` before the asserts, an ``atexit`` handler or an ``excepthook`` that exits 0)
-does not pass. Code runs only under OS-level confinement (:mod:`parity.evals.sandbox`);
-``references`` are the assert lines (a setup line, if any, is passed first with the prefix
-``# setup:``).
+task counts as solved when every assert of ``test_list`` holds for the code run after the
+dataset's ``test_setup_code``. ``references`` are the assert lines (a setup line, if any, is
+passed first with the prefix ``# setup:``).
+
+The asserts are not run in an interpreter the candidate controls. One sandboxed process per
+example (:mod:`parity.evals.sandbox`) loads the setup and the candidate's code and answers
+calls (:mod:`parity.evals.metrics.code_server`); the trusted process evaluates each assert
+(:mod:`parity.evals.metrics.code_asserts`) on the plain data that comes back for the call it
+asked. A program that exits, hangs, raises, returns something that is not plain data (a
+generator, an object with its own ``__eq__``), or writes anything but a well-formed reply for
+the call asked fails the assert. The expected side of an assert is never sent to the sandbox.
 """
 
 from __future__ import annotations
 
-import secrets
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from parity.evals.metrics.base import Metric, register_metric
-from parity.evals.sandbox import run_confined, sandbox_unavailable_reason, unsafe_allowed
-
-SETUP_PREFIX = "# setup:\n"
-# The last statement of every program: echo the token the harness sent on standard input.
-COMPLETION_ECHO = (
-    "import sys as _parity_sys\n"
-    "_parity_sys.stdout.write('\\n' + _parity_sys.stdin.readline())\n"
-    "_parity_sys.stdout.flush()\n"
+from parity.evals.metrics.code_asserts import CallFailed, Check, holds, parse_assert
+from parity.evals.metrics.code_values import read_value
+from parity.evals.sandbox import (
+    Channel,
+    Limits,
+    sandbox_unavailable_reason,
+    serve_confined,
+    unsafe_allowed,
 )
 
-
-def build_program(code: str, tests: Sequence[str]) -> str:
-    """The program that is run: setup code, the candidate code, the asserts, then the echo
-    of the completion token."""
-    setup = [t[len(SETUP_PREFIX) :] for t in tests if t.startswith(SETUP_PREFIX)]
-    asserts = [t for t in tests if not t.startswith(SETUP_PREFIX)]
-    return "\n".join([*setup, code, "", *asserts, COMPLETION_ECHO])
+SETUP_PREFIX = "# setup:\n"
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+_SERVER = (Path(__file__).parent / "code_server.py").read_text(encoding="utf-8")
 
 
-def ran_to_the_end(code: str, tests: Sequence[str], unsafe: bool) -> bool:
-    """Run the program once with a fresh token; True only if it exited 0 after echoing it."""
-    token = f"parity-done-{secrets.token_hex(16)}"
-    outcome = run_confined(build_program(code, tests), unsafe=unsafe, stdin=token + "\n")
-    return outcome.passed and outcome.tail.rstrip().endswith(token)
+def server_program(setup: str, code: str) -> str:
+    """The program run in the sandbox: the server, serving setup code then candidate code."""
+    program = f"{setup}\n{code}"
+    return f"{_SERVER}\n\nserve({program!r})\n"
+
+
+class _Calls:
+    """Asks the sandbox for one call at a time; after a failure, every call fails."""
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+        self._next_id = 0
+        self._broken = False
+
+    def __call__(self, expression: str) -> Any:
+        if self._broken:
+            raise CallFailed("an earlier call failed")
+        self._next_id += 1
+        request = json.dumps({"id": self._next_id, "expr": expression}).encode()
+        reply = self._channel.exchange(request, MAX_REPLY_BYTES)
+        try:
+            answer = json.loads(reply) if reply is not None else None
+            if type(answer) is not dict or answer.get("id") != self._next_id:
+                raise CallFailed("no reply for this call")
+            if set(answer) != {"id", "value"}:
+                raise CallFailed(str(answer.get("error", "a malformed reply"))[:200])
+            return read_value(answer["value"])
+        except (ValueError, TypeError, RecursionError, CallFailed) as error:
+            self._broken = True
+            raise CallFailed(str(error)) from error
+
+
+def passes_every_assert(code: str, tests: Sequence[str], unsafe: bool) -> bool:
+    """Run the candidate once in the sandbox; True only if every assert holds."""
+    setup = "\n".join(t[len(SETUP_PREFIX) :] for t in tests if t.startswith(SETUP_PREFIX))
+    checks: list[Check] = [parse_assert(t) for t in tests if not t.startswith(SETUP_PREFIX)]
+    with serve_confined(server_program(setup, code), Limits(), unsafe) as channel:
+        calls = _Calls(channel)
+        return all(holds(check, calls) for check in checks)
 
 
 def pass_at_1(prediction: str, references: Sequence[str]) -> dict[str, float]:
@@ -52,7 +87,7 @@ def pass_at_1(prediction: str, references: Sequence[str]) -> dict[str, float]:
             raise RuntimeError(
                 f"cannot run generated code safely: {reason} (or pass --eval-unsafe-exec)"
             )
-    return {"pass_at_1": float(ran_to_the_end(prediction, references, unsafe))}
+    return {"pass_at_1": float(passes_every_assert(prediction, references, unsafe))}
 
 
 register_metric(

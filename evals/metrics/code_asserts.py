@@ -1,0 +1,138 @@
+"""MBPP asserts checked in the trusted process, the candidate's calls answered by the sandbox.
+
+Each assert line is parsed with :mod:`ast`. Every part of its expression that mentions a name
+other than the trusted ones below (the function under test, names from ``test_setup_code``)
+is a *call*: its source is sent to the sandbox, which evaluates it and returns plain data.
+Everything else (the expected values, ``==``, ``set(...)``, ``math.isclose(...)``) is
+evaluated here, on that plain data, and never sent. So the candidate sees the inputs of each
+assert but never the expected side, and no object of its own ever reaches the comparison.
+
+A call absorbs single-argument conversions around it (``list(f(x))``, ``set(f(x))``), so a
+function returning a ``map`` or a generator still passes where the assert converts it.
+An assert whose trusted part uses anything outside a small expression language (a
+comprehension, a lambda, a method call on a literal) is refused with a ValueError naming it.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+TRUSTED_NAMES: dict[str, Any] = {
+    name: getattr(builtins, name)
+    for name in (
+        "abs", "all", "any", "bool", "bytes", "complex", "dict", "divmod", "float",
+        "frozenset", "int", "len", "list", "max", "min", "reversed", "round", "set",
+        "sorted", "str", "sum", "tuple",
+    )
+}  # fmt: skip
+TRUSTED_MODULES: dict[str, Any] = {"math": math}
+ABSORBED = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "str"})
+CALL = "_parity_call"
+_ALLOWED = (
+    ast.Expression, ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Name, ast.Load,
+    ast.UnaryOp, ast.unaryop, ast.BinOp, ast.operator, ast.BoolOp, ast.boolop, ast.Compare,
+    ast.cmpop, ast.Call, ast.keyword, ast.IfExp, ast.Subscript, ast.Slice, ast.Attribute,
+)  # fmt: skip
+
+
+class CallFailed(Exception):
+    """The sandbox gave no plain value for a call: it raised, ended or replied wrongly."""
+
+
+def _trusted(name: str) -> bool:
+    return name in TRUSTED_NAMES or name in TRUSTED_MODULES
+
+
+def _head(node: ast.expr) -> ast.expr:
+    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node
+
+
+def _is_call(node: ast.expr) -> bool:
+    """``node`` is evaluated in the sandbox as a whole."""
+    head = _head(node)
+    if isinstance(head, ast.Name) and not _trusted(head.id):
+        return True
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ABSORBED
+        and len(node.args) == 1
+        and not node.keywords
+        and _is_call(node.args[0])
+    )
+
+
+class _Split(ast.NodeTransformer):
+    """Replaces each call by ``_parity_call(i)`` and collects its source."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.expr) and _is_call(node):
+            self.calls.append(ast.unparse(node))
+            index = ast.Constant(len(self.calls) - 1)
+            return ast.copy_location(ast.Call(ast.Name(CALL, ast.Load()), [index], []), node)
+        return self.generic_visit(node)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One assert: the calls the sandbox answers, and the rest, evaluated here."""
+
+    source: str
+    calls: tuple[str, ...]
+    test: Any  # the compiled trusted expression
+
+
+def _refusal(node: ast.AST) -> str | None:
+    """What in the trusted part cannot be evaluated here (every unknown name is a call)."""
+    if not isinstance(node, _ALLOWED):
+        return f"{type(node).__name__} outside the function's calls"
+    if isinstance(node, ast.Attribute) and not (
+        isinstance(node.value, ast.Name)
+        and node.value.id in TRUSTED_MODULES
+        and not node.attr.startswith("_")
+    ):
+        return f"the attribute {ast.unparse(node)!r}"
+    return None
+
+
+def parse_assert(line: str) -> Check:
+    """The check for one MBPP ``assert`` line; ValueError when it cannot be checked here."""
+    try:
+        module = ast.parse(line.strip())
+    except SyntaxError as error:
+        raise ValueError(f"MBPP test {line!r} is not valid Python: {error.msg}") from error
+    if len(module.body) != 1 or not isinstance(module.body[0], ast.Assert):
+        raise ValueError(f"MBPP test {line!r} is not a single assert statement")
+    split = _Split()
+    test = split.visit(module.body[0].test)
+    assert isinstance(test, ast.expr)
+    expression = ast.Expression(test)
+    ast.fix_missing_locations(expression)
+    for node in ast.walk(expression):
+        problem = _refusal(node)
+        if problem:
+            raise ValueError(
+                f"MBPP test {line!r} cannot be checked outside the sandbox: it uses {problem}"
+            )
+    return Check(line, tuple(split.calls), compile(expression, "<assert>", "eval"))
+
+
+def holds(check: Check, call: Callable[[str], Any]) -> bool:
+    """Whether the assert holds, ``call`` answering each call's source with its plain value
+    (raising :class:`CallFailed` when there is none)."""
+    scope = {"__builtins__": {}, **TRUSTED_NAMES, **TRUSTED_MODULES}
+    scope[CALL] = lambda index: call(check.calls[index])
+    try:
+        return bool(eval(check.test, scope))
+    except Exception:  # CallFailed, or the assert raised on the returned data
+        return False

@@ -1,0 +1,116 @@
+"""MBPP asserts split into sandbox calls and a trusted check, and the plain values between."""
+
+import ast
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from parity.evals.metrics.code_asserts import CallFailed, holds, parse_assert
+from parity.evals.metrics.code_server import plain
+from parity.evals.metrics.code_values import NotPlainData, read_value
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize(
+    ("line", "calls"),
+    [
+        ('assert remove_Occ("hello","l") == "heo"', ["remove_Occ('hello', 'l')"]),
+        ("assert set(similar((3, 4), (4, 5))) == set((4, 5))", ["set(similar((3, 4), (4, 5)))"]),
+        ("assert math.isclose(area(2), 12.566, rel_tol=0.001)", ["area(2)"]),
+        ("assert list(squares([1, 2])) == [1, 4]", ["list(squares([1, 2]))"]),
+        ("assert chain([Pair(5, 24), Pair(15, 25)], 2) == 2", ["chain([Pair(5, 24), Pair(15, 25)], 2)"]),
+        ("assert is_balanced(root) == False", ["is_balanced(root)"]),
+        ("assert not f(1) and f(2)[0] == abs(-3)", ["f(1)", "f(2)[0]"]),
+    ],
+)  # fmt: skip
+def test_only_the_calls_go_to_the_sandbox(line, calls):
+    assert list(parse_assert(line).calls) == calls
+
+
+def test_for_every_shipped_assert_only_the_function_call_is_sent():
+    """The expected side of each shipped MBPP assert stays in the trusted process."""
+    lines = (REPO / "evals" / "data" / "mbpp" / "test.jsonl").read_text().splitlines()
+    for row in map(json.loads, lines):
+        for line in row["test_list"]:
+            compare = ast.parse(line.strip()).body[0].test
+            assert list(parse_assert(line).calls) == [ast.unparse(compare.left)], line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "assert all(f(x) for x in [1, 2])",
+        "assert f(1) == ''.join(['a'])",
+        "assert f(1) == (lambda: 2)()",
+        "assert f(1) == ().__class__",
+        "f(1) == 2",
+        "assert f(1 ==",
+    ],
+)
+def test_an_assert_that_cannot_be_checked_here_is_refused_by_name(line):
+    with pytest.raises(ValueError, match="MBPP test"):
+        parse_assert(line)
+
+
+def test_the_check_runs_on_the_returned_values_only():
+    check = parse_assert("assert math.isclose(area(2), 12.566, rel_tol=0.001)")
+    assert holds(check, lambda call: 12.5664)
+    assert not holds(check, lambda call: 3.0)
+    assert not holds(check, lambda call: "not a number")
+
+
+def test_a_failed_call_fails_the_assert():
+    def fail(call):
+        raise CallFailed("the program exited")
+
+    assert not holds(parse_assert("assert f(1) == 1"), fail)
+    assert not holds(parse_assert("assert not f(1)"), fail)
+
+
+PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary()
+    | st.complex_numbers(),
+    lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner)
+    | st.frozensets(st.integers()) | st.sets(st.text()),
+    max_leaves=20,
+)  # fmt: skip
+
+
+def _same(a, b):
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    if isinstance(a, complex):
+        return type(b) is complex and _same(a.real, b.real) and _same(a.imag, b.imag)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return type(b) is dict and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@given(PLAIN)
+def test_plain_values_round_trip_through_json(value):
+    assert _same(read_value(json.loads(json.dumps(plain(value)))), value)
+
+
+def test_subclasses_arrive_as_their_base_and_other_objects_are_refused():
+    from collections import Counter, namedtuple
+
+    point = namedtuple("point", "x y")
+    assert read_value(plain(Counter("aab"))) == {"a": 2, "b": 1}
+    assert type(read_value(plain(point(1, 2)))) is tuple
+    for value in (object(), iter([1]), (x for x in [1]), range(3), [1, map(str, [])]):
+        with pytest.raises(TypeError, match="not plain data"):
+            plain(value)
+
+
+@pytest.mark.parametrize(
+    "tagged",
+    [["I", 1.5], ["I", True], ["S", 1], ["X", 1], ["L", [["N", None], "x"]], ["D", [["S", "k"]]], 5],
+)  # fmt: skip
+def test_a_malformed_reply_is_not_read_as_a_value(tagged):
+    with pytest.raises(NotPlainData):
+        read_value(tagged)
