@@ -17,7 +17,9 @@ starts when the run will likely send requests (:meth:`Engine.start_call_process`
 plan is made, or at submission; else on the first call),
 ignores Ctrl-C (the pytest process decides when to stop) and exits when the socket closes,
 also when the pytest process dies. If it ends unexpectedly, calls in flight fail as
-retryable and later calls run in-process.
+retryable and later calls run in-process. The child holds each request to its client's
+deadline (``timeout_s``); a call it has not answered :data:`DEADLINE_GRACE_S` after that
+fails here as a retryable timeout, so the deadline holds also if the child stalls.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from parity.fixtures.providers.api_base import ApiModelClient
 # The most calls the child runs at once; every lane's in-flight limit bounds it before that.
 MAX_CALLS = 1024
 STOP_TIMEOUT_S = 5.0
+# How long past a client's request deadline (``timeout_s``, which the child enforces) this
+# process waits for the child's answer before failing the call as a retryable timeout.
+DEADLINE_GRACE_S = 5.0
 
 
 class RemoteCallFailed(Exception):
@@ -96,7 +101,19 @@ class CallProcess:
                 connection.send(("call", call_id, number, request))
         if connection is None:
             return client.complete(request)
-        pending.done.wait()
+        deadline_s = getattr(client, "timeout_s", None)
+        if not pending.done.wait(None if deadline_s is None else deadline_s + DEADLINE_GRACE_S):
+            with self._lock:
+                self._pending.pop(call_id, None)
+            raise RemoteCallFailed(
+                FailureInfo(
+                    True,
+                    None,
+                    None,
+                    f"no answer from Parity's call process within the request deadline of "
+                    f"{deadline_s:g} s (and {DEADLINE_GRACE_S:g} s of grace)",
+                )
+            )
         if isinstance(pending.outcome, Completion):
             return pending.outcome
         assert isinstance(pending.outcome, FailureInfo)
@@ -183,9 +200,10 @@ class CallProcess:
             while True:
                 call_id, outcome = connection.recv()
                 with self._lock:
-                    pending = self._pending.pop(call_id)
-                pending.outcome = outcome
-                pending.done.set()
+                    pending = self._pending.pop(call_id, None)
+                if pending is not None:  # None: the call gave up waiting (its deadline)
+                    pending.outcome = outcome
+                    pending.done.set()
         except (EOFError, OSError):
             pass
         with self._lock:

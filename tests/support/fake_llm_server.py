@@ -3,9 +3,14 @@
 The real SDK clients are pointed at them by base URL. Faults are queued per server and
 consumed one per request: ``"429"`` (with ``Retry-After``), ``"500"``, ``"400"``, ``"401"``,
 ``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON),
-``"empty"`` (200 with well-formed JSON that holds no answer) and ``"reset"`` (drops the
-connection without an answer). ``fault_for`` picks a fault from the request body instead (a
-prompt that always fails, a 429 on each prompt's first attempt).
+``"empty"`` (200 with well-formed JSON that holds no answer), ``"nochoices"`` (200 with
+an error object and no choices), ``"reset"`` (drops the connection without an answer),
+``"drip"`` (headers at once, then the body one byte every ``drip_interval_s``) and ``"hang"``
+(reads the request and never answers). Error messages follow ``error_message``, a template
+with ``{code}`` and ``{key}`` (the key the request carried, as a proxy that echoes it would).
+A ``reply`` may return any JSON value for ``message.content`` (a list of parts, a dict).
+``fault_for`` picks a fault from the request body instead (a prompt that always fails, a 429
+on each prompt's first attempt).
 Only loopback addresses are used.
 """
 
@@ -79,9 +84,12 @@ class FakeLLMServer:
         self.faults: deque[str] = deque()
         self.fault_for = fault_for  # a fault chosen from the request body (per prompt)
         self.requests: list[dict[str, Any]] = []
+        self.error_message = "injected {code}"
+        self.drip_interval_s = 0.5
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # releases "drip" and "hang" answers at exit
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -97,6 +105,7 @@ class FakeLLMServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -125,8 +134,9 @@ class FakeLLMServer:
 
     def success_body(self, body: dict[str, Any], model: str) -> dict[str, Any]:
         """A successful response for ``body`` with word-count usage."""
-        answer = self.reply(body)
-        prompt_tokens, output_tokens = words(self.prompt_text(body)), words(answer)
+        answer: Any = self.reply(body)
+        prompt_tokens = words(self.prompt_text(body))
+        output_tokens = words(answer if isinstance(answer, str) else json.dumps(answer))
         if self.dialect == "openai":
             choice: dict[str, Any] = {
                 "index": 0,
@@ -201,6 +211,27 @@ class FakeLLMServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def _error_text(self, code: int) -> str:
+                key = self.headers.get("x-api-key") or self.headers.get("x-goog-api-key") or ""
+                if not key:
+                    key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                return server.error_message.format(code=code, key=key)
+
+            def _drip(self, payload: bytes) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.flush()
+                for byte in payload:
+                    if server._closing.wait(server.drip_interval_s):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -233,6 +264,15 @@ class FakeLLMServer:
                     return
                 if fault == "timeout":
                     time.sleep(2.0)
+                if fault == "hang":
+                    server._closing.wait()
+                    return
+                if fault == "nochoices":
+                    error = {"message": self._error_text(200), "type": "error"}
+                    self._send(
+                        200, json.dumps({"object": "chat.completion", "error": error}).encode()
+                    )
+                    return
                 if fault == "malformed":
                     self._send(200, b'{"choices": [ this is not json')
                     return
@@ -242,10 +282,14 @@ class FakeLLMServer:
                 if fault and fault.isdigit():
                     code = int(fault)
                     headers = {"Retry-After": server.retry_after} if code == 429 else {}
-                    error = _ERROR_BODIES[server.dialect](code, f"injected {code}")
+                    error = _ERROR_BODIES[server.dialect](code, self._error_text(code))
                     self._send(code, json.dumps(error).encode(), headers)
                     return
                 model = body.get("model") or re.sub(r".*/models/([^:]+):.*", r"\1", self.path)
-                self._send(200, json.dumps(server.success_body(body, model)).encode())
+                payload = json.dumps(server.success_body(body, model)).encode()
+                if fault == "drip":
+                    self._drip(payload)
+                    return
+                self._send(200, payload)
 
         return Handler
