@@ -9,8 +9,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from parity.errors import ConfigError
 from parity.evals.datasets import DATASETS
 from parity.evals.metrics import METRICS
@@ -20,6 +18,7 @@ from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
 from parity.tco import TcoSettings
 from parity.train import trained_prompt
+from parity.yaml_loader import load_yaml_file
 
 MODES = ("baseline", "compressed", "scaledown")
 THRESHOLD_MODES = ("mean", "lower_bound")
@@ -205,16 +204,7 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(
             shown, "the file does not exist", fix="pass --eval-config PATH to an existing YAML file"
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            shown, f"not valid YAML{where}: {problem}", fix="correct the YAML syntax"
-        ) from None
-    return parse_config(data, shown)
+    return parse_config(load_yaml_file(path), shown)
 
 
 def parse_config(data: Any, path: str) -> RunConfig:

@@ -7,16 +7,15 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from parity.config import ModelConfig
 from parity.fixtures.providers import PROVIDERS
+from parity.yaml_loader import load_yaml_text
 
 
 @lru_cache(maxsize=1)
 def _pricing_file() -> Mapping[str, Any]:
     text = (resources.files("parity.configs") / "pricing.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text) or {}
+    return load_yaml_text(text, "parity/configs/pricing.yaml", "pricing table") or {}
 
 
 def pricing_table() -> Mapping[str, Mapping[str, Any]]:

@@ -33,12 +33,11 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from parity.errors import ConfigError, ParityError
 from parity.evals.datasets import DATASETS, Example
 from parity.evals.tasks import TASKS
 from parity.prompts import load_template
+from parity.yaml_loader import load_yaml_file
 
 CONDITION_ROWS = {"lora-500": 500, "lora-full": None}
 SMOKE_ROWS = 12
@@ -98,7 +97,7 @@ def trained_prompt(task: str, root: Path) -> str | None:
 def _read_yaml(path: Path, what: str) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(str(path), f"no {what} config", fix=f"create {path}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml_file(path, f"{what} config") or {}
     if not isinstance(data, dict):
         raise ConfigError(str(path), f"the {what} config must be a mapping")
     return data
