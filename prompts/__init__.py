@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from parity.errors import DataError
+from parity.yaml_loader import load_yaml_file, load_yaml_text
 
 _FIELDS = string.Formatter()
+_SOURCE = "prompt template"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class PromptTemplate:
     name: str
     system: str
     user: str
+
+    def __post_init__(self) -> None:
+        for part in (self.system, self.user):
+            _check_fields(self.name, part)
 
     @cached_property
     def placeholders(self) -> frozenset[str]:
@@ -66,21 +71,61 @@ def template_names() -> list[str]:
 @lru_cache(maxsize=64)
 def load_template(name_or_path: str) -> PromptTemplate:
     """Load a shipped template by name, or a user's template from a ``.yaml`` path."""
+    data, name = _template_data(name_or_path)
+    parts = ("system", "user")
+    if (
+        not isinstance(data, dict)
+        or "user" not in data
+        or not all(isinstance(data.get(part, ""), str) for part in parts)
+    ):
+        raise DataError(
+            f"prompt template '{name_or_path}' needs a 'user' part (and may have 'system'), "
+            "each a string"
+        )
+    return PromptTemplate(name=name, system=data.get("system", ""), user=data["user"])
+
+
+def _template_data(name_or_path: str) -> tuple[Any, str]:
+    """The parsed YAML of a template file or shipped template, and the template's name."""
     if name_or_path.endswith((".yaml", ".yml")):
         path = Path(name_or_path)
         if not path.exists():
             raise DataError(f"prompt template file {path} does not exist")
-        text, name = path.read_text(encoding="utf-8"), path.stem
-    else:
-        resource = resources.files(__name__) / f"{name_or_path}.yaml"
-        if not resource.is_file():
-            raise DataError(
-                f"unknown prompt template '{name_or_path}'; shipped: {', '.join(template_names())}"
-            )
-        text, name = resource.read_text(encoding="utf-8"), name_or_path
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict) or "user" not in data:
+        return load_yaml_file(path, _SOURCE) or {}, path.stem
+    resource = resources.files(__name__) / f"{name_or_path}.yaml"
+    if not resource.is_file():
         raise DataError(
-            f"prompt template '{name_or_path}' needs a 'user' part (and may have 'system')"
+            f"unknown prompt template '{name_or_path}'; shipped: {', '.join(template_names())}"
         )
-    return PromptTemplate(name=name, system=data.get("system", ""), user=data["user"])
+    return load_yaml_text(
+        resource.read_text(encoding="utf-8"), name_or_path, _SOURCE
+    ) or {}, name_or_path
+
+
+def _check_fields(name: str, text: str) -> None:
+    """Refuse what ``str.format`` would do beyond filling a named field: format specs
+    (``{question:>999999999}`` pads to a gigabyte), conversions (``{question!r}``) and empty
+    or broken braces, which would fail every item at render time."""
+    try:
+        parsed = list(_FIELDS.parse(text))
+    except ValueError as exc:
+        raise DataError(
+            f"prompt '{name}': {exc}; write {{{{ and }}}} for a literal brace"
+        ) from None
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not field:
+            raise DataError(
+                f"prompt '{name}' has an empty placeholder {{}}; name a field, e.g. "
+                "{question}, or write {{}} for literal braces"
+            )
+        if spec or conversion:
+            shown = (
+                f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            )
+            raise DataError(
+                f"prompt '{name}' uses the placeholder {shown}: format specs and conversions "
+                f"are not allowed (a width such as :>999999999 makes a gigabyte prompt); "
+                f"write {{{field}}}"
+            )
