@@ -40,10 +40,25 @@ class Field:
     nullable: bool = False
     example: str = ""
     check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    items: type | None = None  # a list's element type, when every element must have one
 
     def describe(self) -> str:
         """Human words for the accepted type(s)."""
-        return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in self.types)
+        return " or ".join(self._type_name(t) for t in self.types)
+
+    def _type_name(self, kind: type) -> str:
+        if kind is list and self.items is not None:
+            element = _TYPE_NAMES.get(self.items, self.items.__name__).split(" ", 1)[-1]
+            return f"a list of {element}s"
+        return _TYPE_NAMES.get(kind, kind.__name__)
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` has an accepted type (and, for a list, accepted elements)."""
+        if not _type_ok(value, self):
+            return False
+        if self.items is None or not isinstance(value, list):
+            return True
+        return all(_type_ok(item, Field((self.items,))) for item in value)
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,7 @@ def check_mapping(
                 )
             continue
         value = data[key]
-        if not _type_ok(value, spec):
+        if not spec.accepts(value):
             raise ctx.error(
                 f"expected {spec.describe()}, got {type(value).__name__} {value!r}",
                 key=ctx.key(key),

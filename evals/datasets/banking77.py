@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from parity.evals.datasets.base import register_dataset
 from parity.evals.datasets.labelled import LabelledTextLoader
+from parity.evals.datasets.row_fields import INDEX, TEXT
+from parity.schema import Field
 
 
 @register_dataset
@@ -21,5 +23,5 @@ class Banking77(LabelledTextLoader):
         "train": "banking77/train.jsonl",
         "test": "banking77/test.jsonl",
     }
-    required_fields = ("text", "label")
+    required_fields: ClassVar[Mapping[str, Field]] = {"text": TEXT, "label": INDEX}
     expected_rows: ClassVar[Mapping[str, int]] = {"train": 10003, "test": 3080}

@@ -8,11 +8,13 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
 from parity.errors import DataError
+from parity.evals.datasets.row_fields import check_row, convert_checked, row_place
 from parity.registry import Registry
 from parity.schema import Field
 
@@ -54,7 +56,8 @@ class DatasetLoader:
     default_split: ClassVar[str]
     shot_split: ClassVar[str | None] = "train"
     shipped: ClassVar[Mapping[str, str]] = {}
-    required_fields: ClassVar[tuple[str, ...]] = ()
+    # The fields every row must have, with their types (row_fields.TEXT, ID...).
+    required_fields: ClassVar[Mapping[str, Field]] = {}
     subsets: ClassVar[tuple[str, ...]] = ()
     expected_rows: ClassVar[Mapping[str, int]] = {}
     # The loader's own ``dataset:`` keys, checked like the core ones.
@@ -164,14 +167,9 @@ class DatasetLoader:
     def _convert_all(self, rows: Iterable[Mapping[str, Any]], origin: str) -> list[Example]:
         examples = []
         for index, row in enumerate(rows):
-            missing = [f for f in self.required_fields if f not in row]
-            if missing:
-                raise DataError(
-                    f"{origin}: row {index} of dataset '{self.name}' lacks field(s) "
-                    f"{', '.join(missing)}; expected the {self.hub_id} layout with fields "
-                    f"{', '.join(self.required_fields)}"
-                )
-            examples.append(self.convert(row, index))
+            place = row_place(origin, index, self.name)
+            check_row(row, self.required_fields, place)
+            examples.append(convert_checked(partial(self.convert, row, index), row, place))
         return examples
 
 

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, MAPPING, TEXT
 from parity.evals.metrics.cuad import NOT_FOUND
+from parity.schema import Field
 
 
 @register_dataset
@@ -24,7 +26,12 @@ class CUAD(DatasetLoader):
     default_split = "test"
     shot_split: ClassVar[str | None] = None
     shipped: ClassVar[Mapping[str, str]] = {"test": "cuad/test.jsonl"}
-    required_fields = ("id", "context", "question", "answers")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "id": ID,
+        "context": TEXT,
+        "question": TEXT,
+        "answers": MAPPING,
+    }
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         spans = [text for text in row["answers"]["text"] if text.strip()]

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, TEXT, TEXT_OR_TEXTS
+from parity.schema import Field
 
 
 @register_dataset
@@ -23,7 +25,13 @@ class Ethic(DatasetLoader):
     default_split = "test"
     shot_split: ClassVar[str | None] = None
     subsets: ClassVar[tuple[str, ...]] = ("Recalling", "Summarizing", "Organizing", "Attributing")
-    required_fields = ("ID", "Answer", "System_msg", "User_msg", "Domain")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "ID": ID,
+        "Answer": TEXT_OR_TEXTS,
+        "System_msg": TEXT,
+        "User_msg": TEXT,
+        "Domain": TEXT,
+    }
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         answer = row["Answer"]

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 from parity.errors import DataError
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, LIST, TEXT
+from parity.schema import Field
 
 
 @register_dataset
@@ -18,7 +20,12 @@ class FinanceBench(DatasetLoader):
     default_split = "train"
     shot_split: ClassVar[str | None] = None
     shipped: ClassVar[Mapping[str, str]] = {"train": "financebench/financebench_open_source.jsonl"}
-    required_fields = ("financebench_id", "question", "answer", "evidence")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "financebench_id": ID,
+        "question": TEXT,
+        "answer": TEXT,
+        "evidence": LIST,
+    }
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         evidence = row["evidence"]

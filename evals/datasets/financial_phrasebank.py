@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from parity.evals.datasets.base import register_dataset
 from parity.evals.datasets.labelled import LabelledTextLoader
+from parity.evals.datasets.row_fields import INDEX, TEXT
+from parity.schema import Field
 
 
 @register_dataset
@@ -22,5 +24,5 @@ class FinancialPhraseBank(LabelledTextLoader):
     shipped: ClassVar[Mapping[str, str]] = {
         "train": "financial_phrasebank/sentences_allagree.jsonl"
     }
-    required_fields = ("sentence", "label")
+    required_fields: ClassVar[Mapping[str, Field]] = {"sentence": TEXT, "label": INDEX}
     expected_rows: ClassVar[Mapping[str, int]] = {"train": 2264}

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 from parity.errors import DataError
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, MAPPING, TEXT
+from parity.schema import Field
 
 
 @register_dataset
@@ -18,7 +20,12 @@ class HotpotQA(DatasetLoader):
     hub_config = "distractor"
     default_split = "validation"
     shipped: ClassVar[Mapping[str, str]] = {"validation": "hotpotqa/validation.jsonl"}
-    required_fields = ("id", "question", "answer", "context")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "id": ID,
+        "question": TEXT,
+        "answer": TEXT,
+        "context": MAPPING,
+    }
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         context = row["context"]

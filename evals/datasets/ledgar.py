@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from parity.evals.datasets.base import register_dataset
 from parity.evals.datasets.labelled import LabelledTextLoader
+from parity.evals.datasets.row_fields import INDEX, TEXT
+from parity.schema import Field
 
 
 @register_dataset
@@ -20,7 +22,7 @@ class Ledgar(LabelledTextLoader):
     shot_split: ClassVar[str | None] = None
     labels_file = "ledgar/labels.json"
     shipped: ClassVar[Mapping[str, str]] = {"test": "ledgar/test.jsonl"}
-    required_fields = ("text", "label")
+    required_fields: ClassVar[Mapping[str, Field]] = {"text": TEXT, "label": INDEX}
     expected_rows: ClassVar[Mapping[str, int]] = {
         "train": 60000,
         "validation": 10000,

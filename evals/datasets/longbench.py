@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, TEXT, TEXTS
+from parity.schema import Field
 
 TASKS = ("narrativeqa", "qasper", "multifieldqa_en", "2wikimqa")
 
@@ -28,7 +30,13 @@ class LongBench(DatasetLoader):
     shipped: ClassVar[Mapping[str, str]] = {
         f"{task}/test": f"longbench/{task}/test.jsonl" for task in TASKS if task != "narrativeqa"
     }
-    required_fields = ("input", "context", "answers", "_id", "dataset")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "input": TEXT,
+        "context": TEXT,
+        "answers": TEXTS,
+        "_id": ID,
+        "dataset": TEXT,
+    }
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         return Example(

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, TEXT, TEXTS
 from parity.evals.metrics.code import SETUP_PREFIX
+from parity.schema import Field
 
 
 @register_dataset
@@ -19,7 +21,12 @@ class MBPP(DatasetLoader):
     default_split = "test"
     shot_split: ClassVar[str | None] = None
     shipped: ClassVar[Mapping[str, str]] = {"test": "mbpp/test.jsonl"}
-    required_fields = ("task_id", "text", "code", "test_list")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "task_id": ID,
+        "text": TEXT,
+        "code": TEXT,
+        "test_list": TEXTS,
+    }
     expected_rows: ClassVar[Mapping[str, int]] = {
         "train": 374,
         "validation": 90,

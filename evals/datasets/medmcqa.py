@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 from parity.errors import DataError
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import INDEX, TEXT
+from parity.schema import Field
 
 LETTERS = ("A", "B", "C", "D")
 
@@ -20,7 +22,11 @@ class MedMCQA(DatasetLoader):
     default_split = "validation"
     shot_split: ClassVar[str | None] = None
     shipped: ClassVar[Mapping[str, str]] = {"validation": "medmcqa/validation.jsonl"}
-    required_fields = ("question", "opa", "opb", "opc", "opd", "cop")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "question": TEXT,
+        **{f"op{c}": TEXT for c in "abcd"},
+        "cop": INDEX,
+    }
     expected_rows: ClassVar[Mapping[str, int]] = {"train": 182822, "validation": 4183, "test": 6150}
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 from parity.errors import DataError
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.row_fields import ID, MAPPING, TEXT, TEXTS
+from parity.schema import Field
 
 
 @register_dataset
@@ -24,7 +26,12 @@ class MSMarco(DatasetLoader):
     default_split = "validation"
     shot_split: ClassVar[str | None] = None
     shipped: ClassVar[Mapping[str, str]] = {"test": "ms_marco/test.jsonl"}
-    required_fields = ("query", "query_id", "passages", "answers")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "query": TEXT,
+        "query_id": ID,
+        "passages": MAPPING,
+        "answers": TEXTS,
+    }
 
     def convert(self, row: Mapping[str, Any], index: int) -> Example:
         passages = row["passages"]

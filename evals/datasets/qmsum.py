@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from parity.evals.datasets.base import DatasetLoader, Example, LoadedDataset, register_dataset
+from parity.evals.datasets.row_fields import LIST
+from parity.schema import Field
 
 
 def _turns(
@@ -37,7 +39,11 @@ class QMSum(DatasetLoader):
         "general/test": "qmsum/test.jsonl",
         "specific/test": "qmsum/test.jsonl",
     }
-    required_fields = ("general_query_list", "specific_query_list", "meeting_transcripts")
+    required_fields: ClassVar[Mapping[str, Field]] = {
+        "general_query_list": LIST,
+        "specific_query_list": LIST,
+        "meeting_transcripts": LIST,
+    }
 
     def load(
         self, split: str | None, source: str, path: str | None, subset: str | None = None
