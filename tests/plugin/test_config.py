@@ -1,9 +1,15 @@
 """Config validation: every bad input names file, experiment, key and a fix."""
 
+from pathlib import Path
+
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parity.config import load_config, parse_config
 from parity.errors import ConfigError
+from parity.yaml_loader import load_yaml_file, load_yaml_text
 from tests.conftest import experiment
 
 
@@ -186,3 +192,28 @@ def test_conditions_expand_into_one_experiment_each_with_shots_ids_and_keywords(
 def test_bad_conditions_get_one_clear_message(changes, message):
     with pytest.raises(ConfigError, match=message):
         parse_config([experiment(**changes)], "t.yaml")
+
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+YAML_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(YAML_VALUES)
+def test_the_bounded_loader_reads_what_safe_load_reads(value):
+    text = yaml.safe_dump(value, allow_unicode=True)
+    assert load_yaml_text(text, "x.yaml") == yaml.safe_load(text)
+
+
+def test_every_shipped_yaml_file_loads_unchanged():
+    root = Path(__file__).parents[2]
+    files = sorted([*root.glob("configs/**/*.yaml"), *root.glob("prompts/*.yaml")])
+    assert len(files) > 10
+    for path in files:
+        assert load_yaml_file(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
