@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -204,12 +204,35 @@ def _confined(
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, 9)
-    process.wait()
+    """End of input; a moment to exit by itself (so that its group empties at once), then
+    kill."""
     for stream in (process.stdin, process.stdout):
         if stream is not None:
-            stream.close()
+            with suppress(OSError):
+                stream.close()
+    if not _exited(process, 0.2):
+        os.killpg(process.pid, 9)
+        process.wait()
+
+
+def _exited(process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for the process to end; whether it did. Woken by a
+    pidfd where there is one (``Popen.wait`` polls, adding up to 50 ms)."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    if pidfd is not None:
+        try:
+            select.select([pidfd], [], [], timeout)
+        finally:
+            os.close(pidfd)
+        timeout = 0.001  # reaped below, or not yet ended
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def run_confined(
@@ -221,11 +244,8 @@ def run_confined(
     with tempfile.TemporaryFile() as sink:
         with _confined(source, limits, unsafe, sink, subprocess.STDOUT) as process:
             _feed_stdin(process, stdin)
-            try:
-                returncode: int | None = process.wait(timeout=limits.wall_s)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                returncode, timed_out = None, True
+            timed_out = not _exited(process, limits.wall_s)
+            returncode = None if timed_out else process.returncode
         sink.seek(0)
         printed = sink.read()
     output = printed[:4000].decode("utf-8", "replace")
@@ -247,27 +267,48 @@ class Channel:
         """Send one line; its reply line (without the newline), or None when the program
         ended, ran past the deadline or replied more than ``max_reply`` bytes."""
         assert self._process.stdin is not None and self._process.stdout is not None
-        try:
-            self._process.stdin.write(request + b"\n")
-            self._process.stdin.flush()
-        except OSError:
+        if not self._send(self._process.stdin.fileno(), request + b"\n"):
             return None
-        reply = self._pending
-        descriptor = self._process.stdout.fileno()
-        while b"\n" not in reply:
-            left = self._deadline - time.monotonic()
-            if (
-                left <= 0
-                or len(reply) > max_reply
-                or not select.select([descriptor], [], [], left)[0]
-            ):
+        return self._receive(self._process.stdout.fileno(), max_reply)
+
+    def _wait(self, descriptor: int, writing: bool) -> bool:
+        """Whether ``descriptor`` is ready before the deadline."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            return False
+        watched = [descriptor]
+        readable, writable, _ = select.select(
+            [] if writing else watched, watched if writing else [], [], left
+        )
+        return bool(readable or writable)
+
+    def _send(self, descriptor: int, data: bytes) -> bool:
+        os.set_blocking(descriptor, False)
+        while data:
+            if not self._wait(descriptor, writing=True):
+                return False
+            try:
+                data = data[os.write(descriptor, data) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # the program ended
+                return False
+        return True
+
+    def _receive(self, descriptor: int, max_reply: int) -> bytes | None:
+        reply = bytearray(self._pending)
+        end = reply.find(b"\n")
+        while end < 0:
+            if len(reply) > max_reply or not self._wait(descriptor, writing=False):
                 return None
             chunk = os.read(descriptor, 65536)
             if not chunk:
                 return None
+            newline = chunk.find(b"\n")
+            end = -1 if newline < 0 else len(reply) + newline
             reply += chunk
-        line, _, self._pending = reply.partition(b"\n")
-        return line if len(line) <= max_reply else None
+        self._pending = bytes(reply[end + 1 :])
+        return bytes(reply[:end]) if end <= max_reply else None
 
 
 @contextmanager

@@ -116,7 +116,7 @@ def _empty_and_remove(directory: Path) -> None:
         except OSError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.01)  # the killed processes are not reaped yet
+            time.sleep(0.002)  # the killed processes are not reaped yet
 
 
 def _write_limits(directory: Path, version: int, memory_bytes: int, processes: int) -> None:

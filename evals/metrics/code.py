@@ -23,7 +23,7 @@ from typing import Any
 
 from parity.evals.metrics.base import Metric, register_metric
 from parity.evals.metrics.code_asserts import CallFailed, Check, holds, parse_assert
-from parity.evals.metrics.code_values import read_value
+from parity.evals.metrics.code_values import read_value, text
 from parity.evals.sandbox import (
     Channel,
     Limits,
@@ -55,15 +55,15 @@ class _Calls:
         if self._broken:
             raise CallFailed("an earlier call failed")
         self._next_id += 1
-        request = json.dumps({"id": self._next_id, "expr": expression}).encode()
-        reply = self._channel.exchange(request, MAX_REPLY_BYTES)
+        source = expression.encode("utf-8", "surrogatepass").hex()
+        reply = self._channel.exchange(f"{self._next_id} {source}".encode(), MAX_REPLY_BYTES)
         try:
             answer = json.loads(reply) if reply is not None else None
-            if type(answer) is not dict or answer.get("id") != self._next_id:
+            if type(answer) is not list or len(answer) != 3 or answer[0] != self._next_id:
                 raise CallFailed("no reply for this call")
-            if set(answer) != {"id", "value"}:
-                raise CallFailed(str(answer.get("error", "a malformed reply"))[:200])
-            return read_value(answer["value"])
+            if answer[1] != "ok":
+                raise CallFailed(f"the call raised {text(answer[2])[:200]}")
+            return read_value(answer[2])
         except (ValueError, TypeError, RecursionError, CallFailed) as error:
             self._broken = True
             raise CallFailed(str(error)) from error

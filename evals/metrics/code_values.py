@@ -21,6 +21,11 @@ def _items(payload: Any) -> list[Any]:
     return [read_value(item) for item in _exact(payload, list)]
 
 
+def text(payload: Any) -> str:
+    """A string sent as the hex of its UTF-8 bytes (lone surrogates kept)."""
+    return bytes.fromhex(_exact(payload, str)).decode("utf-8", "surrogatepass")
+
+
 def read_value(tagged: Any) -> Any:
     """The value ``[tag, payload]`` stands for; NotPlainData when it is malformed."""
     if type(tagged) is not list or len(tagged) != 2 or type(tagged[0]) is not str:
@@ -28,9 +33,11 @@ def read_value(tagged: Any) -> Any:
     tag, payload = tagged
     if tag == "N" and payload is None:
         return None
-    simple = {"B": bool, "I": int, "S": str}
+    simple = {"B": bool, "I": int}
     if tag in simple:
         return _exact(payload, simple[tag])
+    if tag == "S":
+        return text(payload)
     if tag == "F":
         return float(_exact(payload, str))
     if tag == "C":

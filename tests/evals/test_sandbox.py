@@ -155,11 +155,11 @@ def remove_Occ(s, ch):
     return _Anything(s)
 """
 FORGED_REPLIES = """
-import json, os
+import os
 for fd in range(3, 64):
     for n in range(1, 4):
         try:
-            os.write(fd, (json.dumps({"id": n, "value": ["S", "forged"]}) + "\\n").encode())
+            os.write(fd, b'[%d, "ok", ["S", "%s"]]\\n' % (n, "forged".encode().hex().encode()))
         except OSError:
             break
 """

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from parity.evals.metrics.code_asserts import CallFailed, holds, parse_assert
-from parity.evals.metrics.code_server import plain
+from parity.evals.metrics.code_server import dumps, plain
 from parity.evals.metrics.code_values import NotPlainData, read_value
 from tests.conftest import REPO
 
@@ -93,7 +93,7 @@ def _same(a, b):
 
 @given(PLAIN)
 def test_plain_values_round_trip_through_json(value):
-    assert _same(read_value(json.loads(json.dumps(plain(value)))), value)
+    assert _same(read_value(json.loads(dumps(plain(value)))), value)
 
 
 def test_subclasses_arrive_as_their_base_and_other_objects_are_refused():
