@@ -6,6 +6,14 @@ view of the system and the Python installation, and limits on CPU time, wall tim
 space, processes and written bytes (stdout and stderr go to a size-limited file). The
 directory is removed afterwards, so nothing the program wrote survives.
 
+Memory and processes are bounded per run, not per host user: each run gets its own control
+group (:mod:`parity.evals.sandbox_groups`) whose ``memory`` and ``pids`` limits cover all of
+its processes together, and, when Parity runs as root, its own uid, so ``RLIMIT_NPROC``
+counts only that run's processes. Where no group can be made, memory is bounded per process
+only (``memory_bytes`` for each of at most ``processes`` processes), and processes per run
+when root (the uid) but per user otherwise (the user's running processes plus
+``processes``, shared by that user's concurrent runs).
+
 When bubblewrap cannot confine on this machine, :func:`sandbox_unavailable_reason` says why;
 callers skip instead of running code unconfined unless the user passed ``--eval-unsafe-exec``.
 """

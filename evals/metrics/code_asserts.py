@@ -10,7 +10,9 @@ assert but never the expected side, and no object of its own ever reaches the co
 A call absorbs single-argument conversions around it (``list(f(x))``, ``set(f(x))``), so a
 function returning a ``map`` or a generator still passes where the assert converts it.
 An assert whose trusted part uses anything outside a small expression language (a
-comprehension, a lambda, a method call on a literal) is refused with a ValueError naming it.
+comprehension, a lambda, a method call on a literal, or ``**``, ``<<`` and ``*`` on a
+returned value, which could make a huge number or list here; ``*`` by a small number is
+kept) is refused with a ValueError naming it.
 """
 
 from __future__ import annotations
@@ -102,7 +104,30 @@ def _refusal(node: ast.AST) -> str | None:
         and not node.attr.startswith("_")
     ):
         return f"the attribute {ast.unparse(node)!r}"
+    if isinstance(node, ast.BinOp) and _grows(node):
+        return f"{ast.unparse(node)!r}, which can make a value of any size from a small reply"
     return None
+
+
+def _has_call(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == CALL for n in ast.walk(node))
+
+
+def _small_number(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and type(node.value) in (int, float)
+        and abs(node.value) <= 1000
+    )
+
+
+def _grows(node: ast.BinOp) -> bool:
+    """``**``, ``<<`` or ``*`` with a returned value in it (``*`` by a small number is kept)."""
+    if not isinstance(node.op, (ast.Pow, ast.LShift, ast.Mult)) or not _has_call(node):
+        return False
+    return not (
+        isinstance(node.op, ast.Mult) and (_small_number(node.left) or _small_number(node.right))
+    )
 
 
 def parse_assert(line: str) -> Check:

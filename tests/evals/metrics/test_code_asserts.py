@@ -24,6 +24,7 @@ from tests.conftest import REPO
         ("assert chain([Pair(5, 24), Pair(15, 25)], 2) == 2", ["chain([Pair(5, 24), Pair(15, 25)], 2)"]),
         ("assert is_balanced(root) == False", ["is_balanced(root)"]),
         ("assert not f(1) and f(2)[0] == abs(-3)", ["f(1)", "f(2)[0]"]),
+        ("assert 2 * f(1) == 2 ** 3", ["f(1)"]),
     ],
 )  # fmt: skip
 def test_only_the_calls_go_to_the_sandbox(line, calls):
@@ -46,6 +47,9 @@ def test_for_every_shipped_assert_only_the_function_call_is_sent():
         "assert f(1) == ''.join(['a'])",
         "assert f(1) == (lambda: 2)()",
         "assert f(1) == ().__class__",
+        "assert f(1) ** 2 == 4",
+        "assert f(1) * f(2) == [0]",
+        "assert [0] * f(1) == [0]",
         "f(1) == 2",
         "assert f(1 ==",
     ],
