@@ -59,11 +59,13 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
             if experiment.repeats > 1:  # the interval is between examples: one mean each
                 values, within = _example_means(output, records)
             low, high = ci95(values)
-            # Every registered score is a proportion in [0, 1]; the interval is clipped to it.
+            # Every registered score is a proportion in [0, 1]; the interval is clipped to it,
+            # and ci_clipped says when that moved an end.
             metrics[output] = {
                 **describe(values),
                 "ci95_low": max(0.0, low),
                 "ci95_high": min(1.0, high),
+                "ci_clipped": low < 0.0 or high > 1.0,
             }
             if within is not None:
                 metrics[output]["within_example_std"] = within
@@ -150,6 +152,13 @@ class ExperimentOutcome:
     skip_reasons: set[str] = field(default_factory=set)
     reported: int = 0  # items that reported at all
     expected: int | None = None  # items selected for the run (None: not known)
+    lost: dict[str, str] = field(default_factory=dict)  # example -> failed / skipped, unscored
+
+    def lost_examples(self) -> dict[str, str]:
+        """The examples with no scored record, by what happened to them (failed, skipped):
+        the pairs a comparison with this experiment is missing."""
+        scored = {r.example_key for r in self.records}
+        return {key: why for key, why in self.lost.items() if key not in scored}
 
     @property
     def missing(self) -> int:
@@ -289,6 +298,8 @@ class Aggregator:
         if target is None:
             return
         target.reported += 1
+        if record is not None and (outcome == "skipped" or not record.finished):
+            target.lost[record.example_key] = "skipped" if outcome == "skipped" else "failed"
         if outcome == "skipped":
             target.skipped += 1
             if skip_reason:

@@ -32,6 +32,10 @@ BASEWEIGHT_TASKS = {"financial_phrasebank": "fpb"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
 
 
+def _share(value: float) -> str | None:
+    return None if 0 <= value < 1 else f"must be at least 0 and below 1, got {value}"
+
+
 def _score_map(value: Mapping[str, Any]) -> str | None:
     for name, limit in value.items():
         if isinstance(limit, bool) or not isinstance(limit, (int, float)):
@@ -76,6 +80,9 @@ TASK_SCHEMA = {
     "name": Field((str,), required=True, example="rag_qa"),
     "prompt": Field((str,), example="rag_qa"),
 }  # plus the task's own ``option_fields``
+# Below 6 pairs neither exact McNemar nor the Wilcoxon signed-rank test can reach p < 0.05
+# (two-sided) whatever the data: a paired gate does not decide on fewer.
+DEFAULT_MIN_PAIRS = 6
 EXPERIMENT_SCHEMA = {
     "id": Field((str,), required=True, example="hotpotqa_baseline_local"),
     "model": Field((dict,), required=True),
@@ -89,6 +96,8 @@ EXPERIMENT_SCHEMA = {
     "baseline": Field((str, dict), example="hotpotqa_baseline_gpt4o"),  # or {run, experiment}
     "max_drop": Field((dict,), check=_score_map, example="{f1: 0.05}"),
     "min_gain": Field((dict,), check=_score_map, example="{f1: 0.02}"),
+    "min_pairs": Field((int,), check=positive, example="6"),
+    "max_missing_share": Field((float,), check=_share, example="0.05"),
     "repeats": Field((int,), check=positive, example="3"),
     "n_eval_seeds": Field((int,), check=positive, example="3"),
     "condition": Field((str,), choices=CONDITIONS),
@@ -165,6 +174,8 @@ class Experiment:
     repeats: int = 1
     n_eval_seeds: int = 0
     condition: str | None = None  # one of CONDITIONS
+    min_pairs: int = DEFAULT_MIN_PAIRS  # a paired gate decides on no fewer pairs
+    max_missing_share: float = 0.0  # of the examples, how many may lack a pair in a gate
 
     @property
     def paired_gates(self) -> dict[str, Mapping[str, float]]:
@@ -382,6 +393,8 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         repeats=raw.get("repeats", 1),
         n_eval_seeds=raw.get("n_eval_seeds", 0),
         condition=raw.get("condition"),
+        min_pairs=raw.get("min_pairs", DEFAULT_MIN_PAIRS),
+        max_missing_share=raw.get("max_missing_share", 0.0),
     )
 
 

@@ -6,7 +6,10 @@
   baseline) must be above −margin. ``min_gain`` (superiority): above +gain.
 
 A paired gate whose interval straddles its bound fails as *inconclusive*, with the minimum
-detectable difference at this n and about how many pairs would decide it. A gate that cannot
+detectable difference at this n and about how many pairs would decide it. So does one that
+has fewer than ``min_pairs`` pairs (default 6), an interval of zero width, or more examples
+without a pair (failed, skipped, missing on either side) than ``max_missing_share`` of them
+(default 0: a gate decides on the whole sample or not at all). A gate that cannot
 be evaluated (no scored items, no baseline scores, no shared examples) fails the run with
 its reason, unless ``--eval-allow-skipped-gates`` lets it be skipped.
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parity.aggregation import ExperimentOutcome
+from parity.config import Experiment
 from parity.paired import MetricDelta, PairedComparison, examples_needed
 
 ALLOW_OPTION = "--eval-allow-skipped-gates"
@@ -78,7 +82,7 @@ def evaluate_gates(
                     "'baseline: {run: DIR, experiment: ID}'), or pass --eval-baseline-run DIR"
                 )
             for metric, limit in limits.items():
-                results.append(_paired(experiment_id, kind, metric, limit, comparison))
+                results.append(_paired(experiment, kind, metric, limit, comparison))
     return [
         _unevaluated(g, allow_unevaluated) if g.verdict == "unevaluable" else g for g in results
     ]
@@ -122,7 +126,10 @@ def _threshold(
         )  # fmt: skip
     low, high = stats["ci95_low"], stats["ci95_high"]
     interval = f"{metric} = {observed:.4f} [{low:.4f}, {high:.4f}] over {n} examples"
-    if low >= floor:
+    if low == high:
+        status, verdict = "failed", "inconclusive"
+        why = "inconclusive: the interval has zero width (every example scored alike)"
+    elif low >= floor:
         status, verdict, why = "passed", "met", f"lower bound {low:.4f} >= threshold {floor}"
     elif high < floor:
         status, verdict, why = "failed", "not met", f"upper bound {high:.4f} < threshold {floor}"
@@ -146,8 +153,9 @@ _OUTCOMES = {
 
 
 def _paired(
-    experiment_id: str, kind: str, metric: str, limit: float, comparison: PairedComparison | str
+    experiment: Experiment, kind: str, metric: str, limit: float, comparison: PairedComparison | str
 ) -> GateResult:
+    experiment_id = experiment.id
     if isinstance(comparison, str):
         return GateResult(
             experiment_id, kind, metric, "failed", comparison, limit=limit, verdict="unevaluable"
@@ -165,7 +173,10 @@ def _paired(
         f"{metric} {signed(delta.difference)} [{signed(delta.ci_low)}, {signed(delta.ci_high)}] "
         f"vs {comparison.baseline} on {delta.n_pairs} pairs"
     )
-    if delta.ci_low > bound:
+    unsound = _unsound(experiment, comparison, delta)
+    if unsound is not None:
+        status, verdict, why = "failed", "inconclusive", f"inconclusive: {unsound} ({what} {limit})"
+    elif delta.ci_low > bound:
         status, verdict = "passed", cleared
         why = f"lower bound {signed(delta.ci_low)} > {signed(bound)} -> {cleared} ({what} {limit})"
     elif delta.ci_high <= bound:
@@ -182,13 +193,38 @@ def _paired(
     )  # fmt: skip
 
 
+def _unsound(
+    experiment: Experiment, comparison: PairedComparison, delta: MetricDelta
+) -> str | None:
+    """Why the pairs cannot decide a gate whatever their interval says, if they cannot: too
+    few of them, examples lost on a side, or an interval of zero width."""
+    if delta.n_pairs < experiment.min_pairs:
+        return f"n={delta.n_pairs} < min_pairs {experiment.min_pairs}"
+    if comparison.missing_share > experiment.max_missing_share:
+        return (
+            f"{len(comparison.unpaired)} of {comparison.n_examples} examples have no pair "
+            f"({comparison.missing_text()}), over max_missing_share "
+            f"{experiment.max_missing_share}: the pairs left may be the easy ones"
+        )
+    if delta.ci_low == delta.ci_high:
+        return "the interval has zero width"
+    return None
+
+
 def _undecided(delta: MetricDelta, bound: float) -> str:
     """What an inconclusive paired gate would need: the minimum detectable difference at
-    this n, and how many pairs would decide it from the observed paired variance."""
-    text = (
-        f"at n={delta.n_pairs} the minimum detectable difference is "
-        f"{delta.minimum_detectable:.3f} (80% power, 95% two-sided)"
-    )
+    this n (or, when every pair differs alike, that the interval is that of agreeing pairs),
+    and how many pairs would decide it."""
+    if delta.sd_difference == 0 and not delta.corpus_level:
+        text = (
+            f"every pair differs by {signed(delta.difference)}, so the interval is that of "
+            f"{delta.n_pairs} agreeing pairs"
+        )
+    else:
+        text = (
+            f"at n={delta.n_pairs} the minimum detectable difference is "
+            f"{delta.minimum_detectable:.3f} (80% power, 95% two-sided)"
+        )
     needed = delta.examples_needed(bound)
     if needed is not None:
         return text + (

@@ -1,5 +1,6 @@
-"""Summary statistics: mean, sample std, linear-interpolated percentiles, Student-t interval,
-and a seeded bootstrap interval (``scipy.stats.bootstrap``)."""
+"""Summary statistics: mean, sample std, linear-interpolated percentiles, the Student-t
+interval, Wilson's score interval, Newcombe's interval for a difference of paired proportions,
+paired-t power, and a seeded bootstrap interval (``scipy.stats.bootstrap``)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,63 @@ def ci95(values: Sequence[float]) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """Wilson's 95% score interval of a proportion (``successes`` of ``n``), without
+    continuity correction; (0, 1) for ``n`` = 0."""
+    if n == 0:
+        return 0.0, 1.0
+    z = z_critical(0.5 + CONFIDENCE / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def paired_proportion_interval(
+    both: int, only_first: int, only_second: int, neither: int
+) -> tuple[float, float]:
+    """Newcombe's (1998) hybrid score interval, his method 10, of p1 − p2 for paired 0/1
+    outcomes: ``both`` pairs where both are 1, ``only_first`` where only the first is,
+    ``only_second``, ``neither``. Wilson intervals of each proportion are combined with the
+    pairs' correlation (phi, its numerator continuity-corrected as the method prescribes); the
+    interval keeps its width when every pair agrees, and stays within [−1, 1]."""
+    n = both + only_first + only_second + neither
+    p1, p2 = (both + only_first) / n, (both + only_second) / n
+    l1, u1 = wilson(both + only_first, n)
+    l2, u2 = wilson(both + only_second, n)
+    margins = (
+        (both + only_first)
+        * (only_second + neither)
+        * (both + only_second)
+        * (only_first + neither)
+    )
+    phi = 0.0
+    if margins:
+        agreement = both * neither - only_first * only_second
+        if agreement > 0:
+            agreement = max(agreement - n / 2, 0.0)
+        phi = agreement / math.sqrt(margins)
+    below = (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2
+    above = (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2
+    difference = p1 - p2
+    return (
+        max(-1.0, difference - math.sqrt(max(below, 0.0))),
+        min(1.0, difference + math.sqrt(max(above, 0.0))),
+    )
+
+
+def t_power_multiple(n: int, power: float) -> float:
+    """The true mean difference, in per-pair standard deviations × √n, that a two-sided 95%
+    paired t test at ``n`` pairs finds with probability ``power`` (the noncentrality of
+    Student's t, ``scipy.special.nctdtrinc``; the far tail, below 1e-6 at any n ≥ 2, is left
+    out). ``inf`` below 2 pairs."""
+    if n < 2:
+        return math.inf
+    from scipy.special import nctdtrinc
+
+    return float(nctdtrinc(n - 1, 1 - power, t_critical(n - 1)))
+
+
 def describe(values: Sequence[float]) -> dict[str, float]:
     """ScaleBench's ``{mean, std, p50, p95}`` block."""
     return {
@@ -122,24 +180,4 @@ def bootstrap_interval(
     low, high = result.confidence_interval
     if not (math.isfinite(low) and math.isfinite(high)):
         return point, point, 0.0
-    return float(low), float(high), float(result.standard_error)
-
-
-def mean_interval(values: Sequence[float], resamples: int) -> tuple[float, float, float]:
-    """:func:`bootstrap_interval` of a mean, vectorized (fast for many resamples)."""
-    import numpy as np
-
-    data = np.asarray(values, dtype=float)
-    if len(data) < 2 or float(np.ptp(data)) == 0.0:
-        centre = float(data.mean()) if len(data) else 0.0
-        return centre, centre, 0.0
-    result = scipy_stats().bootstrap(
-        (data,),
-        np.mean,
-        n_resamples=resamples,
-        confidence_level=CONFIDENCE,
-        method="percentile",
-        rng=np.random.default_rng(BOOTSTRAP_SEED),
-    )
-    low, high = result.confidence_interval
     return float(low), float(high), float(result.standard_error)

@@ -45,6 +45,8 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
                 f"  {name:<{width}}  mean {stats['mean']:.4f}  {spread}  "
                 f"95% CI [{stats['ci95_low']:.4f}, {stats['ci95_high']:.4f}]"
             )
+            if stats.get("ci_clipped"):
+                line += " (clipped to [0, 1])"
             if stats.get("within_example_std") is not None:
                 line += f"  within-example std {stats['within_example_std']:.4f}"
             lines.append(line)
@@ -119,7 +121,7 @@ def render_verdicts(verdicts: Sequence[str], holm: Sequence[Mapping[str, Any]]) 
     """One line per compared pair, then Holm-adjusted p-values when several pairs are gated."""
     if not verdicts:
         return []
-    lines = ["verdicts (paired, 95% bootstrap interval of candidate - baseline):"]
+    lines = ["verdicts (paired, 95% interval of candidate - baseline):"]
     lines += [f"  {line}" for line in verdicts]
     if holm:
         lines.append("  Holm-adjusted p-values of the gated tests:")

@@ -34,8 +34,9 @@ def compare_all(
             comparisons[experiment_id] = f"the baseline {source.label} has no scores: {baseline}"
             continue
         comparison = compare(
-            outcome.experiment, source.label, outcome.records, baseline, source.warnings
-        )
+            outcome.experiment, source.label, outcome.records, baseline, source.warnings,
+            lost=(outcome.lost_examples(), _baseline_lost(outcomes, source)),
+        )  # fmt: skip
         if comparison.n_pairs == 0:
             comparisons[experiment_id] = (
                 f"no example was scored by both {experiment_id} ({len(outcome.records)} scored) "
@@ -62,6 +63,14 @@ def _baseline_records(
     return records or f"{source.run_dir} holds no scored rows of '{source.experiment_id}'"
 
 
+def _baseline_lost(
+    outcomes: Mapping[str, ExperimentOutcome], source: BaselineSource
+) -> dict[str, str]:
+    """The examples an in-run baseline failed or skipped (a stored run's are 'missing')."""
+    baseline = outcomes.get(source.experiment_id) if source.run_dir is None else None
+    return baseline.lost_examples() if baseline is not None else {}
+
+
 def _percent(block: Mapping[str, float | None] | None) -> str | None:
     change = block.get("change") if block else None
     return None if change is None else f"{100 * change:+.0f}%"
@@ -70,7 +79,8 @@ def _percent(block: Mapping[str, float | None] | None) -> str | None:
 def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: str,
                  gates: Sequence[GateResult]) -> str:  # fmt: skip
     """``cand vs base  f1 -0.012 [-0.041, +0.015] n=32 | tokens -71% | cost -69% | p50 -40%
-    -> non-inferior (margin 0.05)``; a gate-less pair ends with its test's p-value."""
+    -> non-inferior (margin 0.05)``; a gate-less pair ends with its test's p-value. Missing
+    pairs are counted with why: ``n=7 of 8 (1 failed on the baseline side)``."""
     head = f"{candidate} vs {baseline}"
     if isinstance(comparison, str):
         return f"{head}  no verdict: {comparison}"
@@ -82,6 +92,8 @@ def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: s
         if (d := comparison.metrics.get(name)) is not None
     ]
     line = f"{head}  {', '.join(parts)} n={comparison.n_pairs}"
+    if comparison.unpaired:
+        line += f" of {comparison.n_examples} ({comparison.missing_text()})"
     for label, key in (("tokens", "input_tokens"), ("cost", "cost_usd"), ("p50", "latency_p50_ms")):
         change = _percent(comparison.resources.get(key))
         if change is not None:

@@ -70,12 +70,13 @@ def test_non_inferior_candidate_passes_and_the_verdict_is_printed_and_stored(
 ):
     result = run(tmp_path, [
         hotpot("base", "oracle", server.url),
-        hotpot("cand", "oracle2", server.url, baseline="base", max_drop={"f1": 0.05}),
+        hotpot("cand", "oracle2", server.url, baseline="base", max_drop={"f1": 0.25}),
     ], *workers)  # fmt: skip
-    # oracle2 is unknown to the replier's wrong/mostly lists: it answers like the oracle
+    # oracle2 is unknown to the replier's wrong/mostly lists: it answers like the oracle. 12
+    # pairs that agree bound the drop by 0.242 (Newcombe's paired interval), not by 0.
     assert result.returncode == 0, result.stdout[-3000:]
-    assert f"cand vs base  f1 +0.000 [+0.000, +0.000] n={N}" in result.stdout
-    assert "-> f1 non-inferior (margin 0.05)" in result.stdout
+    assert f"cand vs base  f1 +0.000 [-0.242, +0.242] n={N} |" in result.stdout
+    assert "-> f1 non-inferior (margin 0.25)" in result.stdout
     assert "gates: 1 passed, 0 failed, 0 skipped" in result.stdout
     summary = json.loads((tmp_path / "run" / "cand_summary.json").read_text())
     comparison = summary["comparison"]
@@ -102,6 +103,26 @@ def test_inferior_and_inconclusive_candidates_fail_with_readable_junit_cases(tmp
     assert bad is not None and "inferior" in bad.get("message")
     assert near is not None and "minimum detectable difference" in near.get("message")
     assert "pairs would decide it" in near.get("message")
+
+
+@pytest.mark.parametrize(
+    ("model", "gate"),
+    [("oracle", {"max_drop": {"f1": 0.05}}), ("oracle", {"min_gain": {"f1": 0.2}})],
+    ids=["non-inferior", "superior"],
+)
+def test_one_example_never_decides_a_gate(tmp_path, server, model, gate):
+    base, cand = (
+        hotpot("base", "wrong", server.url),
+        hotpot("cand", model, server.url, baseline="base", **gate),
+    )
+    if "max_drop" in gate:
+        base = hotpot("base", "oracle", server.url)
+    for exp in (base, cand):
+        exp["dataset"]["num_examples"] = 1
+    result = run(tmp_path, [base, cand])
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "inconclusive: n=1 < min_pairs 6" in result.stdout
+    assert "gates: 0 passed, 1 failed, 0 skipped" in result.stdout
 
 
 def test_a_gate_whose_baseline_was_not_run_fails_unless_allowed(tmp_path, server):
@@ -141,11 +162,11 @@ def test_a_stored_run_is_a_baseline_without_calling_its_model_again(tmp_path, se
     assert "-> f1 inferior (margin 0.05)" in second.stdout
     assert f"qa vs qa @ {tmp_path / 'main'}" in second.stdout
     assert "the baseline's model differs" in second.stdout  # a warning, not a refusal
-    same = [hotpot("cand", "oracle", server.url, max_drop={"f1": 0.05},
+    same = [hotpot("cand", "oracle", server.url, max_drop={"f1": 0.25},
                    baseline={"run": str(tmp_path / "main"), "experiment": "qa"})]  # fmt: skip
     third = run(tmp_path, same, name="same")
     assert third.returncode == 0, third.stdout[-3000:]
-    assert "-> f1 non-inferior (margin 0.05)" in third.stdout
+    assert "-> f1 non-inferior (margin 0.25)" in third.stdout
 
     # The stored run's raw rows cut short mid-line (a killed job, a truncated artifact): the
     # gate fails with the file and line, rather than comparing against fewer rows.

@@ -12,23 +12,30 @@ from parity.verdicts import compare_all, holm_table, verdict_line
 from tests.conftest import experiment
 
 
-def record(example_id, index, f1):
+def record(example_id, index, f1, **lost):
     return EvalRecord(
         "x", example_id, index, "m", scores={"f1": f1, "exact_match": 0.0},
-        usage={"model": StageUsage(1, 1, 1.0, 0.0)},
+        usage={"model": StageUsage(1, 1, 1.0, 0.0)}, **lost,
     )  # fmt: skip
 
 
-def run(candidate, baseline, allow=False, **gates):
-    """Gates of 'cand' (compared with 'base') after both report the given f1 scores."""
+LOST = {"failed": {"error": "ProviderError: 503"}, "skipped": {"skip_reason": "budget reached"}}
+
+
+def run(candidate, baseline, allow=False, lost=None, **gates):
+    """Gates of 'cand' (compared with 'base') after both report the given f1 scores; ``lost``
+    maps (side, position) to failed or skipped: that item reports no score."""
     config = parse_config(
         [experiment(id="base"), experiment(id="cand", baseline="base", **gates)], "t.yaml"
     )
     agg = Aggregator(config.experiments)
-    for i, f1 in enumerate(baseline):
-        agg.add_report("base", "passed", record(f"e{i}", i, f1))
-    for i, f1 in enumerate(candidate):
-        agg.add_report("cand", "passed", record(f"e{i}", i, f1))
+    for side, scores in (("base", baseline), ("cand", candidate)):
+        for i, f1 in enumerate(scores):
+            outcome = (lost or {}).get((side, i))
+            if outcome is None:
+                agg.add_report(side, "passed", record(f"e{i}", i, f1))
+            else:
+                agg.add_report(side, outcome, record(f"e{i}", i, f1, **LOST[outcome]))
     agg.expect(["base"] * len(baseline) + ["cand"] * len(candidate))
     summaries = {k: o.summary() for k, o in agg.outcomes.items() if o.reported}
     comparisons = compare_all(agg.outcomes, {"cand": BaselineSource("base")})
@@ -37,12 +44,12 @@ def run(candidate, baseline, allow=False, **gates):
 
 
 def test_non_inferior_when_the_lower_bound_clears_the_margin():
-    gates, comparisons = run([0.8] * 20, [0.8] * 20, max_drop={"f1": 0.05})
+    gates, comparisons = run([0.81, 0.79] * 10, [0.8] * 20, max_drop={"f1": 0.05})
     gate = gates["cand::max_drop::f1"]
     assert gate.status == "passed" and gate.verdict == "non-inferior"
-    assert "lower bound +0.000 > -0.050" in gate.message
+    assert "lower bound -0.005 > -0.050" in gate.message
     line = verdict_line(comparisons["cand"], "cand", "base", list(gates.values()))
-    assert line.startswith("cand vs base  f1 +0.000 [+0.000, +0.000] n=20")
+    assert line.startswith("cand vs base  f1 +0.000 [-0.005, +0.005] n=20 |")
     assert line.endswith("-> f1 non-inferior (margin 0.05)")
 
 
@@ -50,7 +57,8 @@ def test_inferior_when_the_whole_interval_is_past_the_margin():
     gates, _ = run([0.1] * 20, [0.8] * 20, max_drop={"f1": 0.05})
     gate = gates["cand::max_drop::f1"]
     assert gate.status == "failed" and gate.verdict == "inferior"
-    assert "upper bound -0.700 <= -0.050 -> inferior" in gate.message
+    # no spread (every pair -0.7): the interval of 20 agreeing pairs, centred on -0.7
+    assert "upper bound -0.539 <= -0.050 -> inferior" in gate.message
 
 
 def test_inconclusive_names_the_minimum_detectable_difference_and_the_n_needed():
@@ -70,7 +78,7 @@ def test_inconclusive_names_the_minimum_detectable_difference_and_the_n_needed()
 def test_min_gain_is_a_superiority_gate():
     gates, _ = run([0.9] * 20, [0.5] * 20, min_gain={"f1": 0.2})
     assert gates["cand::min_gain::f1"].verdict == "superior"
-    gates, _ = run([0.55] * 20, [0.5] * 20, min_gain={"f1": 0.2})
+    gates, _ = run([0.52] * 20, [0.5] * 20, min_gain={"f1": 0.2})
     assert gates["cand::min_gain::f1"].verdict == "not superior"
 
 
@@ -84,6 +92,57 @@ def test_threshold_on_the_lower_bound():
     assert gates["cand::threshold::f1"].verdict == "met"
     gates, _ = run(values, values, thresholds={"f1": 0.4})  # the mean clears it
     assert gates["cand::threshold::f1"].status == "passed"
+    gates, _ = run([0.9] * 20, [0.9] * 20, thresholds={"f1": 0.4}, threshold_mode="lower_bound")
+    gate = gates["cand::threshold::f1"]
+    assert gate.verdict == "inconclusive" and "zero width" in gate.message
+
+
+@pytest.mark.parametrize(
+    ("candidate", "baseline", "gate"),
+    [([0.8], [0.8], {"max_drop": {"f1": 0.05}}), ([1.0], [0.0], {"min_gain": {"f1": 0.2}}),
+     ([1.0] * 5, [0.0] * 5, {"min_gain": {"f1": 0.2}})],
+    ids=["one-pair-non-inferior", "one-pair-superior", "five-pairs-superior"],
+)  # fmt: skip
+def test_fewer_pairs_than_min_pairs_never_decide(candidate, baseline, gate):
+    gates, _ = run(candidate, baseline, **gate)
+    (result,) = gates.values()
+    assert result.status == "failed" and result.verdict == "inconclusive"
+    assert f"inconclusive: n={len(candidate)} < min_pairs 6" in result.message
+    gates, _ = run(candidate, baseline, min_pairs=1, **gate)  # a config may ask for fewer
+    assert "min_pairs" not in next(iter(gates.values())).message
+
+
+def test_a_zero_width_paired_interval_never_decides():
+    from parity.gates import _paired
+    from parity.paired import MetricDelta, PairedComparison
+
+    delta = MetricDelta("f1", 0.5, 0.5, 0.0, 0.0, 0.0, "paired permutation", 1.0, 0.0, 40, True)
+    comparison = PairedComparison("cand", "base", 40, {"f1": delta}, {})
+    cand = parse_config([experiment(id="cand")], "t.yaml").experiments[0]
+    gate = _paired(cand, "max_drop", "f1", 0.05, comparison)
+    assert gate.verdict == "inconclusive" and "the interval has zero width" in gate.message
+
+
+@pytest.mark.parametrize(
+    ("lost", "why"),
+    [({("base", 3): "failed"}, "1 failed on the baseline side"),
+     ({("base", 3): "skipped"}, "1 skipped on the baseline side"),
+     ({("cand", 0): "failed", ("base", 0): "failed", ("cand", 5): "skipped"},
+      "1 failed on both sides, 1 skipped on the candidate side")],
+    ids=["failed", "budget-skip", "both-sides"],
+)  # fmt: skip
+def test_a_gate_with_missing_pairs_is_inconclusive_and_the_verdict_counts_them(lost, why):
+    candidate, baseline = [0.81, 0.79] * 4, [0.8] * 8
+    gates, comparisons = run(candidate, baseline, lost=lost, max_drop={"f1": 0.3})
+    gate = gates["cand::max_drop::f1"]
+    n = 8 - len({i for _, i in lost})
+    assert gate.verdict == "inconclusive"
+    assert f"of 8 examples have no pair ({why}), over max_missing_share 0.0" in gate.message
+    line = verdict_line(comparisons["cand"], "cand", "base", [gate])
+    assert f" n={n} of 8 ({why}) |" in line
+    assert comparisons["cand"].to_dict()["n_examples"] == 8
+    gates, _ = run(candidate, baseline, lost=lost, max_drop={"f1": 0.3}, max_missing_share=0.25)
+    assert gates["cand::max_drop::f1"].verdict == "non-inferior"
 
 
 @pytest.mark.parametrize("allow", [False, True])
@@ -104,3 +163,14 @@ def test_holm_is_listed_only_for_several_gated_tests():
     table = holm_table(comparisons, list(gates.values()))
     assert [row["metric"] for row in table] == ["f1", "exact_match"]
     assert all(row["p_holm"] >= row["p_value"] for row in table)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [("min_pairs", 0, "must be greater than 0"), ("max_missing_share", 1.5, "below 1")],
+)
+def test_gate_sample_options_are_checked(key, value, problem):
+    from parity.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"key '{key}'.*{problem}"):
+        parse_config([experiment(id="cand", **{key: value})], "t.yaml")

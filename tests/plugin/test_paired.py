@@ -9,9 +9,11 @@ from scipy import stats
 from parity.config import parse_config
 from parity.paired import (
     CORPUS_RESAMPLES,
-    ITEM_RESAMPLES,
     MCNEMAR,
+    NEWCOMBE,
+    NO_SPREAD,
     PERMUTATION,
+    STUDENT_T,
     WILCOXON,
     compare,
     examples_needed,
@@ -19,6 +21,7 @@ from parity.paired import (
     minimum_detectable,
 )
 from parity.record import EvalRecord, StageUsage
+from parity.stats import paired_proportion_interval
 from tests.conftest import experiment
 
 
@@ -34,15 +37,7 @@ def f1_experiment(**extra):
     return parse_config([experiment(**extra)], "t.yaml").experiments[0]
 
 
-def scipy_mean_interval(values):
-    result = stats.bootstrap(
-        (np.asarray(values),), np.mean, n_resamples=ITEM_RESAMPLES, method="percentile",
-        rng=np.random.default_rng(0),
-    )  # fmt: skip
-    return tuple(result.confidence_interval)
-
-
-def test_binary_scores_get_exact_mcnemar_and_scipys_bootstrap_interval():
+def test_binary_scores_get_exact_mcnemar_and_newcombes_paired_interval():
     # 10 pairs: 6 where only the candidate is right, 1 where only the baseline is, 3 ties
     base = [0, 0, 0, 0, 0, 0, 1, 1, 0, 1]
     cand = [1, 1, 1, 1, 1, 1, 0, 1, 0, 1]
@@ -63,7 +58,10 @@ def test_binary_scores_get_exact_mcnemar_and_scipys_bootstrap_interval():
     assert delta.difference == pytest.approx(0.5)
     assert (delta.baseline, delta.candidate) == (pytest.approx(0.3), pytest.approx(0.8))
     diffs = [c - b for b, c in zip(base, cand, strict=True)]
-    assert (delta.ci_low, delta.ci_high) == pytest.approx(scipy_mean_interval(diffs))
+    # both right 2, only the candidate 6, only the baseline 1, neither 1 (Newcombe's method 10,
+    # checked against his published figures in test_stats)
+    assert delta.interval == NEWCOMBE
+    assert (delta.ci_low, delta.ci_high) == pytest.approx(paired_proportion_interval(2, 6, 1, 1))
     assert delta.sd_difference == pytest.approx(np.std(diffs, ddof=1))
     assert result.n_pairs == 10
 
@@ -82,14 +80,19 @@ def test_graded_scores_get_wilcoxon_signed_rank():
     assert delta.p_value == pytest.approx(stats.wilcoxon(cand, base).pvalue)
     diffs = np.subtract(cand, base)
     assert delta.difference == pytest.approx(diffs.mean())
-    assert (delta.ci_low, delta.ci_high) == pytest.approx(scipy_mean_interval(diffs))
+    assert delta.interval == STUDENT_T
+    reference = stats.ttest_rel(cand, base).confidence_interval(0.95)
+    assert (delta.ci_low, delta.ci_high) == pytest.approx(tuple(reference), rel=1e-12)
 
 
-def test_identical_sides_give_a_point_interval_and_p_one():
+def test_identical_sides_keep_an_interval_of_agreeing_pairs_and_p_one():
     exp = f1_experiment(metrics=["f1"])
     records = [record(str(i), i, {"f1": v}) for i, v in enumerate([0.1, 0.5, 0.9])]
     delta = compare(exp, "base", records, records).metrics["f1"]
-    assert (delta.difference, delta.ci_low, delta.ci_high, delta.p_value) == (0.0, 0.0, 0.0, 1.0)
+    assert (delta.difference, delta.p_value, delta.interval) == (0.0, 1.0, NO_SPREAD)
+    # as wide as three agreeing 0/1 pairs': no spread is not certainty
+    assert (delta.ci_low, delta.ci_high) == pytest.approx(paired_proportion_interval(0, 0, 0, 3))
+    assert delta.ci_high > 0.5
 
 
 def test_corpus_metric_resamples_pairs_and_permutes_sides():
@@ -143,9 +146,15 @@ def test_unpaired_examples_are_counted_and_named_and_resources_are_paired():
     base = [record("a", 0, {"f1": 1.0}, tokens=100, cost=0.01, latency=100.0),
             record("b", 1, {"f1": 1.0}, tokens=100, cost=0.01, latency=100.0),
             record("only-base", 3, {"f1": 0.0})]  # fmt: skip
-    result = compare(exp, "base", cand, base)
+    result = compare(exp, "base", cand, base, lost=({"only-base": "failed"}, {"gone": "skipped"}))
     assert result.n_pairs == 2
     assert (result.only_candidate, result.only_baseline) == (["only-cand"], ["only-base"])
+    assert result.unpaired == {
+        "gone": "missing on the candidate side and skipped on the baseline side",
+        "only-base": "failed on the candidate side",
+        "only-cand": "missing on the baseline side",
+    }
+    assert result.n_examples == 5 and result.missing_share == pytest.approx(0.6)
     assert result.resources["input_tokens"]["change"] == pytest.approx(-0.70)
     assert result.resources["cost_usd"]["change"] == pytest.approx(-0.70)
     assert result.resources["latency_p50_ms"]["change"] == pytest.approx(-0.50)
@@ -165,10 +174,31 @@ def test_holm_step_down_by_hand():
     assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
 
 
-def test_minimum_detectable_difference_and_examples_needed_by_hand():
-    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)  # 1.95996 + 0.84162 = 2.80158
-    assert minimum_detectable(0.2, 32) == pytest.approx(z * 0.2 / math.sqrt(32))
-    assert minimum_detectable(0.2, 32) == pytest.approx(0.09905, abs=1e-5)
-    # lower end = d - 1.96 sd / sqrt(n) must clear -0.05 with d = -0.01, sd = 0.2
-    assert examples_needed(-0.01, 0.2, -0.05) == math.ceil((1.959964 * 0.2 / 0.04) ** 2) == 97
+def paired_t_power(effect, sd, n):
+    """Two-sided 95% paired t test's power at a true mean difference ``effect``."""
+    df, ncp = n - 1, effect / (sd / math.sqrt(n))
+    critical = stats.t.ppf(0.975, df)
+    return stats.nct.sf(critical, df, ncp) + stats.nct.sf(critical, df, -ncp)  # both tails
+
+
+@pytest.mark.parametrize("n", [2, 5, 8, 32, 500])
+def test_minimum_detectable_difference_has_80_percent_paired_t_power(n):
+    mdd = minimum_detectable(0.2, n)
+    assert paired_t_power(mdd, 0.2, n) == pytest.approx(0.80, abs=1e-4)
+    assert minimum_detectable(0.2, 1) == math.inf
+
+
+def test_minimum_detectable_difference_at_8_pairs_uses_t_not_z():
+    assert minimum_detectable(1.0, 8) * math.sqrt(8) == pytest.approx(3.2697, abs=1e-3)
+    assert minimum_detectable(1.0, 8) == pytest.approx(1.156, abs=1e-3)  # z gave 0.990
+
+
+def test_examples_needed_is_the_first_n_whose_t_interval_clears_the_bound():
+    def lower_end(n):  # d - t(0.975, n-1) sd / sqrt(n), d = -0.01, sd = 0.2
+        return -0.01 - stats.t.ppf(0.975, n - 1) * 0.2 / math.sqrt(n)
+
+    needed = examples_needed(-0.01, 0.2, -0.05)
+    assert lower_end(needed) > -0.05 >= lower_end(needed - 1)
+    assert needed == 99  # z gave 97
+    assert examples_needed(0.9, 0.01, -0.05) == 2  # never below two pairs
     assert examples_needed(-0.06, 0.2, -0.05) is None  # already past the margin
