@@ -35,6 +35,7 @@ from parity.prompts import load_template
 from parity.record import COMPRESSION_STAGE, MODEL_STAGE, EvalRecord, StageUsage
 from parity.redaction import redact
 from parity.retry import DEFAULT_COOLDOWN_S
+from parity.scoring import finite
 
 CHARS_PER_TOKEN = 4
 
@@ -88,10 +89,10 @@ def score_prediction(
     metrics: Sequence[str], prediction: str, references: Sequence[str]
 ) -> dict[str, float]:
     """Every per-example score of ``metrics`` for one prediction (corpus-level metrics score
-    at aggregation instead)."""
+    at aggregation instead); a NaN or infinite score raises ``NonFiniteScore``."""
     scores: dict[str, float] = {}
     for name in metrics:
-        scores.update(METRICS.get(name).score_example(prediction, references))
+        scores.update(finite(name, METRICS.get(name).score_example(prediction, references)))
     return scores
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,23 @@ import pytest
 from parity.record import EvalRecord
 
 
+def strict(value: Any) -> Any:
+    """``value`` with every NaN or infinite number made null: what strict JSON can hold
+    (a bare ``NaN`` is not JSON, and most readers other than Python's refuse it)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {key: strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(item) for item in value]
+    return value
+
+
 def write_json(path: Path, document: Mapping[str, Any]) -> Path:
-    """Write ``document`` as indented JSON to ``path`` (creating its directory)."""
+    """Write ``document`` as indented, strict JSON to ``path`` (creating its directory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(strict(document), indent=2, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 

@@ -1,0 +1,102 @@
+"""A metric that returns NaN or ±inf: the item fails with a message naming the metric and the
+value, the run still ends with its summary, the paired gate counts the lost pairs, and every
+file Parity writes is strict JSON (no bare ``NaN`` or ``Infinity``)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from parity.reporters.json_summary import write_json
+from parity.scoring import NonFiniteScore, finite, score
+from tests.e2e.helpers import clean_env, run_pytest, write_yaml
+from tests.support.fake_llm_server import FakeLLMServer
+
+N = 12
+# A conftest metric that is undefined (NaN) or unbounded (-inf) on some of the baseline's
+# answers ("Paris"), and 0.5 elsewhere.
+CONFTEST = """
+from parity.evals.metrics import Metric, register_metric
+
+
+def fragile(prediction, references):
+    bucket = sum(map(ord, references[0])) % 6
+    if prediction == "Paris" and bucket == 0:
+        return {"fragile": float("nan")}
+    if prediction == "Paris" and bucket == 1:
+        return {"fragile": float("-inf")}
+    return {"fragile": 0.5}
+
+
+register_metric(Metric("fragile", fragile, reference="NaN on some answers"))
+"""
+
+
+def refuse_constant(name: str) -> float:
+    raise ValueError(f"bare {name} in a JSON file")
+
+
+def strict_load(text: str) -> object:
+    return json.loads(text, parse_constant=refuse_constant)
+
+
+def test_a_nan_or_infinite_score_names_the_metric_and_the_value():
+    with pytest.raises(NonFiniteScore, match="metric 'm' returned nan for 'x': a score must"):
+        finite("m", {"x": math.nan})
+    with pytest.raises(NonFiniteScore, match="returned -inf for 'y'"):
+        finite("m", {"x": 0.5, "y": -math.inf})
+    with pytest.raises(NonFiniteScore, match="returned None"):
+        finite("m", {"x": None})
+    assert finite("m", {"x": 1, "y": 0.25}) == {"x": 1, "y": 0.25}
+    assert score("exact_match", "Paris", ["paris"]) == {"exact_match": 1.0}
+
+
+def test_summary_json_never_holds_a_bare_nan(tmp_path):
+    path = write_json(tmp_path / "s.json", {"a": math.nan, "b": [math.inf, 1.0], "c": {"d": 2}})
+    assert strict_load(path.read_text()) == {"a": None, "b": [None, 1.0], "c": {"d": 2}}
+
+
+def experiment(experiment_id, model, url, **extra):
+    return {
+        "id": experiment_id,
+        "model": {"name": f"openai-compatible:{model}", "base_url": url},
+        "dataset": {"name": "hotpotqa", "source": "shipped", "num_examples": N, "seed": 3},
+        "task": {"name": "rag_qa"},
+        "metrics": ["fragile"],
+        **extra,
+    }
+
+
+def test_a_run_with_nan_scores_under_max_drop_ends_with_a_summary_and_strict_json(tmp_path):
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    with FakeLLMServer("openai") as server:
+        server.reply = lambda body: "Paris" if body["model"] == "base" else "Lyon"
+        config = write_yaml(tmp_path / "run.yaml", [
+            experiment("base", "base", server.url),
+            experiment("cand", "cand", server.url, baseline="base", max_drop={"fragile": 0.1}),
+        ])  # fmt: skip
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-report-dir=out", "--eval-cache=off",
+            "--junitxml=run.xml", env=clean_env(),
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "math.ceil" not in output
+    assert "metric 'fragile' returned nan for 'fragile'" in output
+    assert "metric 'fragile' returned -inf for 'fragile'" in output
+    summary = strict_load((tmp_path / "out" / "base_summary.json").read_text())
+    lost = summary["n_failed"]
+    assert 0 < lost < N and summary["n_examples"] == N - lost
+    assert summary["metrics"]["fragile"]["mean"] == 0.5
+    assert f"n={N - lost} of {N} ({lost} failed on the baseline side)" in output
+    (gate,) = strict_load((tmp_path / "out" / "summary.json").read_text())["gates"]
+    assert gate["verdict"] == "inconclusive" and "failed on the baseline side" in gate["message"]
+    written = sorted((tmp_path / "out").rglob("*.json*"))
+    assert {p.name for p in written} >= {"summary.json", "base.jsonl", "cand_summary.json"}
+    for path in written:
+        for line in (
+            path.read_text().splitlines() if path.suffix == ".jsonl" else [path.read_text()]
+        ):
+            strict_load(line)
