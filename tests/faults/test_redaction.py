@@ -1,0 +1,198 @@
+"""Keys of every length stay out of what Parity prints and stores, also inside an error body
+that is cut short, and a provider's text cannot write on the terminal (B3, B4, E1, E2).
+
+The rule under test is :mod:`parity.redaction`'s: a key of 8 characters or more is replaced
+wherever it occurs; a shorter one where it stands as a whole token (no ASCII letter, digit,
+``_`` or ``-`` on either side). Redaction runs before any cut; messages are cleaned of ANSI
+sequences and control characters.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from parity.budget import Budget
+from parity.cache import ResponseCache
+from parity.execution import Engine, ProviderCallError
+from parity.fixtures.compressors.scaledown import ScaleDownClient
+from parity.fixtures.providers import ChatRequest
+from parity.redaction import LONG_KEY_LENGTH, MARK, redact, sanitize
+from tests.e2e.helpers import api_config, clean_env, junit_cases, read_jsonl, run_pytest
+from tests.support.engine_runs import run_cases, synthetic_cases
+from tests.support.fake_llm_server import FakeLLMServer
+
+# A realistic project key: 164 characters.
+LONG_KEY = "sk-proj-" + ("Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 5)[:156]
+TOKEN_CHARS = string.ascii_letters + string.digits + "_-"
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def fragments(key: str, width: int = 16) -> list[str]:
+    """Every ``width``-character piece of ``key``: none may survive anywhere."""
+    return [key[i : i + width] for i in range(len(key) - width + 1)]
+
+
+def written_text(tmp_path: Path) -> str:
+    """Everything a run left under ``tmp_path``: reports, JUnit, cache (bytes as text)."""
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()
+    )
+
+
+def whole_token(key: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![{re.escape(TOKEN_CHARS)}]){re.escape(key)}(?![{re.escape(TOKEN_CHARS)}])"
+    )
+
+
+def test_a_long_key_in_an_error_answer_cut_to_200_characters_is_never_shown_in_part(tmp_path):
+    """B3: a 200 answer with no choices quotes the key past the first 200 characters' cut."""
+    with FakeLLMServer("openai", fault_for=lambda body: "nochoices") as server:
+        server.error_message = "Incorrect API key provided: {key}. See the docs."
+        config = api_config(tmp_path, server, num_examples=2, max_retries=0, outage_tolerance_s=0.5)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--junitxml=j.xml", "--eval-report-dir=r",
+            env=clean_env(OPENAI_API_KEY=LONG_KEY),
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "malformed chat completion" in output, output
+    seen = output + written_text(tmp_path)
+    assert [piece for piece in fragments(LONG_KEY) if piece in seen] == []
+    assert "***" in output
+
+
+@pytest.mark.parametrize(("status", "cut"), [("400", 200), ("nochoices", 300)])
+def test_scaledown_error_bodies_are_redacted_before_they_are_cut(
+    status, cut, tmp_path, monkeypatch
+):
+    """B3 for the compressor: its HTTP error detail (cut to 200 characters) and its refusal
+    (300), with the key across the cut."""
+    monkeypatch.setenv("SCALEDOWN_API_KEY", LONG_KEY)
+    with FakeLLMServer("openai") as server:
+        server.error_message = "Invalid x-api-key header " + "." * (cut - 120) + " got {key}"
+        server.faults.append(status)
+        client = ScaleDownClient("m", {"base_url": server.url, "max_retries": 0})
+        messages = ({"role": "user", "content": "q"}, {"role": "user", "content": "c"})
+        engine = Engine(ResponseCache(tmp_path, "off"), Budget(None))
+        with pytest.raises(ProviderCallError) as raised:
+            engine.call(client, ChatRequest(messages=messages, max_tokens=0))
+        client.close()
+    message = str(raised.value)
+    assert MARK in message
+    assert [piece for piece in fragments(LONG_KEY) if piece in message] == []
+
+
+def test_a_short_key_is_redacted_as_a_whole_token_everywhere(tmp_path):
+    """B4: a 3-character key echoed in an error and in answers reaches no row, summary,
+    JUnit, cache or terminal; the same letters inside a longer word are kept."""
+    key = "Zq9"
+    with FakeLLMServer("openai", reply=lambda body: f"key {key}, not Zq9x") as server:
+        server.error_message = "bad key {key}"
+        server.faults.append("401")
+        config = api_config(tmp_path, server, num_examples=3, max_concurrency=1)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--junitxml=j.xml", "--eval-report-dir=r",
+            f"--eval-cache-dir={tmp_path / 'cache'}", env=clean_env(OPENAI_API_KEY=key),
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert "1 failed" in output and "bad key ***" in output, output
+    assert whole_token(key).search(output + written_text(tmp_path)) is None
+    rows = read_jsonl(tmp_path / "r" / "api_exp.jsonl")
+    assert sorted(row["pred"] for row in rows if "pred" in row) == ["key ***, not Zq9x"] * 2
+
+
+def test_control_characters_in_an_error_body_cannot_fake_a_passed_line(tmp_path):
+    """E1: CR and ANSI colour in a provider's error print as plain text on one line."""
+    fake = "\r\x1b[2K\x1b[32mtests/x.py::y PASSED\x1b[0m\n\x1b]0;owned\x07tests/z.py::w PASSED"
+    with FakeLLMServer("openai") as server:
+        server.error_message = "bad request" + fake
+        server.faults.append("400")
+        config = api_config(tmp_path, server, num_examples=2, max_concurrency=1)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--junitxml=j.xml", "-rA",
+            env=clean_env(OPENAI_API_KEY="sk-e1-test-key-0123456789"),
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert "1 failed" in output, output
+    assert "\x1b" not in output and "\r" not in output
+    assert not any(line.startswith("tests/") for line in output.splitlines())
+    junit = (tmp_path / "j.xml").read_text()
+    assert "#x1B" not in junit and "\x1b" not in junit
+    failures = [c.find("failure") for c in junit_cases(tmp_path / "j.xml").values()]
+    assert any(f is not None and "tests/x.py::y PASSED" in f.get("message", "") for f in failures)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ([{"type": "text", "text": "Paris"}, {"type": "text", "text": " is"}], "Paris is"),
+        ([{"type": "image_url", "image_url": {}}, "Paris"], "Paris"),
+        ({"type": "text", "text": "Paris"}, "Paris"),
+    ],
+)
+def test_list_and_dict_message_content_is_read(tmp_path, content, expected):
+    """E2: the parts' text is joined; parts without text (an image) are left out."""
+    with FakeLLMServer("openai", reply=lambda body: content) as server:
+        cases = synthetic_cases(server.url, 1)
+        [record] = run_cases(Engine(ResponseCache(tmp_path, "off"), Budget(None)), cases)
+    assert record.error is None and record.prediction == expected
+
+
+@pytest.mark.parametrize("content", [{"answer": "Paris"}, [{"type": "text", "text": 3}], [7]])
+def test_an_unreadable_message_content_is_a_clear_item_error_not_retried(tmp_path, content):
+    with FakeLLMServer("openai", reply=lambda body: content) as server:
+        cases = synthetic_cases(server.url, 1)
+        [record] = run_cases(Engine(ResponseCache(tmp_path, "off"), Budget(None)), cases)
+        assert len(server.requests) == 1
+    assert record.error is not None
+    assert record.error.startswith("ProviderCallError: AnswerShapeError: message.content")
+    assert "expected a string or text parts" in record.error
+
+
+def test_an_answer_keeps_its_line_breaks_while_a_message_loses_them():
+    assert redact("def f():\n\treturn 1", sanitize_text=False) == "def f():\n\treturn 1"
+    assert redact("line\nnext\x1b[31m") == "line next"
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@st.composite
+def keyed_text(draw: st.DrawFn) -> tuple[str, str]:
+    """(key, text holding the key): a short key with no token character on either side."""
+    key = draw(st.text(st.characters(codec="utf-8"), min_size=1, max_size=24))
+    assume(key.strip("*"))  # a key of asterisks only cannot be told from the mark
+    before, after = draw(TEXT), draw(TEXT)
+    if len(key) < LONG_KEY_LENGTH:
+        assume(not before or before[-1] not in TOKEN_CHARS)
+        assume(not after or after[0] not in TOKEN_CHARS)
+    return key, before + key + after + draw(TEXT) + key
+
+
+def survives(key: str, text: str) -> bool:
+    if len(key) >= LONG_KEY_LENGTH:
+        return key in text
+    return whole_token(key).search(text) is not None
+
+
+@given(keyed_text())
+@example(("**.", "**.."))
+@example(("abc", "x abc abcdef"))
+def test_no_key_of_any_length_survives_redaction(keyed):
+    key, text = keyed
+    assert not survives(key, redact(text, [key], sanitize_text=False))
+    cleaned = redact(text, [key])
+    assert not survives(key, cleaned)
+    assert CONTROL.search(cleaned) is None and "\u2028" not in cleaned
+
+
+@given(TEXT)
+def test_sanitized_text_holds_no_control_character_or_escape(text):
+    cleaned = sanitize(text)
+    assert CONTROL.search(cleaned) is None and "\x1b" not in cleaned
