@@ -1,8 +1,15 @@
-"""A content-addressed response cache in SQLite (WAL), safe for concurrent xdist workers."""
+"""A content-addressed response cache in SQLite (WAL), safe for concurrent xdist workers.
+
+Only a damaged file (SQLite says it is not a database or is malformed, or ``PRAGMA
+quick_check`` fails) is moved aside, with its ``-wal`` and ``-shm``, into a folder of its
+own. Any other error — a full disk, a read-only folder, a lock held too long — leaves the
+files as they are and turns the cache off for the rest of the run, with one warning.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -10,18 +17,37 @@ import sqlite3
 import threading
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from parity.fixtures.providers import ChatRequest, Completion
 
 CACHE_MODES = ("use", "refresh", "off")
 LOOKUP_CHUNK = 500  # keys per query (SQLite allows 32,766 bound values; old builds 999)
+_DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_T = TypeVar("_T")
 
 
 class CacheRecoveryWarning(UserWarning):
-    """The cache file was unreadable and has been moved aside."""
+    """The cache file was damaged and has been moved aside."""
+
+
+class CacheUnavailableWarning(UserWarning):
+    """The cache cannot be read or written here (full disk, read-only folder): it is off
+    for the rest of the run."""
+
+
+class _Damaged(sqlite3.DatabaseError):
+    """The cache file is damaged: not a database, malformed, or failing quick_check."""
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite's ``error`` says the file is damaged (not that it cannot be written)."""
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
+    if code is None:
+        return type(error) is sqlite3.DatabaseError  # what CORRUPT and NOTADB raise
+    return code & 0xFF in _DAMAGE_CODES
 
 
 def cache_key(
@@ -75,49 +101,86 @@ class ResponseCache:
         self._connection: sqlite3.Connection | None = None
         self.hits = 0
 
-    def _db(self) -> sqlite3.Connection:
-        if self._connection is None:
+    def _use(self, action: Callable[[sqlite3.Connection], _T]) -> _T | None:
+        """``action`` on the open cache, or None once the cache is off (an error here turns
+        it off, with one warning, rather than failing the item)."""
+        with self._lock:
             try:
-                self._connection = self._open()
-            except sqlite3.DatabaseError as exc:
-                self._move_aside(exc)
-                self._connection = self._open()
-        return self._connection
+                if self._connection is None:
+                    self._connection = self._connect()
+                return action(self._connection)
+            except (OSError, sqlite3.Error) as exc:
+                self._turn_off(exc)
+                return None
 
-    def _move_aside(self, error: sqlite3.DatabaseError) -> None:
-        """A corrupted or cut-short cache file: keep it under another name, warn, start anew
-        (before any request is sent, so no paid answer is lost)."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{os.getpid()}")
-        with contextlib.suppress(FileNotFoundError):  # another xdist worker moved it first
-            self.path.rename(target)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+    def _connect(self) -> sqlite3.Connection:
+        """Open the cache; a damaged file is moved aside (before any request is sent, so no
+        paid answer is lost) and an empty cache started."""
+        try:
+            return self._open()
+        except _Damaged as exc:
+            damage = exc
+        with _locked(self.path.parent):  # one xdist worker moves it; the others reopen
+            try:
+                return self._open()  # another worker may have moved it meanwhile
+            except _Damaged:
+                target = move_aside(self.path)
+            connection = self._open()
         warnings.warn(
-            f"the response cache {self.path} is unreadable ({error}); moved it to {target} "
+            f"the response cache {self.path} is damaged ({damage}); moved it to {target} "
             "and started an empty cache",
             CacheRecoveryWarning,
-            stacklevel=2,
+            stacklevel=4,
+        )
+        return connection
+
+    def _turn_off(self, error: Exception) -> None:
+        """Stop using the cache for the rest of the run and say why, once, leaving its files
+        as they are."""
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
+        self.mode = "off"
+        folder = self.path.parent
+        if isinstance(error, sqlite3.DatabaseError) and _is_damage(error):
+            fix = f"delete {self.path}"
+        else:
+            fix = f"free disk space on {folder} or make it writable"
+        warnings.warn(
+            f"the response cache in {folder} cannot be used ({error}); it is off for the rest "
+            "of this run: answers are requested and not stored, and the cache files are left "
+            f"as they are. Fix: {fix}, or pass --eval-cache-dir=<a writable folder> "
+            "(or --eval-cache=off)",
+            CacheUnavailableWarning,
+            stacklevel=4,
         )
 
     def _open(self) -> sqlite3.Connection:
-        """Connect, switch to WAL and check the file (raises sqlite3.DatabaseError)."""
+        """Connect, switch to WAL and check the file: raises :class:`_Damaged` for a damaged
+        file, and ``sqlite3.Error`` or ``OSError`` when it cannot be opened or written."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(
             self.path, timeout=60, check_same_thread=False, isolation_level=None
         )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA busy_timeout=60000")
-        # WAL + NORMAL: a commit survives a crash of the process (not of the OS) and
-        # costs no fsync, so storing an answer never slows the run down.
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
-        )
-        (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=60000")
+            # WAL + NORMAL: a commit survives a crash of the process (not of the OS) and
+            # costs no fsync, so storing an answer never slows the run down.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
+            )
+            (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            if _is_damage(exc):
+                raise _Damaged(str(exc)) from exc
+            raise
         if verdict != "ok":
             connection.close()
-            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+            raise _Damaged(f"quick_check: {verdict}")
         return connection
 
     def may_miss(self) -> bool:
@@ -129,8 +192,9 @@ class ResponseCache:
         """The cached completion for ``key`` (only in ``use`` mode), else None."""
         if self.mode != "use":
             return None
-        with self._lock:
-            row = self._db().execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        row = self._use(
+            lambda db: db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        )
         if row is None:
             return None
         self.hits += 1
@@ -143,15 +207,17 @@ class ResponseCache:
         if self.mode != "use" or not keys:
             return {}
         unique = list(dict.fromkeys(keys))
-        rows: list[tuple[str, str]] = []
-        with self._lock:
-            db = self._db()
+
+        def lookup(db: sqlite3.Connection) -> list[tuple[str, str]]:
+            rows: list[tuple[str, str]] = []
             for start in range(0, len(unique), LOOKUP_CHUNK):
                 chunk = unique[start : start + LOOKUP_CHUNK]
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT key, value FROM responses WHERE key IN ({marks})"
                 rows += db.execute(query, chunk).fetchall()
-        return {key: _completion(value) for key, value in rows}
+            return rows
+
+        return {key: _completion(value) for key, value in self._use(lookup) or []}
 
     def count_hits(self, answers: int) -> None:
         """Count ``answers`` taken from :meth:`get_many` as cache hits."""
@@ -175,14 +241,49 @@ class ResponseCache:
                 ),  # a compressor's (a model's is priced)
             }
         )
-        with self._lock:
-            self._db().execute(
+        self._use(
+            lambda db: db.execute(
                 "INSERT OR REPLACE INTO responses (key, value, created) VALUES (?, ?, ?)",
                 (key, value, time.time()),
             )
+        )
 
     def close(self) -> None:
+        """Close the connection (SQLite checkpoints the WAL when the last one closes)."""
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def move_aside(path: Path) -> Path:
+    """Move a damaged cache file and its ``-wal`` and ``-shm`` into a new folder beside it,
+    keeping their names (so the WAL stays the file's), and return the file's new path.
+
+    The folder is made with ``mkdir``, which fails when the name exists: a move never lands
+    on an earlier one, even two in the same second from the same process."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = f"{path.name}.corrupt-{stamp}-{os.getpid()}"
+    number = 1
+    while True:
+        folder = path.with_name(base if number == 1 else f"{base}-{number}")
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            number += 1
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):  # no WAL, or another worker moved it
+            os.rename(f"{path}{suffix}", folder / f"{path.name}{suffix}")
+    return folder / path.name
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (every process of a run opens the same cache)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
