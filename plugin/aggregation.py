@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,47 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
             if within is not None:
                 metrics[output]["within_example_std"] = within
     return metrics
+
+
+def measurement_block(records: Sequence[EvalRecord]) -> dict[str, dict[str, float]]:
+    """Per measurement (``compression_ratio``, ``original_tokens``, ...): mean, std, p50 and
+    p95 over the records that carry it, and how many do. Reported, never gated or averaged
+    into a score."""
+    names = dict.fromkeys(name for r in records for name in r.measurements)
+    block = {}
+    for name in names:
+        values = [r.measurements[name] for r in records if name in r.measurements]
+        block[name] = {**describe(values), "n": len(values)}
+    return block
+
+
+def stage_block(records: Sequence[EvalRecord]) -> dict[str, dict[str, Any]]:
+    """Per usage stage, when there is more than the model call (a compressor, a marked test's
+    own code): its latency (mean, p50, p95) and cost (total, mean per example; None when a
+    price is unknown), so the overhead of a stage reads apart from the model's."""
+    stages = dict.fromkeys(stage for r in records for stage in r.usage)
+    if len(stages) < 2:
+        return {}
+    block: dict[str, dict[str, Any]] = {}
+    for stage in stages:
+        used = [r.usage[stage] for r in records if stage in r.usage]
+        latency = [u.latency_ms for u in used]
+        costs = [u.cost_usd for u in used]
+        known = [c for c in costs if c is not None]
+        priced = len(known) == len(costs)
+        block[stage] = {
+            "n": len(used),
+            "latency_ms": {
+                "mean": mean(latency),
+                "p50": percentile(latency, 50),
+                "p95": percentile(latency, 95),
+            },
+            "cost_usd": {
+                "total": math.fsum(known) if priced else None,
+                "mean": mean(known) if priced else None,
+            },
+        }
+    return block
 
 
 def _example_means(output: str, records: Sequence[EvalRecord]) -> tuple[list[float], float]:
@@ -239,6 +281,12 @@ class ExperimentOutcome:
             "cost": cost,
             "skip_reasons": sorted(self.skip_reasons),
         }
+        measurements = measurement_block(records)
+        if measurements:
+            summary["measurements"] = measurements
+        stages = stage_block(records)
+        if stages:
+            summary["stages"] = stages
         if self.experiment.condition:
             summary["condition"] = self.experiment.condition
         held = decoding(self.experiment)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from parity.aggregation import corpus_value
 from parity.config import Experiment
 from parity.evals.metrics import METRICS
-from parity.record import EvalRecord
+from parity.record import COMPRESSION_STAGE, EvalRecord
 from parity.stats import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
@@ -57,6 +57,7 @@ NEWCOMBE = "Newcombe paired score"
 STUDENT_T = "Student t"
 NO_SPREAD = "Newcombe paired score, no spread (every pair differs alike)"
 BOOTSTRAP = "percentile bootstrap"
+COMPRESSION_P50 = "compression_latency_p50_ms"  # the compressor's own time, per example
 
 Group = list[EvalRecord]  # every record (repeat) of one example on one side
 
@@ -395,7 +396,9 @@ def _total_cost(records: Sequence[EvalRecord]) -> float | None:
 def _resources(
     cand: Sequence[EvalRecord], base: Sequence[EvalRecord]
 ) -> dict[str, dict[str, float | None]]:
-    """Paired changes in input tokens (mean), cost (total) and latency (p50, p95)."""
+    """Paired changes in input tokens (mean), cost (total) and latency (p50, p95), and the
+    compressor's own latency p50 (its overhead, absent from a baseline that compresses
+    nothing)."""
     if not cand or not base:
         return {}
 
@@ -405,12 +408,21 @@ def _resources(
     def latency(records: Sequence[EvalRecord], q: float) -> float:
         return percentile([r.latency_ms for r in records], q)
 
-    return {
+    resources = {
         "input_tokens": _change(tokens(base), tokens(cand)),
         "cost_usd": _change(_total_cost(base), _total_cost(cand)),
         "latency_p50_ms": _change(latency(base, 50), latency(cand, 50)),
         "latency_p95_ms": _change(latency(base, 95), latency(cand, 95)),
     }
+    overhead = _stage_p50(cand, COMPRESSION_STAGE)
+    if overhead is not None:
+        resources[COMPRESSION_P50] = _change(_stage_p50(base, COMPRESSION_STAGE), overhead)
+    return resources
+
+
+def _stage_p50(records: Sequence[EvalRecord], stage: str) -> float | None:
+    latencies = [r.usage[stage].latency_ms for r in records if stage in r.usage]
+    return percentile(latencies, 50) if latencies else None
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

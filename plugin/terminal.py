@@ -77,10 +77,21 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
         latency = summary["latency_ms"]
         tokens = summary["tokens"]
         lines.append(f"  latency p50 {latency['p50']:.0f} ms  p95 {latency['p95']:.0f} ms")
+        for stage, block in summary.get("stages", {}).items():
+            lines.append(
+                f"    {stage:<11} p50 {block['latency_ms']['p50']:.0f} ms  "
+                f"p95 {block['latency_ms']['p95']:.0f} ms  "
+                f"cost {_money(block['cost_usd']['total'])}"
+            )
         lines.append(
             f"  tokens  in {tokens['avg_input_tokens']:.1f}  out {tokens['avg_output_tokens']:.1f} (mean/example)"
         )
         lines.append(f"  cost    total {_money(summary['cost']['total_usd'])}")
+        for name, stats in summary.get("measurements", {}).items():
+            lines.append(
+                f"  {name}  mean {stats['mean']:.4g}  p50 {stats['p50']:.4g}  "
+                f"p95 {stats['p95']:.4g}"
+            )
         lines += _lowest(summary.get("lowest_scoring") or [])
     return lines
 

@@ -14,7 +14,7 @@ from parity.aggregation import ExperimentOutcome
 from parity.baselines import BaselineSource, stored_records, stored_summary
 from parity.errors import DataError
 from parity.gates import GateResult, signed
-from parity.paired import PairedComparison, compare, holm
+from parity.paired import COMPRESSION_P50, PairedComparison, compare, holm
 
 
 def compare_all(
@@ -79,7 +79,8 @@ def _percent(block: Mapping[str, float | None] | None) -> str | None:
 def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: str,
                  gates: Sequence[GateResult]) -> str:  # fmt: skip
     """``cand vs base  f1 -0.012 [-0.041, +0.015] n=32 | tokens -71% | cost -69% | p50 -40%
-    -> non-inferior (margin 0.05)``; a gate-less pair ends with its test's p-value. Missing
+    -> non-inferior (margin 0.05)``, with the compressor's own p50 after the latency change
+    when the candidate compresses; a gate-less pair ends with its test's p-value. Missing
     pairs are counted with why: ``n=7 of 8 (1 failed on the baseline side)``."""
     head = f"{candidate} vs {baseline}"
     if isinstance(comparison, str):
@@ -98,6 +99,9 @@ def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: s
         change = _percent(comparison.resources.get(key))
         if change is not None:
             line += f" | {label} {change}"
+    overhead = comparison.resources.get(COMPRESSION_P50, {}).get("candidate")
+    if overhead is not None:
+        line += f" (compression p50 {overhead:.0f} ms)"
     if gated:
         verdicts = [
             f"{g.metric} {g.verdict} ({'margin' if g.kind == 'max_drop' else 'gain'} {g.limit})"

@@ -14,7 +14,8 @@ from parity.record import EvalRecord
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """One flat CSV row: ``{metric}_{stat}``, ``latency_ms_{stat}``, token and cost columns."""
+    """One flat CSV row: ``{metric}_{stat}``, ``latency_ms_{stat}``, token and cost columns,
+    ``{measurement}_{stat}`` and each stage's ``{stage}_latency_ms_{stat}`` and cost."""
     keys = ("experiment_id", "model", "mode", "dataset", "task", "n_examples", "n_failed", "n_skipped",
             "n_invalid_predictions")  # fmt: skip
     row: dict[str, Any] = {"subset": "overall", **{key: summary[key] for key in keys}}
@@ -28,6 +29,11 @@ def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     for stat, value in summary["cost"].items():
         if stat != "note":
             row[f"cost_{stat}"] = value
+    for name, stats in summary.get("measurements", {}).items():
+        row.update({f"{name}_{stat}": value for stat, value in stats.items() if stat != "n"})
+    for stage, block in summary.get("stages", {}).items():
+        row.update({f"{stage}_latency_ms_{k}": v for k, v in block["latency_ms"].items()})
+        row.update({f"{stage}_cost_usd_{k}": v for k, v in block["cost_usd"].items()})
     return row
 
 
