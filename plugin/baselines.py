@@ -19,13 +19,24 @@ from typing import Any
 from parity.config import Experiment
 from parity.errors import ConfigError, DataError
 from parity.evals.metrics import METRICS
+from parity.jsonl import JsonlError, read_jsonl
 from parity.prompts import load_template
 from parity.record import EvalRecord, from_raw_row
 
 SUMMARY_SUFFIX = "_summary.json"
 # Setup keys that must match for a stored run to serve as a baseline, and those that may differ.
 MUST_MATCH = ("dataset", "sample_ids_sha256", "task", "metric_settings")
-MAY_DIFFER = {"prompt_sha256": "prompt template", "model": "model", "task_options": "task options"}
+MAY_DIFFER = {
+    "prompt_sha256": "prompt template",
+    "model": "model",
+    "model_options": "model options",
+    "task_options": "task options",
+}
+# Model options that pace or time the calls but never change an answer.
+PACING_OPTIONS = frozenset(
+    {"max_concurrency", "requests_per_minute", "tokens_per_minute", "timeout_s", "max_retries",
+     "outage_tolerance_s", "n_threads"}
+)  # fmt: skip
 
 
 def _sha256(text: str) -> str:
@@ -62,8 +73,17 @@ def experiment_setup(experiment: Experiment, example_ids: Sequence[str]) -> dict
         "prompt": experiment.prompt,
         "prompt_sha256": prompt_sha,
         "model": experiment.model.name,
+        "model_options": model_options(experiment),
         "repeats": experiment.repeats,
     }
+
+
+def model_options(experiment: Experiment) -> dict[str, Any]:
+    """What the model is asked with besides the prompt: sampling, provider options (base URL,
+    request body fields, adapter), mode and compression; not pacing (see ``PACING_OPTIONS``)."""
+    model = experiment.model
+    options = {k: v for k, v in model.options.items() if k not in PACING_OPTIONS}
+    return {"mode": model.mode, "compression": model.compression, **options}
 
 
 @dataclass(frozen=True)
@@ -103,17 +123,14 @@ def stored_records(run_dir: Path, summary: Mapping[str, Any]) -> list[EvalRecord
         path = run_dir / f"{stem}.jsonl"
         if not path.is_file():
             continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise DataError(
-                    f"{path}, line {number}: not valid JSON (a file cut short or edited); "
-                    "rerun the baseline or remove the line"
-                ) from None
-            records.append(from_raw_row({"experiment_id": experiment_id, **row}))
+        try:
+            lines = read_jsonl(path)
+        except JsonlError as exc:
+            raise DataError(
+                f"{path}, line {exc.number}: {exc.reason} (a file cut short or edited); "
+                "rerun the baseline or remove the line"
+            ) from None
+        records += [from_raw_row({"experiment_id": experiment_id, **line.value}) for line in lines]
     return records
 
 
@@ -180,7 +197,7 @@ def check_stored(
         f"{experiment.id}: the baseline's {label} differs from this run's "
         f"({stored_setup.get(name)!r} vs {setup.get(name)!r})"
         for name, label in MAY_DIFFER.items()
-        if stored_setup.get(name) != setup.get(name)
+        if name in stored_setup and stored_setup[name] != setup.get(name)
     )
     return BaselineSource(source.experiment_id, source.run_dir, warnings)
 

@@ -47,7 +47,8 @@ from parity.raw_writer import RawResultWriter
 from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
 from parity.reporters import builtin_reporters
 from parity.reports import run_document
-from parity.runtime import EvalRuntime
+from parity.run_setup import check_resume
+from parity.runtime import EvalRuntime, raw_file_stem
 from parity.scheduler import OnWait
 from parity.smoke import SMOKE_DIR, smoke_config
 from parity.stats import import_ahead
@@ -144,6 +145,8 @@ class ParityState:
                 plan = build_plan(config)  # the trained adapters' items now run
             experiments = plan.config.experiments
             self.setups = {e.id: experiment_setup(e, plan.example_ids(e.id)) for e in experiments}
+            if self.config.getoption("eval_resume") is not None:
+                check_resume(plan.config.path, self.run_dir, self.setups, _raw_stems(plan))
             option = self.config.getoption("eval_baseline_run")
             self.sources = baseline_sources(
                 plan.config.path, experiments, self.setups, Path(option) if option else None
@@ -215,6 +218,7 @@ class ParityState:
                 self.clients,
                 resume=self.config.getoption("eval_resume") is not None,
                 partitioned=self.partitioned,
+                setups=self.setups,
             )
         return self.runtime
 
@@ -405,6 +409,14 @@ def _run_dir(config: pytest.Config) -> Path:
         suffix += 1
         candidate = base / f"{stamp}-{suffix}"
     return candidate
+
+
+def _raw_stems(plan: EvalPlan) -> dict[str, set[str]]:
+    """Each experiment's raw row files (``{stem}.jsonl``), as :func:`raw_file_stem` names them."""
+    stems: dict[str, set[str]] = {}
+    for case in plan.cases:
+        stems.setdefault(case.experiment.id, set()).add(raw_file_stem(case))
+    return stems
 
 
 def _refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:

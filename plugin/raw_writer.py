@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every row
+from parity.jsonl import encode_line
 
 
 class RawResultWriter:
@@ -33,8 +32,9 @@ class RawResultWriter:
 
         Sender threads append at once: only opening a file takes the lock, since a single
         ``O_APPEND`` write is not interleaved with another (a lock around every write made
-        dozens of threads queue behind whichever one was waiting for the GIL)."""
-        line = (_ENCODER.encode(row) + "\n").encode("utf-8")
+        dozens of threads queue behind whichever one was waiting for the GIL). A row that
+        JSON cannot hold (a NaN) raises ValueError before anything is written."""
+        line = encode_line(row)
         fd = self._files.get(stem)
         if fd is None:
             with self._lock:

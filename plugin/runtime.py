@@ -9,15 +9,17 @@ first takes the rows the crashed worker already wrote, so nothing is computed tw
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from parity.cases import EvalCase, EvalPlan
 from parity.execution import Engine
 from parity.fixtures.clients import ClientPool
+from parity.jsonl import read_jsonl
 from parity.raw_writer import RawResultWriter
 from parity.record import EvalRecord, from_raw_row, raw_row
+from parity.run_setup import store_setup
 from parity.scheduler import OnWait, RunScheduler
 
 
@@ -53,8 +55,11 @@ class EvalRuntime:
         clients: ClientPool,
         resume: bool = False,
         partitioned: bool = False,
+        setups: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.plan = plan
+        self.setups = setups or {}  # by experiment id: stored beside its rows (run_setup.py)
+        self._stored_setups: set[str] = set()
         self.writer = RawResultWriter(run_dir)
         self.workers = workers
         self.engine = engine
@@ -85,6 +90,7 @@ class EvalRuntime:
     def _start(self, cases: Sequence[EvalCase], take_finished: bool) -> None:
         if take_finished:
             self._load_finished(cases)
+        self._store_setups(cases)
         self.scheduler.submit([case for case in cases if case.id not in self._finished])
 
     def _start_partition_of(self, case: EvalCase) -> None:
@@ -99,6 +105,14 @@ class EvalRuntime:
         # partition picked up by another worker, or --eval-resume.
         self._start(members[start:], True)
 
+    def _store_setups(self, cases: Sequence[EvalCase]) -> None:
+        """Store each experiment's setup beside its rows before its first request is sent."""
+        for case in cases:
+            experiment_id = case.experiment.id
+            if experiment_id not in self._stored_setups and experiment_id in self.setups:
+                store_setup(self.writer.run_dir, experiment_id, self.setups[experiment_id])
+                self._stored_setups.add(experiment_id)
+
     def _load_finished(self, cases: Sequence[EvalCase]) -> None:
         """Take results that an earlier, interrupted run already wrote to this run directory."""
         wanted: dict[str, dict[tuple[str, int], EvalCase]] = {}
@@ -106,17 +120,15 @@ class EvalRuntime:
             wanted.setdefault(case.experiment.id, {})[(case.example.id, case.repeat)] = case
         for by_example in wanted.values():
             stems = {raw_file_stem(case) for case in by_example.values()}
-            lines = [
-                line
+            rows = [
+                line.value
                 for stem in sorted(stems)
                 if (path := self.writer.path_for(stem)).exists()
-                for line in path.read_text(encoding="utf-8").splitlines()
+                # a line cut short by the interruption is skipped
+                for line in read_jsonl(path, skip_bad=True)
+                if isinstance(line.value, dict)
             ]
-            for line in lines:
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by the interruption
+            for row in rows:
                 repeat = (row.get("metadata") or {}).get("repeat", 0)
                 found = by_example.get((str(row.get("id")), repeat))
                 if found is not None and found.id not in self._finished:

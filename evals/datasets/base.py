@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from parity.errors import DataError
 from parity.evals.datasets.row_fields import check_row, convert_checked, row_place
+from parity.jsonl import JsonlError, parse_jsonl
 from parity.registry import Registry
 from parity.schema import Field
 
@@ -227,16 +228,15 @@ def _csv_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[Mapping[str, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: expected a JSON object per line")
-        yield row
+    """A JSONL file's objects: lines end at ``"\\n"`` only, so U+2028 inside a string is text."""
+    try:
+        lines = parse_jsonl(text, path)
+    except JsonlError as exc:
+        raise DataError(str(exc)) from None
+    for line in lines:
+        if not isinstance(line.value, dict):
+            raise DataError(f"{path}:{line.number}: expected a JSON object per line")
+        yield line.value
 
 
 DATASETS: Registry[DatasetLoader] = Registry("dataset")
