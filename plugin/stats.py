@@ -120,7 +120,7 @@ def paired_proportion_interval(
     )
     phi = 0.0
     if margins:
-        agreement = both * neither - only_first * only_second
+        agreement: float = both * neither - only_first * only_second
         if agreement > 0:
             agreement = max(agreement - n / 2, 0.0)
         phi = agreement / math.sqrt(margins)
