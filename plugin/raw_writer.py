@@ -11,21 +11,23 @@ from parity.jsonl import encode_line
 
 
 class RawResultWriter:
-    """Writes ``{stem}.jsonl`` rows with one ``O_APPEND`` write each.
+    """Writes ``{stem}.jsonl`` rows (or ``{stem}{suffix}``) with one ``O_APPEND`` write each.
 
     A single ``write`` of a whole line to a file opened with ``O_APPEND`` is not interleaved
     with other processes' lines, so xdist workers can share one file safely. Each file is
     opened once and kept open; every row reaches the OS before ``append`` returns.
     """
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, suffix: str = ".jsonl") -> None:
         self.run_dir = Path(run_dir)
+        self.suffix = suffix
         self._lock = threading.Lock()
         self._files: dict[str, int] = {}
 
     def path_for(self, stem: str) -> Path:
-        """The raw JSONL file ``{stem}.jsonl`` (an experiment id, or ``{id}_{task}``)."""
-        return self.run_dir / f"{stem}.jsonl"
+        """The file ``{stem}{suffix}``: raw rows are ``{stem}.jsonl`` (an experiment id, or
+        ``{id}_{task}``)."""
+        return self.run_dir / f"{stem}{self.suffix}"
 
     def append(self, stem: str, row: dict[str, Any]) -> None:
         """Append one row to ``{stem}.jsonl`` and hand it to the OS before returning.

@@ -1,23 +1,27 @@
 """The setup each experiment's raw rows were made with, stored beside them, and the check that
 ``--eval-resume`` keeps only rows made with the setup it is run with.
 
-A run writes ``{experiment_id}_setup.json`` (the summary's ``setup`` block, see
-:func:`parity.baselines.experiment_setup`) before it sends the experiment's first request. A
-resumed run compares it with its own: rows made with another model, other model options,
-another prompt, task, dataset, sample or metric settings are never taken as this run's.
+Before a run sends an experiment's first request it appends ``{"experiment_id", "setup"}``
+(the summary's ``setup`` block, see :func:`parity.baselines.experiment_setup`) to the run's
+``setups.ndjson``: one line per experiment, in Parity's one line format, the latest line of an
+experiment being the setup of its rows (``.ndjson``, not ``.jsonl``: ``*.jsonl`` are the raw
+rows). A resumed run compares it with its own: rows made with another model, other model
+options, another prompt, task, dataset, sample or metric settings are never taken as this
+run's.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from parity.errors import ConfigError
+from parity.jsonl import read_jsonl
+from parity.raw_writer import RawResultWriter
 
-SETUP_SUFFIX = "_setup.json"
+SETUPS_STEM, SETUPS_SUFFIX = "setups", ".ndjson"
 # Setup keys a resumed run may change: a prompt file's name (its text is ``prompt_sha256``),
 # and the repeats (rows are kept per repeat); ``n_samples`` follows ``sample_ids_sha256``.
 RESUME_MAY_DIFFER = frozenset({"prompt", "repeats", "n_samples"})
@@ -25,30 +29,33 @@ SOURCE = "--eval-resume run"  # the message: "Invalid --eval-resume run (file ..
 _UNSET = object()
 
 
-def setup_path(run_dir: Path, experiment_id: str) -> Path:
-    """Where the setup of ``experiment_id``'s rows is stored in ``run_dir``."""
-    return run_dir / f"{experiment_id}{SETUP_SUFFIX}"
+def setups_path(run_dir: Path) -> Path:
+    """The file of ``run_dir`` that holds the setup of each experiment's rows."""
+    return run_dir / f"{SETUPS_STEM}{SETUPS_SUFFIX}"
 
 
-def store_setup(run_dir: Path, experiment_id: str, setup: Mapping[str, Any]) -> None:
-    """Write ``setup`` for ``experiment_id`` atomically (a killed run leaves the old file or
-    the new one, never half of one); processes storing the same setup at once agree."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = setup_path(run_dir, experiment_id)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(setup, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(partial, path)
-
-
-def _stored(run_dir: Path, experiment_id: str) -> Mapping[str, Any] | None:
-    path = setup_path(run_dir, experiment_id)
+def store_setups(run_dir: Path, setups: Mapping[str, Mapping[str, Any]]) -> None:
+    """Append each experiment's setup to ``setups.ndjson`` (one ``O_APPEND`` write a line: a
+    line cut short by a kill is skipped when read, and the run had sent nothing for it)."""
+    writer = RawResultWriter(run_dir, SETUPS_SUFFIX)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}  # unreadable: differs in every key
-    return data if isinstance(data, dict) else {}
+        for experiment_id, setup in setups.items():
+            writer.append(SETUPS_STEM, {"experiment_id": experiment_id, "setup": setup})
+    finally:
+        writer.close()
+
+
+def stored_setups(run_dir: Path) -> dict[str, Mapping[str, Any]]:
+    """The latest stored setup of each experiment of ``run_dir`` (none when there is no file)."""
+    path = setups_path(run_dir)
+    if not path.is_file():
+        return {}
+    found: dict[str, Mapping[str, Any]] = {}
+    for line in read_jsonl(path, skip_bad=True):
+        value = line.value
+        if isinstance(value, dict) and isinstance(value.get("setup"), dict):
+            found[str(value.get("experiment_id"))] = value["setup"]
+    return found
 
 
 def check_resume(
@@ -65,24 +72,27 @@ def check_resume(
         f"new report directory (drop --eval-resume, or give --eval-report-dir a new path) "
         f"instead of {run_dir}"
     )
+    stored = stored_setups(run_dir)
     for experiment_id, setup in setups.items():
         if not any((run_dir / f"{stem}.jsonl").is_file() for stem in stems.get(experiment_id, ())):
             continue  # nothing of this experiment to resume
-        problem = _mismatch(run_dir, experiment_id, setup)
+        problem = _mismatch(run_dir, experiment_id, stored.get(experiment_id), setup)
         if problem is not None:
             raise ConfigError(
                 config_path, problem, experiment=experiment_id, fix=fix, source=SOURCE
             )
 
 
-def _mismatch(run_dir: Path, experiment_id: str, setup: Mapping[str, Any]) -> str | None:
-    """Why the rows of ``experiment_id`` in ``run_dir`` cannot be resumed with ``setup``."""
-    stored = _stored(run_dir, experiment_id)
+def _mismatch(
+    run_dir: Path, experiment_id: str, stored: Mapping[str, Any] | None, setup: Mapping[str, Any]
+) -> str | None:
+    """Why the rows of ``experiment_id`` in ``run_dir``, made with ``stored``, cannot be
+    resumed with ``setup`` (None when they can)."""
     if stored is None:
         return (
             f"{run_dir} holds rows of '{experiment_id}' but not the setup they were made "
-            f"with ({setup_path(run_dir, experiment_id).name}: written before Parity "
-            "stored it, or removed), so they cannot be checked and are not resumed"
+            f"with (none in {setups_path(run_dir).name}: written before Parity stored it, or "
+            "removed), so they cannot be checked and are not resumed"
         )
     current = json.loads(json.dumps(setup))  # as stored: tuples are lists, keys strings
     changed = [

@@ -19,7 +19,7 @@ from parity.fixtures.clients import ClientPool
 from parity.jsonl import read_jsonl
 from parity.raw_writer import RawResultWriter
 from parity.record import EvalRecord, from_raw_row, raw_row
-from parity.run_setup import store_setup
+from parity.run_setup import store_setups
 from parity.scheduler import OnWait, RunScheduler
 
 
@@ -107,11 +107,9 @@ class EvalRuntime:
 
     def _store_setups(self, cases: Sequence[EvalCase]) -> None:
         """Store each experiment's setup beside its rows before its first request is sent."""
-        for case in cases:
-            experiment_id = case.experiment.id
-            if experiment_id not in self._stored_setups and experiment_id in self.setups:
-                store_setup(self.writer.run_dir, experiment_id, self.setups[experiment_id])
-                self._stored_setups.add(experiment_id)
+        new = {case.experiment.id for case in cases} - self._stored_setups
+        store_setups(self.writer.run_dir, {i: self.setups[i] for i in new if i in self.setups})
+        self._stored_setups |= new
 
     def _load_finished(self, cases: Sequence[EvalCase]) -> None:
         """Take results that an earlier, interrupted run already wrote to this run directory."""

@@ -5,14 +5,12 @@ experiment and what changed, before any request; pacing options and a renamed pr
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import yaml
 
 from parity.errors import ConfigError
 from parity.prompts import load_template
-from parity.run_setup import check_resume, store_setup
+from parity.run_setup import check_resume, store_setups, stored_setups
 from tests.e2e.helpers import SECRET, answer_from_gold, api_config, clean_env, run_pytest
 from tests.support.fake_llm_server import FakeLLMServer
 
@@ -99,13 +97,12 @@ def test_rows_without_a_stored_setup_are_refused_naming_the_file(tmp_path):
     with pytest.raises(ConfigError) as error:
         check_resume("cfg.yaml", tmp_path, {"exp": SETUP}, {"exp": ["exp"]})
     message = str(error.value)
-    assert "experiment 'exp'" in message and "exp_setup.json" in message
+    assert "experiment 'exp'" in message and "setups.ndjson" in message
     assert "not the setup they were made with" in message and "Fix: " in message
 
 
 def test_only_experiments_with_rows_are_checked_and_a_prompt_rename_may_differ(tmp_path):
-    store_setup(tmp_path, "exp", SETUP)
-    store_setup(tmp_path, "other", {**SETUP, "model": "openai:gpt-4o-mini"})
+    store_setups(tmp_path, {"exp": SETUP, "other": {**SETUP, "model": "openai:gpt-4o-mini"}})
     (tmp_path / "exp_longbook.jsonl").write_text('{"id": "1"}\n')  # a subset's rows
     setups = {"exp": {**SETUP, "prompt": "renamed.yaml"}, "other": SETUP}  # other has no rows
     check_resume("cfg.yaml", tmp_path, setups, {"exp": ["exp_longbook"], "other": ["other"]})
@@ -122,7 +119,16 @@ def test_the_setup_is_stored_beside_the_rows_without_pacing_options_or_keys(tmp_
         config = api_config(tmp_path, server, num_examples=2)
         first = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=run", env=env)
         assert first.returncode == 0, first.stdout + first.stderr
-    text = (tmp_path / "run" / "api_exp_setup.json").read_text()
-    stored = json.loads(text)
+    text = (tmp_path / "run" / "setups.ndjson").read_text()
+    stored = stored_setups(tmp_path / "run")["api_exp"]
     assert stored["model"] == "openai:gpt-4o" and "max_concurrency" not in stored["model_options"]
     assert stored["model_options"]["base_url"] == server.url and SECRET not in text
+
+
+def test_the_latest_setup_of_an_experiment_counts_and_a_torn_setup_line_is_skipped(tmp_path):
+    store_setups(tmp_path, {"exp": SETUP})
+    with (tmp_path / "setups.ndjson").open("a") as file:
+        file.write('{"experiment_id": "exp", "setup": {"mod')  # killed mid-append
+    changed = {**SETUP, "model": "openai:gpt-4o-mini"}
+    store_setups(tmp_path, {"exp": changed})  # a resume that found no rows of exp
+    assert stored_setups(tmp_path) == {"exp": changed}
