@@ -108,9 +108,10 @@ def test_a_short_key_is_redacted_as_a_whole_token_everywhere(tmp_path):
 
 
 def test_control_characters_in_an_error_body_cannot_fake_a_passed_line(tmp_path):
-    """E1: CR and ANSI colour in a provider's error print as plain text on one line."""
+    """E1: CR and ANSI colour in a provider's error print as plain text on one line, in the
+    terminal and in JUnit; an answer with them shows escaped in the summary."""
     fake = "\r\x1b[2K\x1b[32mtests/x.py::y PASSED\x1b[0m\n\x1b]0;owned\x07tests/z.py::w PASSED"
-    with FakeLLMServer("openai") as server:
+    with FakeLLMServer("openai", reply=lambda body: "\x1b[32mPASSED\x1b[0m\r") as server:
         server.error_message = "bad request" + fake
         server.faults.append("400")
         config = api_config(tmp_path, server, num_examples=2, max_concurrency=1)
@@ -119,13 +120,15 @@ def test_control_characters_in_an_error_body_cannot_fake_a_passed_line(tmp_path)
             env=clean_env(OPENAI_API_KEY="sk-e1-test-key-0123456789"),
         )  # fmt: skip
     output = result.stdout + result.stderr
-    assert "1 failed" in output, output
+    assert "1 failed" in output and "lowest-scoring examples" in output, output
     assert "\x1b" not in output and "\r" not in output
     assert not any(line.startswith("tests/") for line in output.splitlines())
-    junit = (tmp_path / "j.xml").read_text()
-    assert "#x1B" not in junit and "\x1b" not in junit
-    failures = [c.find("failure") for c in junit_cases(tmp_path / "j.xml").values()]
-    assert any(f is not None and "tests/x.py::y PASSED" in f.get("message", "") for f in failures)
+    [failure] = [
+        f for c in junit_cases(tmp_path / "j.xml").values() if (f := c.find("failure")) is not None
+    ]
+    shown = failure.get("message", "") + (failure.text or "")
+    assert "tests/x.py::y PASSED" in shown
+    assert "#x1B" not in shown and "\x1b" not in shown and "\r" not in shown
 
 
 @pytest.mark.parametrize(
