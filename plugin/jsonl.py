@@ -81,7 +81,10 @@ def parse_jsonl(data: bytes | str, path: Path | str, skip_bad: bool = False) -> 
     ``path`` and the line, or is skipped with ``skip_bad`` (a row cut short when a run was
     killed mid-write)."""
     lines: list[JsonLine] = []
-    for number, raw in enumerate(data.split(b"\n" if isinstance(data, bytes) else "\n"), 1):
+    raw_lines: Sequence[bytes | str] = (
+        data.split(b"\n") if isinstance(data, bytes) else data.split("\n")
+    )
+    for number, raw in enumerate(raw_lines, 1):
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             if not text.strip():
