@@ -19,6 +19,7 @@ from typing import Any
 # Line breaks to ``str.splitlines`` that JSON leaves raw inside strings (it escapes < U+0020).
 _RAW_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_ASCII_ENCODER = json.JSONEncoder(allow_nan=False)  # escapes every non-ASCII character
 
 
 class JsonlError(ValueError):
@@ -42,6 +43,7 @@ class JsonLine:
 def encode_line(row: Mapping[str, Any]) -> bytes:
     """``row`` as one UTF-8 JSON line ending in ``"\\n"``.
 
+    A lone surrogate (not UTF-8) is written as its JSON escape and read back as it was.
     Raises ValueError naming the field when a number is NaN or infinite: JSON has no such
     values, and a bare ``NaN`` would make the line unreadable to strict readers."""
     try:
@@ -54,7 +56,10 @@ def encode_line(row: Mapping[str, Any]) -> bytes:
     for char, escaped in _RAW_BREAKS.items():
         if char in text:  # only ever inside a string: JSON's own syntax is ASCII
             text = text.replace(char, escaped)
-    return (text + "\n").encode("utf-8")
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (from a "\ud800" escape): kept escaped
+        return (_ASCII_ENCODER.encode(row) + "\n").encode("ascii")
 
 
 def _non_finite(value: Any, where: str = "") -> str | None:
