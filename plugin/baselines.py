@@ -19,6 +19,7 @@ from typing import Any
 from parity.config import Experiment
 from parity.errors import ConfigError, DataError
 from parity.evals.metrics import METRICS
+from parity.file_names import raw_file_stem_of
 from parity.jsonl import JsonlError, read_jsonl
 from parity.prompts import load_template
 from parity.record import EvalRecord, from_raw_row
@@ -117,7 +118,8 @@ def stored_summary(run_dir: Path, experiment_id: str) -> dict[str, Any] | None:
 def stored_records(run_dir: Path, summary: Mapping[str, Any]) -> list[EvalRecord]:
     """The finished records of a stored experiment, from its raw JSONL rows."""
     experiment_id = str(summary["experiment_id"])
-    stems = [experiment_id, *(f"{experiment_id}_{task}" for task in summary.get("per_task", {}))]
+    tasks = summary.get("per_task", {})
+    stems = [experiment_id, *(raw_file_stem_of(experiment_id, task) for task in tasks)]
     records: list[EvalRecord] = []
     for stem in stems:
         path = run_dir / f"{stem}.jsonl"

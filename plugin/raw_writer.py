@@ -43,7 +43,9 @@ class RawResultWriter:
                 fd = self._files.get(stem)
                 if fd is None:
                     fd = self._open(stem)
-        os.write(fd, line)
+        written = os.write(fd, line)
+        while written < len(line):  # a short write (a disk filling up): the rest, or its error
+            written += os.write(fd, line[written:])
 
     def _open(self, stem: str) -> int:
         """Open ``{stem}.jsonl`` for appending; a last line cut short by a crash is ended

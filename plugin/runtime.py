@@ -15,18 +15,19 @@ from typing import Any
 
 from parity.cases import EvalCase, EvalPlan
 from parity.execution import Engine
+from parity.file_names import raw_file_stem_of
 from parity.fixtures.clients import ClientPool
 from parity.jsonl import read_jsonl
 from parity.raw_writer import RawResultWriter
 from parity.record import EvalRecord, from_raw_row, raw_row
 from parity.run_setup import store_setups
-from parity.scheduler import OnWait, RunScheduler
+from parity.scheduler import DEFAULT_STALL_S, OnWait, RunScheduler, RunStopped
+from parity.writable import rows_not_written
 
 
 def raw_file_stem(case: EvalCase) -> str:
-    """``{experiment_id}``, or ``{experiment_id}_{task}`` for multi-task datasets (LongBench)."""
-    subset = case.example.metadata.get("subset")
-    return f"{case.experiment.id}_{subset}" if subset else case.experiment.id
+    """The raw file stem of ``case`` (see :func:`raw_file_stem_of`)."""
+    return raw_file_stem_of(case.experiment.id, case.example.metadata.get("subset"))
 
 
 def identity_of(case: EvalCase) -> dict[str, object]:
@@ -56,6 +57,7 @@ class EvalRuntime:
         resume: bool = False,
         partitioned: bool = False,
         setups: Mapping[str, Mapping[str, Any]] | None = None,
+        stall_s: float = DEFAULT_STALL_S,
     ) -> None:
         self.plan = plan
         self.setups = setups or {}  # by experiment id: stored beside its rows (run_setup.py)
@@ -67,7 +69,8 @@ class EvalRuntime:
         self.resume = resume
         self.partitioned = partitioned
         self.resumed = 0
-        self.scheduler = RunScheduler(engine, clients, self._record)
+        self.scheduler = RunScheduler(engine, clients, self._record, stall_s=stall_s)
+        self.rows_lost: str | None = None  # why rows can no longer be written
         self._partitions: list[list[EvalCase]] = []
         self._partition_of: dict[str, int] = {}
         self._finished: dict[str, EvalRecord] = {}
@@ -146,8 +149,18 @@ class EvalRuntime:
         return self.scheduler.wait(case, on_wait)
 
     def _record(self, case: EvalCase, record: EvalRecord) -> None:
-        if record.finished:
-            self.writer.append(raw_file_stem(case), raw_row(record))
+        """Write a finished record's raw row; once a row could not be written (a full disk,
+        a read-only directory), raise :class:`RunStopped` for this and every later one."""
+        if not record.finished:
+            return
+        if self.rows_lost is not None:
+            raise RunStopped(self.rows_lost)
+        stem = raw_file_stem(case)
+        try:
+            self.writer.append(stem, raw_row(record))
+        except OSError as exc:
+            self.rows_lost = rows_not_written(self.writer.path_for(stem), exc)
+            raise RunStopped(self.rows_lost) from exc
 
     def close(self) -> None:
         """Stop queuing new work, close the raw files, every model client and compressor."""

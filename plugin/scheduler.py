@@ -16,14 +16,23 @@ room for a batch, the next batch is fed (its cache lookups made in one query). A
 costs no thread hand-off (a feeder thread would fight the main thread for the GIL on every
 item), memory stays bounded however many items a run has, and a lane holds at most
 ``window`` results or built requests at a time.
+
+No error leaves a case without a result. An exception while a case is built, sent, scored
+or handed to the sink fails that case, with the error, and the run goes on; a sink that
+raises :class:`RunStopped` (its rows cannot be written) stops the run: every case still
+waiting fails with its message. A watchdog fails the run loudly when a case is pending but
+no sender has worked on anything for ``stall_s`` seconds (a sender thread that died), so a
+run never hangs silently.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from parity.cases import EvalCase
@@ -40,14 +49,22 @@ DEFAULT_WINDOW = 4096
 # Most sender threads per in-flight slot: as many cases may wait out a retry as are in flight.
 SENDERS_PER_SLOT = 2
 LOOKUP_BATCH = 256  # cases fed, and looked up in the cache, at a time
+DEFAULT_STALL_S = 120.0  # the watchdog: nothing worked on for this long while a case waits
+STALL_CHECK_S = 1.0  # how often a waiting item looks at the watchdog (at most)
 ResultSink = Callable[[EvalCase, EvalRecord], None]
+
+
+class RunStopped(Exception):
+    """Raised by a result sink when no result can be kept any more (the raw rows cannot be
+    written): the scheduler fails the case and stops the run with this message."""
 
 
 @dataclass(frozen=True)
 class OnWait:
     """``call`` runs every ``every_s`` seconds while an item waits for its result (the
-    progress line). The waiting main thread wakes only that often: a local model's compute
-    threads spin-wait on each other, and a thread waking every few milliseconds slows them."""
+    progress line). The waiting main thread wakes at most once a second (``STALL_CHECK_S``,
+    for the watchdog): a local model's compute threads spin-wait on each other, and a thread
+    waking every few milliseconds slows them."""
 
     every_s: float
     call: Callable[[], None]
@@ -192,14 +209,21 @@ class _LaneRunner:
         self.scheduler.deliver(work.case, record_for(work.case, error=message))
 
     def _send(self) -> None:
-        engine = self.scheduler.engine
+        """Send queued cases until told to stop; an exception fails its case, never the
+        thread (the watchdog covers a thread that dies of anything else)."""
+        scheduler = self.scheduler
         while (item := self.queue.get()) is not None:
-            if self.scheduler.cancelled.is_set():
+            if scheduler.cancelled.is_set():
                 continue
-            record = engine.run_case(
-                item.client, item.case, item.requests, item.compressor, item.compression
-            )
-            self.scheduler.deliver(item.case, record)
+            with scheduler.working():
+                try:
+                    record = scheduler.engine.run_case(
+                        item.client, item.case, item.requests, item.compressor, item.compression
+                    )
+                except Exception as exc:
+                    self._fail(item, exc)
+                else:
+                    scheduler.deliver(item.case, record)
 
 
 class RunScheduler:
@@ -212,13 +236,18 @@ class RunScheduler:
         sink: ResultSink,
         window: int = DEFAULT_WINDOW,
         compressors: CompressorPool | None = None,
+        stall_s: float = DEFAULT_STALL_S,
     ) -> None:
         self.engine = engine
         self.clients = clients
         self.compressors = compressors if compressors is not None else CompressorPool()
         self.sink = sink
         self.window = window
+        self.stall_s = stall_s
         self.cancelled = threading.Event()
+        self.stopped: str | None = None  # why the run stopped (rows not written, a stall)
+        self._busy = 0  # sender threads working on a case now
+        self._last_activity = time.monotonic()
         self.progress: dict[str, ExperimentProgress] = {}
         self._runner_of: dict[str, _LaneRunner | None] = {}  # every submitted case
         self._slots: dict[str, _Slot] = {}  # fed cases not collected yet
@@ -286,40 +315,115 @@ class RunScheduler:
         return self._slots[case.id]
 
     def deliver(self, case: EvalCase, record: EvalRecord) -> None:
-        """Take a finished record: hand it to the sink, count it, wake its item."""
+        """Take a finished record: hand it to the sink, count it, wake its item. Never
+        raises: a sink that fails fails the case instead, with its error, and one that
+        raises :class:`RunStopped` also stops the run."""
         try:
             self.sink(case, record)
+        except RunStopped as stop:
+            record = record_for(case, error=str(stop))
+            self.stop(str(stop))
+        except Exception as exc:
+            record = record_for(
+                case, error=f"the result could not be recorded: {type(exc).__name__}: {exc}"
+            )
+        with self._lock:
+            self._last_activity = time.monotonic()
+            progress = self.progress[case.experiment.id]
+            progress.done += 1
+            progress.cached += record.cached
+            progress.failed += record.error is not None
+            slot = self._slots.get(case.id)
+            if slot is not None and not slot.ready.is_set():
+                slot.record = record
+                slot.ready.set()
+
+    @contextmanager
+    def working(self) -> Iterator[None]:
+        """Held by a sender thread while it works on a case (what the watchdog sees)."""
+        with self._lock:
+            self._busy += 1
+            self._last_activity = time.monotonic()
+        try:
+            yield
         finally:
             with self._lock:
-                progress = self.progress[case.experiment.id]
-                progress.done += 1
-                progress.cached += record.cached
-                progress.failed += record.error is not None
-            slot = self._slots[case.id]
-            slot.record = record
-            slot.ready.set()
+                self._busy -= 1
+                self._last_activity = time.monotonic()
+
+    def stop(self, message: str) -> None:
+        """Stop the run (any thread): nothing more is sent, and every case still waiting,
+        or waited for later, fails with ``message``."""
+        with self._lock:
+            if self.stopped is not None:
+                return
+            self.stopped = message
+            self.cancelled.set()  # senders skip what is queued
+            pending = list(self._slots.values())
+        for slot in pending:
+            slot.ready.set()  # its item wakes and finds no record
 
     def wait(self, case: EvalCase, on_wait: OnWait | None = None) -> EvalRecord:
         """Block until ``case``'s result exists and return it (its slot is released)."""
         runner = self._runner_of.pop(case.id)
-        while runner is not None and case.id not in self._slots and runner.unfed:
+        while (
+            self.stopped is None
+            and runner is not None
+            and case.id not in self._slots
+            and runner.unfed
+        ):
             runner.feed(runner.outstanding + 1)  # items ran ahead of the window
-        slot = self._slots[case.id]
+        slot = self._slots.get(case.id)
+        if slot is None:  # the run stopped before the case was fed
+            return self._stopped_record(case)
         if slot.cached is not None:
-            record = score_completions(case, slot.requests, slot.cached, slot.compression)
+            try:
+                record = score_completions(case, slot.requests, slot.cached, slot.compression)
+            except Exception as exc:
+                record = record_for(case, error=f"{type(exc).__name__}: {exc}")
             self.deliver(case, record)
             slot.cached, slot.requests, slot.compression = None, (), None
-        every = on_wait.every_s if on_wait is not None and on_wait.every_s > 0 else None
-        while not slot.ready.wait(every):
-            if on_wait is not None:
-                on_wait.call()
+        record = self._await(case, slot, on_wait)
         del self._slots[case.id]
         if runner is not None:
             runner.outstanding -= 1
-            if runner.outstanding <= self.window - min(LOOKUP_BATCH, self.window // 2):
+            if self.stopped is None and (
+                runner.outstanding <= self.window - min(LOOKUP_BATCH, self.window // 2)
+            ):
                 runner.feed(self.window)  # a batch at a time, not one case per item
-        assert slot.record is not None
-        return slot.record
+        return record
+
+    def _await(self, case: EvalCase, slot: _Slot, on_wait: OnWait | None) -> EvalRecord:
+        """Wait for ``slot``'s record, running ``on_wait`` and the watchdog meanwhile; once
+        the run has stopped, the case's failure instead."""
+        every = on_wait.every_s if on_wait is not None and on_wait.every_s > 0 else None
+        due = time.monotonic() + (every or 0.0)
+        while not slot.ready.wait(min(STALL_CHECK_S, self.stall_s)):
+            if on_wait is not None and every is not None and time.monotonic() >= due:
+                on_wait.call()
+                due = time.monotonic() + every
+            if self._stalled():
+                self.stop(
+                    f"parity: no progress for {self.stall_s:g} s: {case.id} waits for its "
+                    "result, but no request is in flight and nothing is being computed (a "
+                    "sender thread stopped). The run stops instead of hanging; please report "
+                    "this as a bug, with the log above.\n  Fix: --eval-resume continues "
+                    "the run from the rows it kept."
+                )
+        with self._lock:
+            if slot.record is None:
+                slot.record = self._stopped_record(case)
+            return slot.record
+
+    def _stopped_record(self, case: EvalCase) -> EvalRecord:
+        """The failure of a case the stopped run left without a result."""
+        return record_for(case, error=self.stopped or "the run stopped before this case ran")
+
+    def _stalled(self) -> bool:
+        """Whether the watchdog fires: no sender busy, and none was for ``stall_s``."""
+        with self._lock:
+            idle = time.monotonic() - self._last_activity
+            return self._busy == 0 and idle >= self.stall_s and self.stopped is None
 
     def cancel(self) -> None:
         """Stop sending new requests (Ctrl-C, ``-x``); requests in flight finish on their own."""
