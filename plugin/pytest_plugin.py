@@ -47,14 +47,16 @@ from parity.raw_writer import RawResultWriter
 from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
 from parity.reporters import builtin_reporters
 from parity.reports import run_document
+from parity.run_dirs import RunDirInUse, RunDirLock, reserve_run_dir
 from parity.run_setup import check_resume
 from parity.runtime import EvalRuntime, raw_file_stem
-from parity.scheduler import OnWait
+from parity.scheduler import DEFAULT_STALL_S, OnWait
 from parity.smoke import SMOKE_DIR, smoke_config
 from parity.stats import import_ahead
 from parity.tco import TcoSettings, render_tco, tco_block, training_block
 from parity.terminal import render_experiment, render_gates, render_verdicts
 from parity.verdicts import compare_all, holm_table, verdict_line
+from parity.writable import cannot_write, check_writable
 
 __all__ = [
     "eval_runtime",
@@ -109,6 +111,10 @@ class ParityState:
             self.workers = _controller_workers(config)
             self.partitioned = False
             _refuse_earlier_rows(config, self.run_dir)
+        self.run_dir_ready = self.is_worker  # a worker writes where its controller decided
+        self.run_dir_lock: RunDirLock | None = None
+        self.made_run_dir = False
+        self.report_error: str | None = None  # why the summaries could not be written
         self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
@@ -219,6 +225,7 @@ class ParityState:
                 resume=self.config.getoption("eval_resume") is not None,
                 partitioned=self.partitioned,
                 setups=self.setups,
+                stall_s=self.config.getoption("eval_stall_timeout"),
             )
         return self.runtime
 
@@ -363,6 +370,9 @@ def record_result(item: pytest.Item, record: EvalRecord) -> None:
     carries to the aggregator (in this process or the xdist controller)."""
     item.user_properties.extend(junit_properties(record))
     item.stash[_RECORD] = record
+    runtime = _state(item.config).runtime
+    if runtime is not None and runtime.scheduler.stopped:
+        item.session.shouldstop = runtime.scheduler.stopped  # pytest stops after this item
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -402,13 +412,54 @@ def _run_dir(config: pytest.Config) -> Path:
         if not runs:
             raise pytest.UsageError(f"--eval-resume: no earlier run under {base} to resume")
         return runs[-1]
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate = base / stamp
-    suffix = 1
-    while candidate.exists():
-        suffix += 1
-        candidate = base / f"{stamp}-{suffix}"
-    return candidate
+    # A name only: _prepare_run_dir creates it (or the first free ``-N`` after it).
+    return base / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _prepare_run_dir(state: ParityState) -> None:
+    """Start-up, once per run, in the serial process or the xdist controller, before any
+    request: make the run directory (a new one atomically, never one another run has), hold
+    its lock for the session, and check that it and the cache directory take files. Each
+    failure is one usage error naming the directory and the fix."""
+    if state.run_dir_ready:
+        return
+    state.run_dir_ready = True
+    config = state.config
+    what, elsewhere = "raw rows and summaries", "--eval-report-dir DIR"
+    try:
+        if config.getoption("eval_resume") is None and not config.getoption("eval_report_dir"):
+            state.run_dir = reserve_run_dir(state.run_dir.parent, state.run_dir.name)
+            state.made_run_dir = True
+        else:
+            state.run_dir.mkdir(parents=True, exist_ok=True)
+        state.run_dir_lock = RunDirLock(state.run_dir)
+    except RunDirInUse as held:
+        raise pytest.UsageError(
+            f"parity: {state.run_dir} is in use by another Parity run (pid {held}); two runs "
+            "never share a report directory.\n"
+            "  Fix: wait for that run to end, or give this one another --eval-report-dir."
+        ) from None
+    except OSError as exc:
+        raise pytest.UsageError(cannot_write(state.run_dir, what, elsewhere, exc)) from None
+    problems = [check_writable(state.run_dir, what, elsewhere)]
+    if config.getoption("eval_cache") != "off":
+        off = "run without the cache: --eval-cache=off"
+        cache = check_writable(state.cache_dir(), "response cache", "--eval-cache-dir DIR", off)
+        problems.append(cache)
+    found = [problem for problem in problems if problem]
+    if found:
+        raise pytest.UsageError("\n".join(found))
+
+
+def _release_run_dir(state: ParityState) -> None:
+    """Drop the run directory's lock; remove the directory if this run made it and wrote
+    nothing there (an xdist run without eval items)."""
+    if state.run_dir_lock is None:
+        return
+    state.run_dir_lock.release()
+    state.run_dir_lock = None
+    if state.made_run_dir and not any(state.run_dir.iterdir()):
+        state.run_dir.rmdir()
 
 
 def _raw_stems(plan: EvalPlan) -> dict[str, set[str]]:
@@ -502,6 +553,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_INTERVAL_S,
         help="while an item waits, write a progress line at most this often "
         f"(default {DEFAULT_INTERVAL_S:.0f}; 0 = never)",
+    )
+    group.addoption(
+        "--eval-stall-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_STALL_S,
+        help="fail the run loudly, instead of hanging, when an item waits but no request has "
+        f"been in flight and nothing computed for this long (default {DEFAULT_STALL_S:.0f})",
     )
     group.addoption(
         "--eval-baseline-run",
@@ -714,6 +773,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _prefer_xunit1(session.config)
         running = not session.config.option.collectonly
         if running and not state.is_worker:
+            _prepare_run_dir(state)
             for experiment, ids in _pipeline_experiments(marked, state.pipelines):
                 state.add_pipeline_experiment(experiment, ids)
             expected = [case.experiment.id for case in cases]
@@ -771,6 +831,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is not None and state.cache is not None:
         state.cache.close()
     if state is not None:
+        _release_run_dir(state)
+    if state is not None:
         _STATES.discard(state)
     if state is not None and config.pluginmanager.is_registered(state):
         config.pluginmanager.unregister(state)
@@ -779,7 +841,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    node.workerinput["parity_run_dir"] = str(_state(node.config).run_dir)
+    state = _state(node.config)
+    if not node.config.option.collectonly:
+        _prepare_run_dir(state)
+    node.workerinput["parity_run_dir"] = str(state.run_dir)
     node.workerinput["parity_partitioned"] = _partitioned(node.config)
 
 
@@ -851,6 +916,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state.is_worker or not state.aggregator.has_data():
         return
+    if state.runtime is not None and state.runtime.rows_lost:
+        return  # the run stopped: its summaries cannot be written where its rows could not
     outcomes = state.aggregator.outcomes
     summaries = {
         experiment_id: outcome.summary(state.setups.get(experiment_id))
@@ -877,6 +944,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.testsfailed += 1
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    try:
+        _write_summaries(session, state, summaries)
+    except OSError as exc:
+        where = "--eval-report-dir DIR"
+        state.report_error = cannot_write(state.run_dir, "summaries", where, exc)
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _write_summaries(
+    session: pytest.Session, state: ParityState, summaries: dict[str, dict[str, Any]]
+) -> None:
+    """Hand each experiment's summary, and the run's, to the reporters (which write files)."""
+    outcomes = state.aggregator.outcomes
     hook = session.config.hook
     for experiment_id, summary in summaries.items():
         outcome = outcomes[experiment_id]
@@ -920,6 +1001,8 @@ def _add_verdicts(
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = _state(config)
+    if state.report_error:
+        terminalreporter.write_line(state.report_error, red=True)
     if not state.summaries:
         return
     terminalreporter.write_sep("=", "parity summary")
