@@ -17,6 +17,7 @@ from parity.evals.metrics import METRICS
 from parity.evals.sandbox import sandbox_unavailable_reason, unsafe_allowed
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
+from parity.gc_pause import paused_gc
 from parity.prompts import load_template
 from parity.registry import closest
 from parity.sampling import sample_indices
@@ -70,10 +71,17 @@ class EvalPlan:
         """Cases keyed by their pytest parameter id."""
         return {case.id: case for case in self.cases}
 
+    @cached_property
+    def _ids_by_experiment(self) -> Mapping[str, list[str]]:
+        """Every experiment's example ids in order, gathered in one pass over the cases."""
+        ids: dict[str, dict[str, None]] = {}
+        for case in self.cases:
+            ids.setdefault(case.experiment.id, {})[case.example.id] = None
+        return {experiment_id: list(found) for experiment_id, found in ids.items()}
+
     def example_ids(self, experiment_id: str) -> list[str]:
         """The ids of every example an experiment evaluates (selected or not), in order."""
-        ids = (c.example.id for c in self.cases if c.experiment.id == experiment_id)
-        return list(dict.fromkeys(ids))
+        return list(self._ids_by_experiment.get(experiment_id, ()))
 
 
 def marker_name(word: str) -> str:
@@ -89,6 +97,13 @@ def build_plan(
 
     ``before_loading`` is called with the experiments that can run here (no skip reason)
     before any data loads: the run can start what they need meanwhile."""
+    with paused_gc():  # a config may hold 100,000 experiments
+        return _build_plan(config, before_loading)
+
+
+def _build_plan(
+    config: RunConfig, before_loading: Callable[[list[Experiment]], None] | None
+) -> EvalPlan:
     skips = {experiment.id: _skip_reason(experiment) for experiment in config.experiments}
     if before_loading is not None:
         before_loading([e for e in config.experiments if skips[e.id] is None])
@@ -97,6 +112,7 @@ def build_plan(
     # Data that failed to load, by the same key: tried once per plan (a Hub that cannot be
     # reached costs its timeout, about 20 s, for every attempt).
     unloadable: dict[DatasetConfig, str] = {}
+    draws: dict[tuple[DatasetConfig, str, int, int | None, int], _Draw] = {}
     cases: list[EvalCase] = []
     notes: list[str] = []
     for experiment in config.experiments:
@@ -133,34 +149,57 @@ def build_plan(
                 )
             )
             continue
-        loader = DATASETS.get(spec.name)
-        selected = loader.select(loaded[key].examples, spec.seed)
-        chosen = sample_examples(selected, spec.num_examples, spec.seed)
-        notes += _clamped(experiment, selected, chosen)
-        if chosen:
-            _check_placeholders(experiment, chosen[0], config.path)
-        shots = _draw_shots(experiment, loaded[key].examples, chosen, config.path)
-        keys = example_keys([example.id for example in chosen])
+        draw_key = (key, spec.source, spec.seed, spec.num_examples, spec.num_shots)
+        if draw_key not in draws:
+            draws[draw_key] = _draw(experiment, loaded[key].examples, config.path)
+        draw = draws[draw_key]
+        notes += _clamped(experiment, draw)
+        if draw.chosen:
+            _check_placeholders(experiment, draw.chosen[0], config.path)
         repeats = experiment.repeats
         cases.extend(
-            EvalCase(experiment, example, position, case_id, skip, shots, repeat)
-            for position, (example, k) in enumerate(zip(chosen, keys, strict=True))
+            EvalCase(experiment, example, position, case_id, skip, draw.shots, repeat)
+            for position, (example, k) in enumerate(zip(draw.chosen, draw.keys, strict=True))
             for repeat in range(repeats)
             if (case_id := f"{experiment.id}-{k}" + (f"-r{repeat + 1}" if repeats > 1 else ""))
         )
     return EvalPlan(config, cases, notes)
 
 
-def _clamped(experiment: Experiment, selected: list[Example], chosen: list[Example]) -> list[str]:
-    """A note when ``num_examples`` asks for more rows than a (sub)set has."""
-    wanted = experiment.dataset.num_examples
-    if wanted is None:
-        return []
+@dataclass(frozen=True, slots=True)
+class _Draw:
+    """What an experiment evaluates, drawn once for every experiment with the same data,
+    seed, ``num_examples`` and ``num_shots`` (a config may hold 100,000 experiments)."""
+
+    chosen: list[Example]
+    keys: list[str]  # the chosen examples' keys in case ids
+    shots: tuple[Example, ...]
+    available: Mapping[str | None, int]  # selected rows per subset (None: the data)
+
+
+def _draw(experiment: Experiment, pool: list[Example], path: str) -> _Draw:
+    """Select and sample ``experiment``'s examples from its loaded ``pool``, and its shots."""
+    spec = experiment.dataset
+    selected = DATASETS.get(spec.name).select(pool, spec.seed)
+    chosen = sample_examples(selected, spec.num_examples, spec.seed)
     available: dict[str | None, int] = {}
     for example in selected:
         subset = example.metadata.get("subset")
         available[subset] = available.get(subset, 0) + 1
-    short = {subset: n for subset, n in available.items() if n < wanted}
+    return _Draw(
+        chosen,
+        example_keys([example.id for example in chosen]),
+        _draw_shots(experiment, pool, chosen, path),
+        available,
+    )
+
+
+def _clamped(experiment: Experiment, draw: _Draw) -> list[str]:
+    """A note when ``num_examples`` asks for more rows than a (sub)set has."""
+    wanted = experiment.dataset.num_examples
+    if wanted is None:
+        return []
+    short = {subset: n for subset, n in draw.available.items() if n < wanted}
     if not short:
         return []
     parts = ", ".join(
@@ -168,7 +207,7 @@ def _clamped(experiment: Experiment, selected: list[Example], chosen: list[Examp
     )
     return [
         f"{experiment.id}: num_examples is {wanted} but only {parts} rows exist; "
-        f"evaluating {len(chosen)} (lower num_examples to silence this note)"
+        f"evaluating {len(draw.chosen)} (lower num_examples to silence this note)"
     ]
 
 
@@ -254,7 +293,29 @@ def _load(experiment: Experiment, path: str, source: str) -> LoadedDataset:
         raise ConfigError(path, str(exc), experiment=experiment.id, key="dataset") from None
     if not dataset.examples:
         raise ConfigError(path, "the dataset has no rows", experiment=experiment.id, key="dataset")
+    _refuse_repeated_ids(experiment, dataset, path)
     return dataset
+
+
+def _refuse_repeated_ids(experiment: Experiment, dataset: LoadedDataset, path: str) -> None:
+    """Stop at planning on two rows with one example id: results, resume and baselines are
+    keyed by it, so one of them would be evaluated again on every resume."""
+    first: dict[str, str] = {}
+    rows: dict[str | None, int] = {}  # rows counted so far, per subset (from 1)
+    for example in dataset.examples:
+        subset = example.metadata.get("subset")
+        rows[subset] = rows.get(subset, 0) + 1
+        row = f"row {rows[subset]}" + (f" of task '{subset}'" if subset else "")
+        earlier = first.setdefault(example.id, row)
+        if earlier is not row:
+            raise ConfigError(
+                path,
+                f"example id {example.id!r} is given twice in {dataset.source}: at {earlier} "
+                f"and at {row} (data rows counted from 1)",
+                experiment=experiment.id,
+                key="dataset",
+                fix="give every row its own id, or remove the repeated row",
+            )
 
 
 def _skip_reason(experiment: Experiment) -> str | None:

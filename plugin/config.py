@@ -14,6 +14,7 @@ from parity.evals.datasets import DATASETS
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
+from parity.gc_pause import paused_gc
 from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
 from parity.tco import TcoSettings
@@ -215,7 +216,8 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(
             shown, "the file does not exist", fix="pass --eval-config PATH to an existing YAML file"
         )
-    return parse_config(load_yaml_file(path), shown)
+    with paused_gc():  # a config may hold 100,000 experiments
+        return parse_config(load_yaml_file(path), shown)
 
 
 def parse_config(data: Any, path: str) -> RunConfig:
