@@ -114,6 +114,7 @@ class ParityState:
         self.run_dir_ready = self.is_worker  # a worker writes where its controller decided
         self.run_dir_lock: RunDirLock | None = None
         self.made_run_dir = False
+        self.made_reports_dir = False
         self.report_error: str | None = None  # why the summaries could not be written
         self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
         self.cache: ResponseCache | None = None
@@ -428,7 +429,9 @@ def _prepare_run_dir(state: ParityState) -> None:
     what, elsewhere = "raw rows and summaries", "--eval-report-dir DIR"
     try:
         if config.getoption("eval_resume") is None and not config.getoption("eval_report_dir"):
-            state.run_dir = reserve_run_dir(state.run_dir.parent, state.run_dir.name)
+            base = state.run_dir.parent
+            state.made_reports_dir = not base.exists()
+            state.run_dir = reserve_run_dir(base, state.run_dir.name)
             state.made_run_dir = True
         else:
             state.run_dir.mkdir(parents=True, exist_ok=True)
@@ -452,14 +455,18 @@ def _prepare_run_dir(state: ParityState) -> None:
 
 
 def _release_run_dir(state: ParityState) -> None:
-    """Drop the run directory's lock; remove the directory if this run made it and wrote
-    nothing there (an xdist run without eval items)."""
+    """Drop the run directory's lock; remove the directory (and ``reports/``) if this run
+    made it and wrote nothing there (an xdist run without eval items)."""
     if state.run_dir_lock is None:
         return
     state.run_dir_lock.release()
     state.run_dir_lock = None
-    if state.made_run_dir and not any(state.run_dir.iterdir()):
-        state.run_dir.rmdir()
+    made = [state.run_dir] if state.made_run_dir else []
+    made += [state.run_dir.parent] if state.made_reports_dir else []
+    for directory in made:
+        if any(directory.iterdir()):
+            return
+        directory.rmdir()
 
 
 def _raw_stems(plan: EvalPlan) -> dict[str, set[str]]:
@@ -843,6 +850,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     state = _state(node.config)
     if not node.config.option.collectonly:
+        # The controller collects nothing, so it checks before any worker runs an item
+        # (in a session without eval items too; what it made empty is removed at the end).
         _prepare_run_dir(state)
     node.workerinput["parity_run_dir"] = str(state.run_dir)
     node.workerinput["parity_partitioned"] = _partitioned(node.config)

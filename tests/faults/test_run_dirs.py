@@ -122,3 +122,17 @@ def test_xdist_workers_share_their_controllers_new_directory(tmp_path):
     rows = read_jsonl(run_dir / "api_exp.jsonl")
     assert len(rows) == len({row["id"] for row in rows}) == 8
     assert not (run_dir / ".parity.lock").exists()
+
+
+def test_an_xdist_session_without_eval_items_leaves_no_report_dir(tmp_path):
+    """The xdist controller makes its run directory before the workers collect; a session
+    that turns out to hold no eval items leaves neither it nor reports/ behind."""
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2"]
+    done = subprocess.run(
+        [*command, "test_plain.py"], cwd=tmp_path, env=clean_env(), capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (tmp_path / "reports").exists()
+    assert not (tmp_path / ".parity-cache").exists()

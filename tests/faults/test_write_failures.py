@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -22,10 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from parity.budget import Budget
 from parity.cache import ResponseCache
 from parity.execution import Engine
+from parity.file_names import MAX_NAME_PART, safe_name_part
 from parity.fixtures.clients import ClientPool
 from parity.scheduler import RunScheduler
 from tests.e2e.helpers import (
@@ -204,6 +208,17 @@ def test_a_subset_name_from_the_data_becomes_a_safe_file_name(tmp_path):
     assert not (tmp_path / "x.jsonl").exists() and not (tmp_path / "lb_..").exists()
     ids = sorted(str(row["id"]) for path in files for row in whole_rows(path))
     assert ids == ["id0", "id1", "id2", "id3"]
+
+
+PLAIN = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9_.-]{{0,{MAX_NAME_PART - 1}}}")
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_any_subset_name_becomes_one_safe_file_name_of_its_own(name, other):
+    part = safe_name_part(name)
+    assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", part) and len(part) <= MAX_NAME_PART + 9
+    assert (part == name) == bool(PLAIN.fullmatch(name))  # a plain name is kept as it is
+    assert (part == safe_name_part(other)) == (name == other)
 
 
 def _scheduler(tmp_path, sink, engine=None, **options) -> RunScheduler:
