@@ -100,6 +100,24 @@ def test_the_deadline_holds_through_the_call_process(monkeypatch):
     assert error.info.retryable and "request deadline of 1 s" in error.info.message
 
 
+def test_an_environment_proxy_is_used_and_held_to_the_deadline(monkeypatch):
+    """HTTP_PROXY still applies with Parity's transport, and so does the deadline: the fake
+    server is the proxy of a host that does not resolve."""
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeLLMServer("openai") as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
+        options = {"base_url": "http://llm.invalid/v1", "timeout_s": DEADLINE_S}
+        client = PROVIDERS.get("openai")("m", options)
+        assert client.complete(REQUEST).text == "Paris"
+        proxy.faults.append("drip")
+        error = ended_within(lambda: client.complete(REQUEST), BOUND_S)
+        client.close()
+    assert proxy.requests[0]["path"] == "http://llm.invalid/v1/chat/completions"
+    assert isinstance(error, TimeoutError) and "request deadline of 1 s" in str(error)
+
+
 @pytest.mark.parametrize(("fault", "call_process"), [("drip", "on"), ("hang", "off")])
 def test_a_run_against_a_server_that_never_finishes_fails_its_items_in_bounded_time(
     tmp_path, fault, call_process
