@@ -11,21 +11,22 @@ experiment's example ids for its setup.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.collection_scale import write_config
 from parity.baselines import experiment_setup
-from parity.cases import EvalPlan, build_plan
+from parity.cases import EvalCase, EvalPlan, build_plan
 from parity.config import load_config, parse_config
 from tests.conftest import experiment
 
 
-class _CountedCases(list):
+class _CountedCases(list[EvalCase]):
     """A list of cases that counts the passes made over it."""
 
     passes = 0
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[EvalCase]:
         self.passes += 1
         return super().__iter__()
 

@@ -167,3 +167,16 @@ def test_before_loading_sees_the_runnable_experiments_before_any_data_loads(monk
     build_plan(config, lambda runnable: events.append(("runnable", [e.id for e in runnable])))
     assert events[0] == ("runnable", ["local"])
     assert ("load", "local") in events[1:]
+
+
+def test_experiments_sharing_data_seed_and_sizes_share_one_draw():
+    """Sampled once, shots drawn once (a config may hold 100,000 experiments)."""
+    data = {"name": "banking77", "source": "shipped", "num_examples": 3, "seed": 1, "num_shots": 2}
+    plan = plan_for(*(
+        experiment(id=name, dataset=dataset, task={"name": "classification"}, metrics=["accuracy"])
+        for name, dataset in (("a", data), ("b", data), ("c", {**data, "seed": 2}))
+    ))  # fmt: skip
+    first = {case.experiment.id: case for case in plan.cases if case.index == 0}
+    assert first["a"].shots is first["b"].shots and first["a"].example is first["b"].example
+    assert first["c"].shots != first["a"].shots
+    assert plan.example_ids("a") == plan.example_ids("b") != plan.example_ids("c")
