@@ -398,7 +398,8 @@ class RunScheduler:
         the run has stopped, the case's failure instead."""
         every = on_wait.every_s if on_wait is not None and on_wait.every_s > 0 else None
         due = time.monotonic() + (every or 0.0)
-        while not slot.ready.wait(min(STALL_CHECK_S, self.stall_s)):
+        check_s = min(STALL_CHECK_S, self.stall_s, every or STALL_CHECK_S)
+        while not slot.ready.wait(check_s):
             if on_wait is not None and every is not None and time.monotonic() >= due:
                 on_wait.call()
                 due = time.monotonic() + every
