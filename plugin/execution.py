@@ -423,7 +423,9 @@ class Engine:
         Retryable failures (429, 5xx, timeouts, dropped connections, malformed answers) are
         retried with backoff; a throttling answer also pauses the whole endpoint. A case that
         runs out of retries during an outage waits for the circuit breaker's probe instead of
-        failing, up to the lane's outage tolerance.
+        failing, up to the lane's outage tolerance; retries other than a throttle's stop once
+        the endpoint has answered nothing for that long, so a dead endpoint ends a case after
+        about ``outage_tolerance_s``, not after every retry's whole deadline.
         """
         lane = self.lane_for(client)
         attempt = 0
@@ -434,6 +436,7 @@ class Engine:
             lane.flow.acquire()
             with self._lock:
                 lane.requests_sent += 1
+            sent_at = lane.breaker.now()
             try:
                 completion = self._send(client, request)
             except Exception as exc:
@@ -446,12 +449,18 @@ class Engine:
                 lane.flow.release_failure(throttle)
                 message = redact(info.message, client.secrets())
                 fatal = not info.retryable
-                lane.breaker.record_attempt_failure(message, probe, fatal)
+                # unanswered since it was sent: a timeout counts from the send, not its end
+                lane.breaker.record_attempt_failure(message, probe, fatal, since=sent_at)
                 if failing_since is None:
-                    failing_since = lane.breaker.now()
+                    failing_since = sent_at
                 if probe and not fatal:
                     continue  # the endpoint is still down: wait for the next probe
-                if not fatal and attempt < lane.policy.max_retries:
+                paced = info.status == 429 or info.retry_after_s is not None
+                if (
+                    not fatal
+                    and attempt < lane.policy.max_retries
+                    and (paced or not lane.breaker.outage_outlasted(failing_since))
+                ):
                     if lane.on_retry_wait is not None:
                         lane.on_retry_wait()
                     self._sleep(lane.policy.delay(attempt, throttle))

@@ -103,8 +103,10 @@ class CircuitBreaker:
     def _give_up_message(self) -> str:
         if self._dead:
             return f"the endpoint refused the recovery probe: {self._last_error}"
+        failing_s = self._clock() - (self._failing_since or self._clock())
         return (
-            f"the endpoint has been failing for over {self.tolerance_s:.0f} s "
+            f"the endpoint has been failing for {failing_s:.0f} s, over its "
+            f"{self.tolerance_s:g} s outage tolerance "
             f"(last error: {self._last_error}); giving up on it for this run "
             "(raise model.outage_tolerance_s to wait longer)"
         )
@@ -124,17 +126,31 @@ class CircuitBreaker:
                 self._probing = False
                 self._condition.notify_all()
 
-    def record_attempt_failure(self, message: str, probe: bool, fatal: bool) -> None:
-        """An attempt failed (retried or not); a failed probe re-opens the breaker."""
+    def record_attempt_failure(
+        self, message: str, probe: bool, fatal: bool, since: float | None = None
+    ) -> None:
+        """An attempt failed (retried or not); a failed probe re-opens the breaker.
+
+        ``since`` is when the failed attempt was sent (default: now): an attempt that timed
+        out has left the endpoint unanswered since then."""
         with self._condition:
             self._last_error = message
             if self._failing_since is None:
-                self._failing_since = self._clock()
+                self._failing_since = self._clock() if since is None else since
             if probe:
                 self._probing = False
                 self._opened_at = self._clock()
                 self._dead = fatal
                 self._condition.notify_all()
+
+    def outage_outlasted(self, failing_since: float) -> bool:
+        """True once nothing of the endpoint has succeeded since ``failing_since`` and that
+        was ``tolerance_s`` or more ago: further retries of the case would only wait longer."""
+        with self._condition:
+            return (
+                self._last_success < failing_since
+                and self._clock() - failing_since >= self.tolerance_s
+            )
 
     def record_case_failure(self, message: str, fatal: bool, failing_since: float) -> bool:
         """A case failed for good; return True if it should wait for recovery and try again.

@@ -7,6 +7,7 @@ these requests take minutes (a 300-byte answer at one byte per 0.5 s), with it s
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -128,7 +129,7 @@ def test_a_run_against_a_server_that_never_finishes_fails_its_items_in_bounded_t
     with FakeLLMServer("openai", fault_for=lambda body: fault) as server:
         config = api_config(
             tmp_path, server, num_examples=2, timeout_s=timeout_s, max_retries=retries,
-            outage_tolerance_s=1,
+            outage_tolerance_s=3,
         )  # fmt: skip
         started = time.monotonic()
         result = run_pytest(
@@ -148,3 +149,27 @@ def test_a_run_against_a_server_that_never_finishes_fails_its_items_in_bounded_t
     assert len(server.requests) >= 2 * (retries + 1)  # each attempt ended, then was retried
     # (retries + 1) deadlines per case plus backoff, pytest's start-up and a loaded machine
     assert elapsed < 30 * timeout_s, f"{elapsed:.0f} s"
+
+
+def test_a_dead_endpoint_ends_a_case_after_its_outage_tolerance_not_after_every_retry(tmp_path):
+    """timeout_s: 1 with 50 retries against a server that never answers: retries stop once the
+    endpoint has answered nothing for outage_tolerance_s (3 s), and the message says how long
+    it failed (before: 51 deadlines plus up to 30 s of backoff each, many minutes)."""
+    with FakeLLMServer("openai", fault_for=lambda body: "hang") as server:
+        config = api_config(
+            tmp_path, server, num_examples=2, timeout_s=1, max_retries=50, outage_tolerance_s=3
+        )
+        result = run_pytest(
+            tmp_path,
+            f"--eval-config={config}",
+            "--eval-call-process=off",
+            env=clean_env(OPENAI_API_KEY=SECRET),
+            timeout=120,
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "2 failed" in output
+    assert re.search(r"failing for \d+ s, over its 3 s outage tolerance", output), output
+    assert "request deadline of 1 s" in output
+    # about three 1 s deadlines per case, then at most one recovery probe: far from 51 each
+    assert len(server.requests) <= 2 * 6, len(server.requests)
