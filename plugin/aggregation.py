@@ -73,15 +73,20 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
     return metrics
 
 
-def measurement_block(records: Sequence[EvalRecord]) -> dict[str, dict[str, float]]:
+def measurement_block(records: Sequence[EvalRecord]) -> dict[str, dict[str, Any]]:
     """Per measurement (``compression_ratio``, ``original_tokens``, ...): mean, std, p50 and
-    p95 over the records that carry it, and how many do. Reported, never gated or averaged
-    into a score."""
+    p95 over the records that carry it, and how many do; ``tokens_unit`` when those records
+    counted tokens in one (``smollm2 tokens``, ``o200k_base``, ``scaledown api``, ``words``;
+    several units, should counts differ, are listed with ", "). Reported, never gated or
+    averaged into a score."""
     names = dict.fromkeys(name for r in records for name in r.measurements)
-    block = {}
+    block: dict[str, dict[str, Any]] = {}
     for name in names:
-        values = [r.measurements[name] for r in records if name in r.measurements]
-        block[name] = {**describe(values), "n": len(values)}
+        carrying = [r for r in records if name in r.measurements]
+        block[name] = {**describe([r.measurements[name] for r in carrying]), "n": len(carrying)}
+        units = sorted({r.metadata["tokens_unit"] for r in carrying if "tokens_unit" in r.metadata})
+        if units:
+            block[name]["tokens_unit"] = ", ".join(units)
     return block
 
 

@@ -29,6 +29,7 @@ from parity.fixtures.compressors import (
     RemoteCompressor,
 )
 from parity.fixtures.providers import PROVIDERS, ChatRequest, Completion, ModelClient
+from parity.fixtures.tokens import token_counter
 from parity.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
 from parity.pricing import cost_usd, price_for
 from parity.prompts import load_template
@@ -71,6 +72,15 @@ def with_context(case: EvalCase, compression: Compression | None) -> EvalCase:
     if compression is None:
         return case
     return replace(case, example=replace(case.example, context=compression.text))
+
+
+def in_model_tokens(
+    compression: Compression, case: EvalCase, client: ModelClient | None
+) -> Compression:
+    """``compression`` counted in the tokenizer of the model it feeds (``client``'s, or
+    tiktoken's for an OpenAI model) where one is known; else as its compressor counted."""
+    counter = token_counter(case.experiment.model, client)
+    return compression if counter is None else compression.counted(counter, case.example.context)
 
 
 def compression_key(compressor: Compressor, case: EvalCase) -> str:
@@ -154,6 +164,7 @@ def score_completions(
             COMPRESSION_STAGE: StageUsage(0, 0, compression.latency_ms, compression.cost_usd),
             **stages,
         }
+        metadata["tokens_unit"] = compression.tokens_unit
         measurements = {
             "original_tokens": compression.original_tokens,
             "compressed_tokens": compression.compressed_tokens,
@@ -288,21 +299,28 @@ class Engine:
         self.cache.count_hits(sum(len(a) for a in answers if a is not None))
         return answers
 
-    def cached_compression(self, compressor: Compressor, case: EvalCase) -> Compression | None:
-        """The case's compression when the cache holds it, else None."""
+    def cached_compression(
+        self, compressor: Compressor, case: EvalCase, client: ModelClient | None = None
+    ) -> Compression | None:
+        """The case's compression when the cache holds it, else None; counted in the
+        tokenizer of ``client``'s model where one is known."""
         if self.cache.mode != "use":
             return None
         hit = self.cache.get(compression_key(compressor, case))
         if hit is None:
             return None
-        return Compression(hit.text, hit.input_tokens, hit.output_tokens, hit.latency_ms,
-                           hit.extra.get("cost_usd"))  # fmt: skip
+        compression = Compression(hit.text, hit.input_tokens, hit.output_tokens, hit.latency_ms,
+                                  hit.extra.get("cost_usd"), compressor.tokens_unit)  # fmt: skip
+        return in_model_tokens(compression, case, client)
 
-    def compress(self, compressor: Compressor, case: EvalCase) -> Compression:
+    def compress(
+        self, compressor: Compressor, case: EvalCase, client: ModelClient | None = None
+    ) -> Compression:
         """Compress the case's context (from the cache, else computed and stored). The cache
         holds a compression as the compressor's completion: its text, the original and the
-        compressed token counts, latency and cost."""
-        cached = self.cached_compression(compressor, case)
+        compressed token counts in its own unit, latency and cost. The answer is counted in
+        the tokenizer of ``client``'s model where one is known."""
+        cached = self.cached_compression(compressor, case, client)
         if cached is not None:
             return cached
         context, question = case.example.context, case.example.question
@@ -319,7 +337,7 @@ class Engine:
                             compression.compressed_tokens, compression.latency_ms,
                             {"cost_usd": compression.cost_usd})  # fmt: skip
         self.cache.put(compression_key(compressor, case), stored)
-        return compression
+        return in_model_tokens(compression, case, client)
 
     def _remote_compression(
         self, compressor: RemoteCompressor, request: ChatRequest, context: str
@@ -371,7 +389,7 @@ class Engine:
         try:
             if requests is None:
                 if compressor is not None:
-                    compression = self.compress(compressor, case)
+                    compression = self.compress(compressor, case, client)
                 requests = build_requests(case.experiment, with_context(case, compression))
             model = case.experiment.model
             completions = [self.complete(client, model, r) for r in requests]

@@ -170,7 +170,7 @@ class _LaneRunner:
         try:
             work.compressor = self.scheduler.compressor_for(case)
             if work.compressor is not None:
-                work.compression = engine.cached_compression(work.compressor, case)
+                work.compression = engine.cached_compression(work.compressor, case, work.client)
                 if work.compression is None:
                     work.requests = None
                     self.queue.put(work)

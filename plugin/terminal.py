@@ -90,9 +90,10 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
         )
         lines.append(f"  cost    total {_money(summary['cost']['total_usd'])}")
         for name, stats in summary.get("measurements", {}).items():
+            unit = f"  ({stats['tokens_unit']})" if "tokens_unit" in stats else ""
             lines.append(
                 f"  {name}  mean {stats['mean']:.4g}  p50 {stats['p50']:.4g}  "
-                f"p95 {stats['p95']:.4g}"
+                f"p95 {stats['p95']:.4g}{unit}"
             )
         lines += _lowest(summary.get("lowest_scoring") or [])
     return lines

@@ -76,3 +76,42 @@ def test_the_verdict_line_shows_the_compressors_overhead(outcomes):
     assert comparison.resources["compression_latency_p50_ms"]["candidate"] == 92.5
     line = verdict_line(comparison, "cand", "base", [])
     assert "| p50 +46% (compression p50 92 ms) ->" in line
+
+
+def test_token_measurements_name_their_unit_in_the_json_csv_and_terminal(tmp_path):
+    config = parse_config([experiment(id="cand")], "t.yaml")
+    agg = Aggregator(config.experiments)
+    for i, unit in enumerate(["smollm2 tokens"] * 3 + [None]):
+        rec = record(i, compressed=True)
+        if unit:
+            rec.metadata["tokens_unit"] = unit
+        else:
+            rec.measurements = {"gpu_seconds": 1.5}  # a measurement without a token unit
+        agg.add_report("cand", "passed", rec)
+    agg.expect(["cand"] * 4)
+    summary = agg.outcomes["cand"].summary()
+    measurements = summary["measurements"]
+    for name in ("original_tokens", "compressed_tokens", "compression_ratio"):
+        assert measurements[name]["tokens_unit"] == "smollm2 tokens"
+    assert "tokens_unit" not in measurements["gpu_seconds"]
+    write_csv(config=None, summary=summary, records=[], run_dir=tmp_path)
+    with (tmp_path / "cand_summary.csv").open() as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["compression_ratio_tokens_unit"] == "smollm2 tokens"
+    lines = render_experiment(summary, [])
+    assert any(
+        line.strip().startswith("compression_ratio") and line.endswith("(smollm2 tokens)")
+        for line in lines
+    )
+
+
+def test_counts_in_several_units_are_all_named():
+    config = parse_config([experiment(id="cand")], "t.yaml")
+    agg = Aggregator(config.experiments)
+    for i, unit in enumerate(["words", "scaledown api"]):
+        rec = record(i, compressed=True)
+        rec.metadata["tokens_unit"] = unit
+        agg.add_report("cand", "passed", rec)
+    agg.expect(["cand"] * 2)
+    ratio = agg.outcomes["cand"].summary()["measurements"]["compression_ratio"]
+    assert ratio["tokens_unit"] == "scaledown api, words"
