@@ -97,6 +97,15 @@ def test_threshold_on_the_lower_bound():
     assert gate.verdict == "inconclusive" and "zero width" in gate.message
 
 
+def test_a_lower_bound_threshold_wholly_above_the_interval_is_not_met():
+    values = [0.1, 0.2] * 10  # mean 0.15, Student-t interval [0.1260, 0.1740]
+    gates, _ = run(values, values, thresholds={"f1": 0.5}, threshold_mode="lower_bound")
+    gate = gates["cand::threshold::f1"]
+    assert (gate.status, gate.verdict) == ("failed", "not met")
+    assert "upper bound 0.1740 < threshold 0.5 (threshold_mode: lower_bound)" in gate.message
+    assert (gate.ci_low, gate.ci_high) == pytest.approx((0.1260, 0.1740), abs=1e-4)
+
+
 @pytest.mark.parametrize(
     ("candidate", "baseline", "gate"),
     [([0.8], [0.8], {"max_drop": {"f1": 0.05}}), ([1.0], [0.0], {"min_gain": {"f1": 0.2}}),
@@ -174,3 +183,90 @@ def test_gate_sample_options_are_checked(key, value, problem):
 
     with pytest.raises(ConfigError, match=f"key '{key}'.*{problem}"):
         parse_config([experiment(id="cand", **{key: value})], "t.yaml")
+
+
+def _delta(low, high, sd=0.1, difference=0.0):
+    from parity.paired import MetricDelta
+
+    return MetricDelta("f1", 0.5, 0.5 + difference, difference, low, high, "t", 1.0, sd, 40)
+
+
+def _paired_gate(delta, kind="max_drop", limit=0.05):
+    from parity.gates import _paired
+    from parity.paired import PairedComparison
+
+    metrics = {} if delta is None else {"f1": delta}
+    comparison = PairedComparison("cand", "base", 40, metrics, {})
+    cand = parse_config([experiment(id="cand")], "t.yaml").experiments[0]
+    return _paired(cand, kind, "f1", limit, comparison)
+
+
+def test_a_paired_interval_ending_on_the_bound_is_decided_by_which_end():
+    # max_drop 0.05: the bound is -0.05; the lower end must be above it, the upper end at or
+    # below it is inferior
+    assert _paired_gate(_delta(-0.05, 0.1)).verdict == "inconclusive"
+    gate = _paired_gate(_delta(-0.2, -0.05, difference=-0.1))
+    assert (gate.status, gate.verdict) == ("failed", "inferior")
+    assert "upper bound -0.050 <= -0.050 -> inferior (margin 0.05)" in gate.message
+    assert _paired_gate(_delta(-0.049, 0.1)).verdict == "non-inferior"
+
+
+def test_an_inconclusive_gate_says_what_would_decide_it():
+    spread = _paired_gate(_delta(-0.1, 0.1, sd=0.3))
+    assert "at n=40 the minimum detectable difference is 0.136 (80% power" in spread.message
+    assert "about 141 pairs would decide it if the difference stays at +0.000" in spread.message
+    alike = _paired_gate(_delta(-0.1, 0.1, sd=0.0))
+    assert "every pair differs by +0.000, so the interval is that of 40 agreeing pairs" in (
+        alike.message
+    )
+    past = _paired_gate(_delta(-0.15, 0.03, sd=0.3, difference=-0.06))
+    assert past.message.endswith(
+        "the observed difference -0.060 is itself past the bound, so more pairs would not pass it"
+    )
+
+
+def test_a_metric_compared_on_one_side_only_cannot_be_evaluated():
+    gate = _paired_gate(None)
+    assert (gate.status, gate.verdict) == ("failed", "unevaluable")
+    assert gate.message == "f1 was not scored on both sides of the pairs with base"
+    assert gate.name == "cand::max_drop::f1" and gate.test_name == "max_drop[cand-f1]"
+
+
+def _threshold_gate(stats, mode="lower_bound", floor=0.5):
+    from parity.gates import _threshold
+
+    config = parse_config([experiment(id="cand", threshold_mode=mode)], "t.yaml")
+    agg = Aggregator(config.experiments)
+    agg.add_report("cand", "passed", record("e0", 0, 0.5))
+    return _threshold(agg.outcomes["cand"], {"metrics": {"f1": stats}}, "f1", floor)
+
+
+def test_a_threshold_met_exactly_passes_and_an_upper_end_on_it_is_inconclusive():
+    assert _threshold_gate({"mean": 0.5}, mode="mean").status == "passed"
+    met = _threshold_gate({"mean": 0.6, "ci95_low": 0.5, "ci95_high": 0.7, "std": 0.1})
+    assert met.verdict == "met" and "lower bound 0.5000 >= threshold 0.5" in met.message
+    on_it = _threshold_gate({"mean": 0.4, "ci95_low": 0.3, "ci95_high": 0.5, "std": 0.1})
+    assert on_it.verdict == "inconclusive"
+    no_spread = _threshold_gate({"mean": 0.55, "ci95_low": 0.4, "ci95_high": 0.7})  # no std
+    assert no_spread.message.endswith(
+        "the interval straddles threshold 0.5: inconclusive (threshold_mode: lower_bound)"
+    )
+
+
+def test_a_threshold_without_scores_cannot_be_evaluated():
+    lost = {("cand", i): "failed" for i in range(3)}
+    gates, _ = run([0.8] * 3, [0.8] * 3, lost=lost, thresholds={"f1": 0.5})
+    gate = gates["cand::threshold::f1"]
+    assert (gate.status, gate.verdict) == ("failed", "unevaluable")
+    assert "no item of cand was scored (3 failed, 0 missing)" in gate.message
+
+
+def test_a_deselected_experiment_has_no_gates_and_one_without_baseline_says_how_to_add_it():
+    gates, _ = run([], [0.8] * 3, max_drop={"f1": 0.05}, thresholds={"f1": 0.5})
+    assert gates == {}
+    config = parse_config([experiment(id="solo", max_drop={"f1": 0.05})], "t.yaml")
+    agg = Aggregator(config.experiments)
+    agg.add_report("solo", "passed", record("e0", 0, 0.8))
+    agg.expect(["solo"])
+    (gate,) = evaluate_gates(agg.outcomes, {}, {})
+    assert gate.verdict == "unevaluable" and "it has no baseline: add 'baseline:" in gate.message

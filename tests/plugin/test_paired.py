@@ -15,6 +15,7 @@ from parity.paired import (
     PERMUTATION,
     STUDENT_T,
     WILCOXON,
+    PairedComparison,
     compare,
     examples_needed,
     holm,
@@ -202,3 +203,140 @@ def test_examples_needed_is_the_first_n_whose_t_interval_clears_the_bound():
     assert needed == 99  # z gave 97
     assert examples_needed(0.9, 0.01, -0.05) == 2  # never below two pairs
     assert examples_needed(-0.06, 0.2, -0.05) is None  # already past the margin
+
+
+def test_holm_caps_each_adjusted_value_at_one():
+    # 0.6 * 2 = 1.2 is capped to 1.0, not left past it
+    assert holm([0.6, 0.9]) == [1.0, 1.0]
+    assert holm([0.2, 0.9]) == pytest.approx([0.4, 0.9])
+    assert holm([]) == []
+
+
+def test_minimum_detectable_difference_without_pairs_is_infinite():
+    assert minimum_detectable(0.2, 0) == math.inf
+
+
+def test_two_pairs_have_a_spread_and_a_student_t_interval():
+    exp = f1_experiment(metrics=["f1"])
+    cand = [record("a", 0, {"f1": 0.9}), record("b", 1, {"f1": 0.4})]
+    base = [record("a", 0, {"f1": 0.5}), record("b", 1, {"f1": 0.3})]
+    delta = compare(exp, "base", cand, base).metrics["f1"]
+    assert delta.sd_difference == pytest.approx(np.std([0.4, 0.1], ddof=1))
+    assert delta.interval == STUDENT_T and delta.n_pairs == 2
+
+
+def test_resources_compare_each_percentile_and_leave_an_empty_side_out():
+    from parity.paired import _resources
+
+    cand = [record(str(i), i, {}, tokens=50, cost=0.002, latency=v) for i, v in enumerate([40.0, 60.0])]  # fmt: skip
+    base = [record(str(i), i, {}, tokens=100, cost=0.004, latency=100.0) for i in range(2)]
+    resources = _resources(cand, base)
+    assert resources["latency_p50_ms"] == {"baseline": 100.0, "candidate": 50.0, "change": -0.5}
+    # numpy's linear p95 of [40, 60] is 59, not p94's 58.8 or p96's 59.2
+    assert resources["latency_p95_ms"]["candidate"] == pytest.approx(59.0)
+    assert resources["input_tokens"] == {"baseline": 100.0, "candidate": 50.0, "change": -0.5}
+    assert resources["cost_usd"]["change"] == pytest.approx(-0.5)
+    # one side without records: nothing to compare, never a division by zero
+    assert _resources(cand, []) == {} and _resources([], base) == {}
+
+
+def test_examples_needed_is_none_without_a_gap_or_a_spread():
+    assert examples_needed(-0.05, 0.2, -0.05) is None  # already on the bound
+    assert examples_needed(0.1, 0.0, -0.05) is None  # no spread: the t interval never helps
+    assert examples_needed(math.nan, 0.2, -0.05) is None
+
+
+def test_agreeing_pairs_needed_is_the_first_n_narrow_enough():
+    from parity.paired import agreeing_pairs_needed
+
+    for gap in (0.5, 0.2, 0.05):
+        n = agreeing_pairs_needed(gap)
+        assert n is not None
+        half = paired_proportion_interval(0, 0, 0, n)[1]
+        before = paired_proportion_interval(0, 0, 0, n - 1)[1]
+        assert half < gap <= before, (gap, n)
+    assert agreeing_pairs_needed(5.0) == 2  # never below two pairs
+    assert agreeing_pairs_needed(0.0) is None
+
+
+def test_a_constant_difference_keeps_the_agreeing_pairs_interval_clipped_to_one():
+    exp = f1_experiment(metrics=["f1"])
+    cand = [record(str(i), i, {"f1": 0.95}) for i in range(3)]
+    base = [record(str(i), i, {"f1": 0.05}) for i in range(3)]
+    delta = compare(exp, "base", cand, base).metrics["f1"]
+    half = paired_proportion_interval(0, 0, 0, 3)[1]
+    assert delta.interval == NO_SPREAD and delta.ci_high == 1.0
+    assert delta.ci_low == pytest.approx(0.9 - half)
+    assert delta.sd_difference == pytest.approx(0.0, abs=1e-12)
+    needed = delta.examples_needed(0.5)  # pairs that all differ alike: agreeing pairs
+    assert needed is not None and paired_proportion_interval(0, 0, 0, needed)[1] < 0.4
+    flipped = compare(exp, "base", base, cand).metrics["f1"]
+    assert flipped.ci_low == -1.0 and flipped.ci_high == pytest.approx(-0.9 + half)
+
+
+def test_identical_binary_sides_get_mcnemar_p_one():
+    exp = f1_experiment(metrics=["exact_match"])
+    records = [record(str(i), i, {"exact_match": v}) for i, v in enumerate([1.0, 0.0, 1.0])]
+    delta = compare(exp, "base", records, records).metrics["exact_match"]
+    assert (delta.test, delta.p_value, delta.difference) == (MCNEMAR, 1.0, 0.0)
+
+
+def test_a_score_missing_on_a_side_or_no_shared_example_compares_nothing():
+    exp = f1_experiment()  # exact_match and f1
+    cand = [record("a", 0, {"f1": 1.0}), record("b", 1, {"f1": 0.5})]
+    base = [record("a", 0, {"f1": 0.0, "exact_match": 0.0}), record("b", 1, {"f1": 0.5, "exact_match": 1.0})]  # fmt: skip
+    result = compare(exp, "base", cand, base)
+    assert set(result.metrics) == {"f1"}
+    disjoint = compare(exp, "base", cand, [record("z", 9, {"f1": 1.0, "exact_match": 1.0})])
+    assert disjoint.metrics == {} and disjoint.n_pairs == 0 and disjoint.resources == {}
+    assert disjoint.missing_share == 1.0
+
+
+def test_the_comparison_as_data():
+    exp = f1_experiment(metrics=["f1"])
+    cand = [record("a", 0, {"f1": 1.0}), record("b", 1, {"f1": 1.0})]
+    base = [record("a", 0, {"f1": 0.0})]
+    result = compare(exp, "base", cand, base, lost=({}, {"b": "failed", "c": "failed"}))
+    data = result.to_dict()
+    assert (data["candidate"], data["baseline"], data["n_pairs"]) == (exp.id, "base", 1)
+    assert (data["n_only_candidate"], data["n_only_baseline"]) == (1, 0)
+    assert data["only_candidate"] == ["b"] and data["n_examples"] == 3
+    assert data["unpaired"] == {
+        "b": "failed on the baseline side",
+        "c": "missing on the candidate side and failed on the baseline side",
+    }
+    assert result.missing_text() == (
+        "1 failed on the baseline side, "
+        "1 missing on the candidate side and failed on the baseline side"
+    )
+    # one pair: no minimum detectable difference (infinite), written as null
+    assert data["metrics"]["f1"]["minimum_detectable_difference"] is None
+    assert data["metrics"]["f1"]["n_pairs"] == 1
+    assert PairedComparison("x", "y", 0, {}, {}).missing_share == 0.0
+
+
+def test_lost_on_both_sides_alike_is_said_once():
+    exp = f1_experiment(metrics=["f1"])
+    records = [record("a", 0, {"f1": 1.0})]
+    lost = ({"b": "skipped", "c": "failed"}, {"b": "skipped", "c": "skipped"})
+    result = compare(exp, "base", records, records, lost=lost)
+    assert result.unpaired == {
+        "b": "skipped on both sides",
+        "c": "failed on the candidate side and skipped on the baseline side",
+    }
+
+
+def test_resource_changes_without_a_baseline_value_or_price():
+    from parity.paired import _change, _stage_p50, _total_cost
+
+    assert _change(0.0, 5.0) == {"baseline": 0.0, "candidate": 5.0, "change": None}
+    assert _change(None, 5.0)["change"] is None and _change(2.0, None)["change"] is None
+    assert _change(2.0, 3.0)["change"] == pytest.approx(0.5)
+    priced = [record("a", 0, {}, cost=0.25), record("b", 1, {}, cost=0.5)]
+    assert _total_cost(priced) == 0.75
+    assert _total_cost([*priced, record("c", 2, {}, cost=None)]) is None
+    assert _total_cost([]) is None
+    staged = record("a", 0, {})
+    staged.usage["compression"] = StageUsage(1, 1, 30.0, 0.0)
+    assert _stage_p50([staged, record("b", 1, {})], "compression") == 30.0
+    assert _stage_p50([record("b", 1, {})], "compression") is None

@@ -2,6 +2,7 @@
 copy) is derived from it, and a measurement is never averaged as a score."""
 
 import json
+import sys
 
 from parity.aggregation import Aggregator
 from parity.config import parse_config
@@ -97,3 +98,76 @@ def test_a_compact_record_keeps_what_aggregation_and_reporters_read():
     assert one.references is other.references and one.prediction is other.prediction
     long_answer = ["x" * 65]
     assert full_record(references=long_answer).compact().references is long_answer
+
+
+def test_an_item_floor_is_missed_only_below_it():
+    record = full_record()  # f1 0.25, exact_match 0.0
+    assert record.failure({"f1": 0.25}) is None  # reaching the floor is enough
+    assert record.failure({"f1": 0.3, "exact_match": 0.0}) == "f1 = 0.2500 < item floor 0.3"
+    assert record.failure({"f1": 0.5, "exact_match": 0.5}) == (
+        "f1 = 0.2500 < item floor 0.5; exact_match = 0.0000 < item floor 0.5"
+    )
+    assert full_record(error="ProviderError: 503").failure({}) == "ProviderError: 503"
+
+
+def test_the_facts_read_from_metadata_and_the_outcome():
+    record = full_record()
+    assert (record.subset, record.example_key) == ("qasper", "qasper/ex1")
+    plain = full_record(metadata={})
+    assert (plain.subset, plain.example_key, plain.repeat) == (None, "ex1", 0)
+    assert (plain.truncated, plain.cached) == (False, False)
+    flagged = full_record(metadata={"repeat": 2, "truncated": True, "cached": True})
+    assert (flagged.repeat, flagged.truncated, flagged.cached) == (2, True, True)
+    assert record.finished
+    assert not full_record(error="boom").finished
+    assert not full_record(skip_reason="budget reached").finished
+
+
+def test_no_stage_means_no_cost_and_no_prompt_no_digest():
+    bare = full_record(usage={}, prompt=[])
+    assert bare.cost_usd is None and (bare.input_tokens, bare.latency_ms) == (0, 0)
+    assert bare.prompt_sha256() is None
+
+
+def test_latency_is_rounded_to_the_microsecond_in_rows_and_properties():
+    record = full_record(usage={"model": StageUsage(1, 1, 1.23456, 0.0)})
+    assert raw_row(record)["latency_ms"] == 1.235
+    assert dict(junit_properties(record))["latency_ms"] == 1.235
+
+
+def test_junit_properties_name_other_stages_and_a_truncated_input():
+    props = dict(junit_properties(full_record(metadata={"truncated": True})))
+    assert props["truncated"] is True and "subset" not in props
+    assert "model.input_tokens" not in props and props["compressor.cost_usd"] == 0.0005
+    assert "truncated" not in dict(junit_properties(full_record()))
+    blank = dict(junit_properties(full_record(raw_output=["  \n"])))
+    assert "raw_output" not in blank  # only whitespace: nothing to show
+
+
+def test_an_old_row_without_token_fields_resumes_with_zero_usage():
+    old = {"experiment_id": "x", "id": "e", "example_index": 0, "model": "m", "pred": "p",
+           "gold": ["p"], "metrics": {"f1": 1}}  # fmt: skip
+    record = from_raw_row(old)
+    assert record.usage == {"model": StageUsage(0, 0, 0.0, None)}
+    assert record.scores == {"f1": 1.0} and isinstance(record.scores["f1"], float)
+
+
+def test_small_parts_are_shared_up_to_four_items_of_up_to_64_characters():
+    def kept(**changes):
+        return full_record(**changes).compact()
+
+    four = {f"m{i}": 1.0 for i in range(4)}
+    five = {f"m{i}": 1.0 for i in range(5)}
+    assert kept(scores=dict(four)).scores is kept(scores=dict(four)).scores
+    assert kept(scores=dict(five)).scores is not kept(scores=dict(five)).scores
+    assert kept(references=["a"] * 4).references is kept(references=["a"] * 4).references
+    assert kept(references=["a"] * 5).references is not kept(references=["a"] * 5).references
+    at_limit = ["y" * 64]
+    assert kept(references=list(at_limit)).references is kept(references=list(at_limit)).references
+    answer = "z" * 64
+    assert kept(prediction="".join([answer[:1], answer[1:]])).prediction is sys.intern(answer)
+    longer = "z" * 65
+    assert kept(prediction="".join([longer[:1], longer[1:]])).prediction is not (
+        kept(prediction="".join([longer[:2], longer[2:]])).prediction
+    )
+    assert kept(metadata={"tags": ["a"]}).metadata == {"tags": ["a"]}  # unhashable: kept as is

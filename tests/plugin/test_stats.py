@@ -5,12 +5,15 @@ import math
 import pytest
 
 from parity.stats import (
+    bootstrap_interval,
     ci95,
     describe,
+    import_ahead,
     paired_proportion_interval,
     percentile,
     std,
     t_critical,
+    t_power_multiple,
     wilson,
     z_critical,
 )
@@ -47,8 +50,16 @@ def test_critical_values_equal_scipy_stats_ppf_exactly():
         assert z_critical(probability) == stats.norm.ppf(probability)
 
 
-def test_describe_has_scalebench_keys():
-    assert set(describe([1.0, 2.0])) == {"mean", "std", "p50", "p95"}
+def test_describe_is_scalebenchs_block_with_its_values():
+    # mean 2.5, sample std sqrt(5/3), p50 2.5, p95 3.85 (numpy's linear percentile)
+    assert describe([4.0, 1.0, 3.0, 2.0]) == {
+        "mean": 2.5,
+        "std": pytest.approx(math.sqrt(5 / 3)),
+        "p50": 2.5,
+        "p95": pytest.approx(3.85),
+    }
+    assert describe([]) == {"mean": 0.0, "std": 0.0, "p50": 0.0, "p95": 0.0}
+    assert describe([7.0]) == {"mean": 7.0, "std": 0.0, "p50": 7.0, "p95": 7.0}
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 1), (0, 5), (3, 5), (5, 5), (12, 50), (49, 50)])
@@ -100,3 +111,68 @@ def test_a_summary_interval_clipped_to_zero_one_says_so():
                "tokens": {"avg_input_tokens": 1.0, "avg_output_tokens": 1.0},
                "cost": {"total_usd": None}}  # fmt: skip
     assert any("(clipped to [0, 1])" in line for line in render_experiment(summary, []))
+
+
+def test_two_values_have_a_spread_and_an_interval():
+    assert std([1.0, 3.0]) == pytest.approx(math.sqrt(2))
+    half = 12.706205 * math.sqrt(2) / math.sqrt(2)  # t(0.975, df=1)
+    assert ci95([1.0, 3.0]) == pytest.approx((2 - half, 2 + half))
+    assert std([4.0]) == 0.0
+
+
+def test_percentile_ends_are_the_extremes():
+    values = [3.0, 1.0, 4.0, 2.0]
+    assert (percentile(values, 0), percentile(values, 100)) == (1.0, 4.0)
+    assert percentile(values, 25) == pytest.approx(1.75)
+
+
+def test_wilson_of_no_trials_is_the_whole_range():
+    assert wilson(0, 0) == (0.0, 1.0)
+    assert wilson(0, 5)[0] == 0.0 and wilson(5, 5)[1] == 1.0
+
+
+def test_t_power_multiple_needs_two_pairs():
+    from scipy import stats
+
+    assert t_power_multiple(1, 0.8) == math.inf
+    assert t_power_multiple(0, 0.8) == math.inf
+    # at n = 2 (df 1): the noncentrality whose upper tail past t(0.975, 1) is 0.8
+    multiple = t_power_multiple(2, 0.8)
+    assert stats.nct.sf(stats.t.ppf(0.975, 1), 1, multiple) == pytest.approx(0.8, abs=1e-6)
+
+
+def test_paired_proportion_interval_of_agreeing_pairs_without_a_discordant_one():
+    # one pair both right, one both wrong: phi's continuity correction (n/2 = 1) zeroes the
+    # agreement of 1, so the interval is the uncorrelated combination of the two Wilsons
+    low, high = paired_proportion_interval(1, 0, 0, 1)
+    _, u1 = wilson(1, 2)
+    assert high == pytest.approx(math.sqrt(2) * (u1 - 0.5)) and low == pytest.approx(-high)
+    assert (low, high) == pytest.approx((-0.5734194679697172, 0.5734194679697172))
+
+
+def test_bootstrap_interval_is_scipys_seeded_percentile_interval():
+    import numpy as np
+    from scipy import stats
+
+    scores = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+
+    def statistic(idx):
+        return float(np.mean(scores[idx]))
+
+    expected = stats.bootstrap(
+        (np.arange(6),), statistic, n_resamples=200, confidence_level=0.95, method="percentile",
+        vectorized=False, rng=np.random.default_rng(0),
+    )  # fmt: skip
+    low, high, error = bootstrap_interval(6, statistic, 200)
+    assert (low, high) == tuple(expected.confidence_interval)
+    assert error == expected.standard_error
+    assert bootstrap_interval(1, statistic, 200) == (0.0, 0.0, 0.0)  # one item: a point
+    assert bootstrap_interval(5, lambda idx: 1.0, 200) == (1.0, 1.0, 0.0)  # every resample agrees
+
+
+def test_import_ahead_imports_scipy_special_on_a_thread():
+    import sys
+
+    thread = import_ahead()
+    thread.join()
+    assert thread.name == "parity-import-ahead" and "scipy.special" in sys.modules

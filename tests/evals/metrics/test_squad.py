@@ -3,7 +3,7 @@
 import pytest
 
 from parity import score, score_corpus
-from parity.evals.metrics.squad import normalize_answer, token_f1
+from parity.evals.metrics.squad import exact_match, normalize_answer, token_f1
 
 
 @pytest.mark.parametrize(
@@ -56,10 +56,20 @@ def test_f1_yes_no_noanswer_as_hotpotqa(prediction, gold, expected):
     assert score("f1", prediction, [gold])["f1"] == expected
 
 
+def test_a_special_answer_against_another_answer_scores_zero_on_every_part():
+    # (f1, precision, recall): all three, not only the F1 the metric reports
+    assert token_f1("yes it is", "yes") == (0.0, 0.0, 0.0)
+    assert token_f1("noanswer", "paris") == (0.0, 0.0, 0.0)
+    assert token_f1("yes", "yes") == (1.0, 1.0, 1.0)
+
+
 def test_no_overlap_scores_zero_and_empty_references_are_rejected():
     assert score("f1", "Paris", ["London"])["f1"] == 0.0
-    with pytest.raises(ValueError, match="reference"):
-        score("f1", "Paris", [])
+    for metric in ("f1", "exact_match"):
+        with pytest.raises(ValueError, match="reference"):
+            score(metric, "Paris", [])
+    with pytest.raises(ValueError, match="at least one reference"):
+        exact_match("Paris", [])
 
 
 def test_score_corpus_means_example_scores():
