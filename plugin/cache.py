@@ -24,6 +24,9 @@ from typing import Any, TypeVar
 from parity.fixtures.providers import ChatRequest, Completion
 
 CACHE_MODES = ("use", "refresh", "off")
+# how long a write waits for another connection's lock: xdist workers' commits take
+# milliseconds, so only a foreign lock (another run, a shell) waits this long
+BUSY_TIMEOUT_S = 10.0
 LOOKUP_CHUNK = 500  # keys per query (SQLite allows 32,766 bound values; old builds 999)
 _DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 _T = TypeVar("_T")
@@ -92,11 +95,14 @@ def _completion(value: str) -> Completion:
 class ResponseCache:
     """Stores completions by key. ``mode``: use (read and write), refresh (write only), off."""
 
-    def __init__(self, directory: Path, mode: str = "use") -> None:
+    def __init__(
+        self, directory: Path, mode: str = "use", busy_timeout_s: float = BUSY_TIMEOUT_S
+    ) -> None:
         if mode not in CACHE_MODES:
             raise ValueError(f"cache mode must be one of {', '.join(CACHE_MODES)}, got {mode!r}")
         self.mode = mode
         self.path = Path(directory) / "responses.sqlite3"
+        self.busy_timeout_s = busy_timeout_s
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self.hits = 0
@@ -145,6 +151,12 @@ class ResponseCache:
         folder = self.path.parent
         if isinstance(error, sqlite3.DatabaseError) and _is_damage(error):
             fix = f"delete {self.path}"
+        elif isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            fix = (
+                f"another process held {self.path.name} locked for over "
+                f"{self.busy_timeout_s:g} s (a second run or an sqlite3 shell on it?); let it "
+                "finish"
+            )
         else:
             fix = f"free disk space on {folder} or make it writable"
         warnings.warn(
@@ -161,11 +173,11 @@ class ResponseCache:
         file, and ``sqlite3.Error`` or ``OSError`` when it cannot be opened or written."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(
-            self.path, timeout=60, check_same_thread=False, isolation_level=None
+            self.path, timeout=self.busy_timeout_s, check_same_thread=False, isolation_level=None
         )
         try:
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=60000")
+            connection.execute(f"PRAGMA busy_timeout={round(self.busy_timeout_s * 1000)}")
             # WAL + NORMAL: a commit survives a crash of the process (not of the OS) and
             # costs no fsync, so storing an answer never slows the run down.
             connection.execute("PRAGMA synchronous=NORMAL")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from parity.cache import CacheRecoveryWarning, ResponseCache
+from parity.cache import CacheRecoveryWarning, CacheUnavailableWarning, ResponseCache
 from parity.fixtures.providers import Completion
 
 REPO = Path(__file__).resolve().parents[2]
@@ -245,3 +245,27 @@ def test_a_damaged_file_moves_aside_with_its_wal_and_a_second_move_keeps_the_fir
         assert (folder / "responses.sqlite3-wal").read_bytes() == wal  # moved, not deleted
     for holder in holders:
         holder.close()
+
+
+def test_a_cache_another_process_holds_locked_turns_off_soon_and_says_so(tmp_path):
+    """A foreign EXCLUSIVE lock (another run, an sqlite3 shell) costs one busy wait of a write,
+    then the cache is off with a fix that names the lock, not the disk; nothing is moved aside
+    (was: a 60 s wait per write, holding every sender thread, and a disk-space fix)."""
+    cache = ResponseCache(tmp_path, "use", busy_timeout_s=0.3)
+    cache.put("k", Completion(text="kept", input_tokens=1, output_tokens=1, latency_ms=1.0))
+    cache.close()
+    holder = sqlite3.connect(tmp_path / "responses.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        locked = ResponseCache(tmp_path, "use", busy_timeout_s=0.3)
+        assert locked.get("k").text == "kept"  # WAL: reading goes on beside a writer's lock
+        with pytest.warns(CacheUnavailableWarning, match="locked for over 0.3 s") as caught:
+            locked.put("k2", Completion(text="x", input_tokens=1, output_tokens=1, latency_ms=1))
+            locked.put("k3", Completion(text="y", input_tokens=1, output_tokens=1, latency_ms=1))
+        assert len(caught) == 1 and locked.mode == "off"
+        assert "free disk space" not in str(caught[0].message)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [p.name for p in tmp_path.iterdir() if "corrupt" in p.name] == []
+    assert ResponseCache(tmp_path, "use").get("k").text == "kept"
