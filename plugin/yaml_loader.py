@@ -1,5 +1,9 @@
 """The one YAML reader for every file Parity loads (experiment configs, prompt templates,
-training configs, the pricing table): UTF-8 only, no duplicate keys, and aliases bounded.
+training configs, the pricing table): UTF-8 only, no duplicate keys, nesting and aliases
+bounded.
+
+Values nest at most ``MAX_DEPTH`` mappings or lists deep: deeper ones would overflow Python's
+recursion (copying, merging and hashing configs recurse) far from the file that caused it.
 
 An alias (``*name``) repeats its anchor's whole value without copying it in the file, so a
 few hundred bytes of nested aliases can stand for gigabytes once serialized into a request.
@@ -19,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from parity.schema import Context
 
 ALIAS_FACTOR = 10
+MAX_DEPTH = 100
 MIN_ALIAS_BUDGET = 1_000_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _BASE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -51,6 +56,7 @@ def load_yaml_text(text: str, path: str, source: str = "eval config") -> Any:
             return None
         if "*" in text:  # no alias without one: a large plain config skips the walk
             _check_expansion(node, ctx, max(MIN_ALIAS_BUDGET, ALIAS_FACTOR * len(text)))
+        _check_depth(node, ctx)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -154,3 +160,38 @@ def _check_expansion(root: Node, ctx: Context, budget: int) -> None:
                     key=child_key or None,
                 )
         stack.extend(reversed(later))
+
+
+def _heights(root: Node) -> dict[int, int]:
+    """How many mappings or lists deep each node nests (a scalar: 0), once per distinct node
+    (aliases shared; a node inside its own value was refused by :func:`_check_expansion`)."""
+    heights: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            inner = (heights[id(child)] for _, child, _ in _children(node))
+            heights[id(node)] = 0 if isinstance(node, ScalarNode) else 1 + max(inner, default=0)
+        elif id(node) not in heights:
+            stack.append((node, True))
+            stack.extend((child, False) for _, child, _ in _children(node))
+    return heights
+
+
+def _check_depth(root: Node, ctx: Context) -> None:
+    """Refuse values nested more than ``MAX_DEPTH`` mappings or lists deep, naming the line
+    where the first level past the limit starts and the key that holds it."""
+    heights = _heights(root)
+    if heights[id(root)] <= MAX_DEPTH:
+        return
+    node, key = root, ""
+    for _ in range(MAX_DEPTH):  # follow the deepest child down to the first level too deep
+        label, node, _ = max(_children(node), key=lambda found: heights[id(found[1])])
+        if len(key) < 60:
+            key = f"{key}.{label}" if key and label and label[0] != "[" else key + label
+    raise ctx.error(
+        f"values nest {heights[id(root)]} mappings or lists deep (limit: {MAX_DEPTH}); "
+        f"level {MAX_DEPTH + 1} starts at line {node.start_mark.line + 1}",
+        fix=f"flatten the value to at most {MAX_DEPTH} levels (a JSON string, or fewer levels)",
+        key=key or None,
+    )

@@ -9,11 +9,13 @@ import json
 import time
 
 import pytest
+import yaml
 
 from parity.cases import build_plan
 from parity.config import load_config
 from parity.errors import ConfigError, DataError
 from parity.train import load_task_spec
+from parity.yaml_loader import MAX_DEPTH
 from tests.e2e.helpers import one_experiment, run_pytest, write_yaml
 
 # Nine levels of nine aliases: 9**9 copies of "lol", a few GB once serialized into a body.
@@ -233,3 +235,28 @@ def test_a_config_that_is_not_utf8_names_the_file_and_byte(tmp_path):
         "not UTF-8: byte 0xe9 at offset 9 (line 1)",
         "Fix: re-encode the file as UTF-8",
     )
+
+
+def _nested_config(tmp_path, levels: int):
+    """An experiment whose ``extra_body`` nests ``levels`` mappings deep, one key a line."""
+    experiment = yaml.safe_dump([one_experiment()], sort_keys=False)
+    nested = "".join(f"{'  ' * (3 + level)}k{level}:\n" for level in range(levels - 1))
+    body = f"    extra_body:\n{nested}{'  ' * (2 + levels)}leaf: 1\n"
+    config_file = tmp_path / "deep.yaml"
+    config_file.write_text(experiment.replace("  model:\n", f"  model:\n{body}", 1))
+    return config_file
+
+
+def test_a_value_nested_past_the_limit_is_refused_naming_the_file_line_and_fix(tmp_path):
+    assert load_config(_nested_config(tmp_path, MAX_DEPTH - 3)).experiments  # 100 in all
+    config_file = _nested_config(tmp_path, 500)  # a RecursionError in _merge's deepcopy before
+    result = dry_run(tmp_path, config_file)
+    assert_one_message(
+        result,
+        f"file {config_file}",
+        f"values nest 503 mappings or lists deep (limit: {MAX_DEPTH}); level {MAX_DEPTH + 1} "
+        f"starts at line {MAX_DEPTH + 1}",
+        "key '[0].model.extra_body.k0",
+        f"Fix: flatten the value to at most {MAX_DEPTH} levels",
+    )
+    assert "RecursionError" not in result.stdout + result.stderr
