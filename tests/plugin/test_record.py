@@ -171,3 +171,11 @@ def test_small_parts_are_shared_up_to_four_items_of_up_to_64_characters():
         kept(prediction="".join([longer[:2], longer[2:]])).prediction
     )
     assert kept(metadata={"tags": ["a"]}).metadata == {"tags": ["a"]}  # unhashable: kept as is
+    too_long = ["y" * 65]
+    assert kept(references=list(too_long)).references is not (
+        kept(references=list(too_long)).references
+    )
+
+
+def test_a_stage_without_figures_used_nothing_at_an_unknown_price():
+    assert StageUsage() == StageUsage(0, 0, 0.0, None)

@@ -176,3 +176,45 @@ def test_import_ahead_imports_scipy_special_on_a_thread():
     thread = import_ahead()
     thread.join()
     assert thread.name == "parity-import-ahead" and "scipy.special" in sys.modules
+
+
+def test_bootstrap_interval_at_two_items_and_with_an_infinite_resample():
+    import warnings
+
+    import numpy as np
+    from scipy import stats
+
+    scores = np.array([0.0, 1.0])
+
+    def statistic(idx):
+        return float(np.mean(scores[idx]))
+
+    expected = stats.bootstrap(
+        (np.arange(2),), statistic, n_resamples=200, confidence_level=0.95, method="percentile",
+        vectorized=False, rng=np.random.default_rng(0),
+    )  # fmt: skip
+    assert bootstrap_interval(2, statistic, 200)[:2] == tuple(expected.confidence_interval)
+
+    def spread(idx):  # infinite when a resample draws one item twice
+        distinct = len(set(idx.tolist()))
+        return 1 / (distinct - 1) if distinct > 1 else math.inf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's warning on the infinite resamples stays inside
+        assert bootstrap_interval(2, spread, 200) == (1.0, 1.0, 0.0)  # not [1, inf]
+        assert bootstrap_interval(5, lambda idx: 1.0, 200) == (1.0, 1.0, 0.0)
+
+
+def test_paired_proportion_interval_without_correlation_combines_the_two_wilsons():
+    # a zero margin (no pair where the first is 0): phi stays 0
+    low, _ = paired_proportion_interval(0, 5, 0, 0)
+    l1, _ = wilson(5, 5)
+    _, u2 = wilson(0, 5)
+    assert low == pytest.approx(1 - math.sqrt((1 - l1) ** 2 + u2**2))
+    # agreement 1 below its correction n/2 = 1.5: phi is 0, not negative
+    low, high = paired_proportion_interval(1, 1, 0, 1)
+    l1, u1 = wilson(2, 3)
+    l2, u2 = wilson(1, 3)
+    difference = 2 / 3 - 1 / 3
+    assert low == pytest.approx(difference - math.sqrt((2 / 3 - l1) ** 2 + (u2 - 1 / 3) ** 2))
+    assert high == pytest.approx(difference + math.sqrt((u1 - 2 / 3) ** 2 + (1 / 3 - l2) ** 2))
