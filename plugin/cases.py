@@ -131,14 +131,14 @@ def _build_plan(
             try:
                 loaded[key] = _load(experiment, config.path, key.source)
             except ConfigError as exc:
-                if skip is None:
-                    raise
+                if skip is None or _local(spec):
+                    raise  # a bad local file stops even a keyless dry run
                 unloadable[key] = exc.problem
             else:
                 if loaded[key].note:
                     notes.append(loaded[key].note)
         if key in unloadable:
-            if skip is None:
+            if skip is None or _local(spec):
                 raise ConfigError(
                     config.path, unloadable[key], experiment=experiment.id, key="dataset"
                 )
@@ -282,6 +282,12 @@ def _data_key(spec: DatasetConfig, source: str | None = None) -> DatasetConfig:
     and shots are applied per experiment)."""
     source = source or spec.source
     return DatasetConfig(spec.name, spec.split, spec.subset, None, 0, source, spec.path, 0)
+
+
+def _local(spec: DatasetConfig) -> bool:
+    """Whether an experiment reads its data from this machine (``dataset.path``, or
+    ``source: shipped``): cheap to check, so checked even when it cannot run here."""
+    return bool(spec.path) or spec.source == "shipped"
 
 
 def _load(experiment: Experiment, path: str, source: str) -> LoadedDataset:

@@ -16,7 +16,7 @@ from parity.config import load_config
 from parity.errors import ConfigError, DataError
 from parity.train import load_task_spec
 from parity.yaml_loader import MAX_DEPTH
-from tests.e2e.helpers import one_experiment, run_pytest, write_yaml
+from tests.e2e.helpers import clean_env, one_experiment, run_pytest, write_yaml
 
 # Nine levels of nine aliases: 9**9 copies of "lol", a few GB once serialized into a body.
 ALIAS_BOMB = """\
@@ -260,3 +260,20 @@ def test_a_value_nested_past_the_limit_is_refused_naming_the_file_line_and_fix(t
         f"Fix: flatten the value to at most {MAX_DEPTH} levels",
     )
     assert "RecursionError" not in result.stdout + result.stderr
+
+
+def test_a_bad_local_row_stops_a_keyless_dry_run_of_an_experiment_that_cannot_run(tmp_path):
+    rows = [{**HOTPOTQA_ROW, "context": None}]
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    experiment = one_experiment(dataset={"path": "rows.jsonl"})
+    experiment["model"] = {"name": "openai:gpt-4o"}  # no OPENAI_API_KEY: it cannot run here
+    config_file = write_yaml(tmp_path / "exp.yaml", [experiment])
+    result = run_pytest(
+        tmp_path, "--collect-only", "-q", f"--eval-config={config_file}", env=clean_env()
+    )
+    assert_one_message(
+        result,
+        f"file {config_file}, experiment 'exp', key 'dataset'",
+        "row 1 of dataset 'hotpotqa': field 'context' must be a mapping, got null",
+    )
+    assert "unavailable" not in result.stdout

@@ -101,21 +101,22 @@ def test_data_that_failed_to_load_is_tried_once_per_plan(monkeypatch, tmp_path):
 
     monkeypatch.setattr(parity.cases, "_load", counted)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    missing = {"name": "hotpotqa", "path": str(tmp_path / "gone.jsonl")}
+    missing = {"name": "hotpotqa", "split": "test"}  # not shipped: the keyless fallback fails
     keyless = [experiment(id=name, model={"name": "openai:gpt-4o"}, dataset=missing)
                for name in ("full", "compressed")]  # fmt: skip
     plan = plan_for(*keyless)
     assert attempts == ["full"]
     assert [case.id for case in plan.cases] == ["full-unavailable", "compressed-unavailable"]
     for case in plan.cases:
-        assert "OPENAI_API_KEY" in case.skip_reason and "gone.jsonl" in case.skip_reason
+        assert "OPENAI_API_KEY" in case.skip_reason and "ships no sample" in case.skip_reason
 
     attempts.clear()
-    runnable = experiment(id="local", dataset=missing)
+    gone = {"name": "hotpotqa", "path": str(tmp_path / "gone.jsonl")}
+    local = experiment(id="local", model={"name": "openai:gpt-4o"}, dataset=gone)
     with pytest.raises(ConfigError) as failed:
-        plan_for(keyless[0], runnable)
+        plan_for(keyless[0], local)  # a local file is checked even when it cannot run here
     assert failed.value.experiment == "local" and "gone.jsonl" in failed.value.problem
-    assert attempts == ["full"]
+    assert attempts == ["full", "local"]
 
 
 def test_an_experiment_that_cannot_run_does_not_reach_the_hub(monkeypatch):
