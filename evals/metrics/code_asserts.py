@@ -11,8 +11,10 @@ A call absorbs single-argument conversions around it (``list(f(x))``, ``set(f(x)
 function returning a ``map`` or a generator still passes where the assert converts it.
 An assert whose trusted part uses anything outside a small expression language (a
 comprehension, a lambda, a method call on a literal, or ``**``, ``<<`` and ``*`` on a
-returned value, which could make a huge number or list here; ``*`` by a small number is
-kept) is refused with a ValueError naming it.
+returned value, which could make a huge number or list here; ``*`` by a number up to 10 is
+kept) is refused with a ValueError naming it. ``set``, ``frozenset`` and ``dict`` here refuse
+elements whose hashes collide (:func:`~parity.evals.metrics.code_values.hashable_safely`), so
+no check takes quadratic time on a crafted reply.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from parity.evals.metrics.code_values import hashable_safely
+
 TRUSTED_NAMES: dict[str, Any] = {
     name: getattr(builtins, name)
     for name in (
@@ -32,6 +36,24 @@ TRUSTED_NAMES: dict[str, Any] = {
         "sorted", "str", "sum", "tuple",
     )
 }  # fmt: skip
+
+
+def _set(values: Any = (), /) -> set[Any]:
+    return set(hashable_safely(values))
+
+
+def _frozenset(values: Any = (), /) -> frozenset[Any]:
+    return frozenset(hashable_safely(values))
+
+
+def _dict(pairs: Any = (), /, **named: Any) -> dict[Any, Any]:
+    items = [(key, value) for key, value in (pairs.items() if isinstance(pairs, dict) else pairs)]
+    items += named.items()
+    hashable_safely(key for key, _ in items)
+    return dict(items)
+
+
+TRUSTED_NAMES.update(set=_set, frozenset=_frozenset, dict=_dict)
 TRUSTED_MODULES: dict[str, Any] = {"math": math}
 ABSORBED = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "str"})
 CALL = "_parity_call"
@@ -117,12 +139,12 @@ def _small_number(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Constant)
         and type(node.value) in (int, float)
-        and abs(node.value) <= 1000
+        and abs(node.value) <= 10
     )
 
 
 def _grows(node: ast.BinOp) -> bool:
-    """``**``, ``<<`` or ``*`` with a returned value in it (``*`` by a small number is kept)."""
+    """``**``, ``<<`` or ``*`` with a returned value in it (``*`` by a number up to 10 is kept)."""
     if not isinstance(node.op, (ast.Pow, ast.LShift, ast.Mult)) or not _has_call(node):
         return False
     return not (

@@ -178,6 +178,24 @@ def test_wrong_code_that_subverts_its_interpreter_does_not_pass(code):
     assert score("pass_at_1", code, tests) == {"pass_at_1": 0.0}
 
 
+COLLIDING_REPLY = """
+import __main__
+M = (1 << 61) - 1
+__main__.eval = lambda *a, **k: 0
+__main__.plain = lambda v: ["E", [["I", k * M] for k in range(1, {count})]]
+"""
+
+
+@pytest.mark.parametrize("count", [50_000, 300_000])
+def test_a_reply_crafted_to_collide_in_a_set_fails_quickly(count):
+    """The red team's finding: a set of multiples of 2**61 - 1 (one hash) took minutes to
+    read, in C, holding the GIL; it is refused, for the item alone, in seconds."""
+    start = time.monotonic()
+    code = COLLIDING_REPLY.format(count=count)
+    assert score("pass_at_1", code, mbpp_rows()[0]["test_list"]) == {"pass_at_1": 0.0}
+    assert time.monotonic() - start < 10
+
+
 def test_correct_code_that_prints_a_lot_still_passes():
     row = mbpp_rows()[0]
     noisy = row["code"] + "\nprint('x' * 100_000)\n"

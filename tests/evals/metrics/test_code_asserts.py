@@ -3,6 +3,7 @@
 import ast
 import json
 import math
+import time
 
 import pytest
 from hypothesis import given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from parity.evals.metrics.code_asserts import CallFailed, holds, parse_assert
 from parity.evals.metrics.code_server import dumps, plain
-from parity.evals.metrics.code_values import NotPlainData, read_value
+from parity.evals.metrics.code_values import MAX_DEPTH, MAX_VALUES, NotPlainData, read_value
 from tests.conftest import REPO
 
 
@@ -118,3 +119,71 @@ def test_subclasses_arrive_as_their_base_and_other_objects_are_refused():
 def test_a_malformed_reply_is_not_read_as_a_value(tagged):
     with pytest.raises(NotPlainData):
         read_value(tagged)
+
+
+M61 = (1 << 61) - 1  # ints k * M61 all share one hash
+COLLIDING = {
+    "ints": [["I", k * M61] for k in range(1, 20_000)],
+    "tuples": [["T", [["I", 0], ["I", k * M61]]] for k in range(1, 20_000)],
+}
+
+
+def _quick(action, seconds=2.0):
+    start = time.perf_counter()
+    result = action()
+    assert time.perf_counter() - start < seconds
+    return result
+
+
+@pytest.mark.parametrize("kind", COLLIDING)
+@pytest.mark.parametrize("tag", ["E", "Z", "D"])
+def test_a_reply_set_or_dict_of_colliding_hashes_is_refused_quickly(tag, kind):
+    items = COLLIDING[kind]
+    payload = [[item, ["N", None]] for item in items] if tag == "D" else items
+
+    def read():
+        with pytest.raises(NotPlainData, match="share one hash"):
+            read_value([tag, payload])
+
+    _quick(read)
+
+
+@pytest.mark.parametrize(
+    "line", ["assert set(f(1) + []) == set(f(1) + [])", "assert dict(f(2) + []) == dict(f(2))"]
+)
+def test_the_trusted_set_and_dict_refuse_colliding_hashes_quickly(line):
+    answers = {"f(1)": [k * M61 for k in range(1, 20_000)]}
+    answers["f(2)"] = [(key, 0) for key in answers["f(1)"]]
+    assert not _quick(lambda: holds(parse_assert(line), answers.__getitem__))
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000])
+def test_a_reply_nested_too_deep_is_refused_without_recursion_error(depth):
+    tagged = ["L", []]
+    for _ in range(depth):
+        tagged = ["L", [tagged]]
+    with pytest.raises(NotPlainData, match="deep"):
+        read_value(tagged)
+
+
+def test_a_reply_with_too_many_values_is_refused_quickly():
+    many = ["L", [["I", k] for k in range(MAX_VALUES)]]
+    with pytest.raises(NotPlainData, match="more than"):
+        _quick(lambda: read_value(many))
+
+
+def test_values_within_the_limits_are_read():
+    nested = ["L", []]
+    for _ in range(MAX_DEPTH - 1):
+        nested = ["L", [nested]]
+    assert read_value(["L", [["I", k] for k in range(MAX_VALUES - 1)]])[-1] == MAX_VALUES - 2
+    assert read_value(nested) is not None
+    assert read_value(["E", [["I", M61], ["I", 0], ["F", "0.0"], ["B", False]]]) == {0, M61}
+    assert holds(
+        parse_assert("assert set(f(1)) == {0, 1} and dict(a=1) == {'a': 1}"), lambda c: {0, 1}
+    )
+
+
+def test_a_large_multiple_of_a_returned_value_is_refused():
+    with pytest.raises(ValueError, match="any size"):
+        parse_assert("assert f(1) * 1000 == []")
