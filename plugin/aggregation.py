@@ -17,6 +17,15 @@ from parity.stats import bootstrap_interval, ci95, describe, mean, percentile, s
 EMPTY_STATS = ("mean", "std", "p50", "p95", "ci95_low", "ci95_high")
 CORPUS_RESAMPLES = 1000
 LOWEST_SHOWN = 5
+LOWEST_TEXT_CHARS = 300  # of a prediction or raw output in the lowest-scoring examples
+
+
+def shown_text(text: str) -> str:
+    """``text`` for the lowest-scoring examples: past :data:`LOWEST_TEXT_CHARS` characters
+    cut, saying how long it was (the raw row keeps it whole)."""
+    if len(text) <= LOWEST_TEXT_CHARS:
+        return text
+    return f"{text[:LOWEST_TEXT_CHARS]}... [cut: {len(text)} characters; the raw row holds all]"
 
 
 def corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> float:
@@ -177,13 +186,13 @@ def lowest_scoring(experiment: Experiment, records: Sequence[EvalRecord]) -> lis
             "id": record.example_key,
             "metric": output,
             "score": record.scores[output],
-            "prediction": record.prediction,
+            "prediction": shown_text(record.prediction),
             "gold": list(record.references),
         }
         if record.repeat:
             row["repeat"] = record.repeat
         if record.prediction == INVALID_PREDICTION:
-            row["raw_output"] = "\n---\n".join(record.raw_output)
+            row["raw_output"] = shown_text("\n---\n".join(record.raw_output))
         rows.append(row)
     return rows
 

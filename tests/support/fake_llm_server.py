@@ -5,8 +5,9 @@ consumed one per request: ``"429"`` (with ``Retry-After``), ``"500"``, ``"400"``
 ``"timeout"`` (answers after the client gave up), ``"malformed"`` (200 with broken JSON),
 ``"empty"`` (200 with well-formed JSON that holds no answer), ``"nochoices"`` (200 with
 an error object and no choices), ``"reset"`` (drops the connection without an answer),
-``"drip"`` (headers at once, then the body one byte every ``drip_interval_s``) and ``"hang"``
-(reads the request and never answers). Error messages follow ``error_message``, a template
+``"drip"`` (headers at once, then the body one byte every ``drip_interval_s``), ``"hang"``
+(reads the request and never answers) and ``"huge"`` (a well-formed answer whose text is
+``huge_answer_bytes`` of ``A``, streamed in 64 KiB pieces). Error messages follow ``error_message``, a template
 with ``{code}`` and ``{key}`` (the key the request carried, as a proxy that echoes it would).
 A ``reply`` may return any JSON value for ``message.content`` (a list of parts, a dict).
 ``fault_for`` picks a fault from the request body instead (a prompt that always fails, a 429
@@ -86,6 +87,7 @@ class FakeLLMServer:
         self.requests: list[dict[str, Any]] = []
         self.error_message = "injected {code}"
         self.drip_interval_s = 0.5
+        self.huge_answer_bytes = 1 << 20
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -132,9 +134,10 @@ class FakeLLMServer:
         system = body.get("system")
         return f"{system} {text}" if isinstance(system, str) else text
 
-    def success_body(self, body: dict[str, Any], model: str) -> dict[str, Any]:
-        """A successful response for ``body`` with word-count usage."""
-        answer: Any = self.reply(body)
+    def success_body(self, body: dict[str, Any], model: str, answer: Any = None) -> dict[str, Any]:
+        """A successful response for ``body`` (``answer``, else the ``reply``'s) with
+        word-count usage."""
+        answer = self.reply(body) if answer is None else answer
         prompt_tokens = words(self.prompt_text(body))
         output_tokens = words(answer if isinstance(answer, str) else json.dumps(answer))
         if self.dialect == "openai":
@@ -232,6 +235,24 @@ class FakeLLMServer:
                     except OSError:  # the client gave up
                         return
 
+            def _huge(self, body: dict[str, Any], model: str) -> None:
+                marker = "@@huge-answer@@"
+                answer = server.success_body(body, model, answer=marker)
+                head, tail = json.dumps(answer).encode().split(marker.encode(), 1)
+                size = len(head) + server.huge_answer_bytes + len(tail)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                piece = b"A" * (1 << 16)
+                try:
+                    self.wfile.write(head)
+                    for start in range(0, server.huge_answer_bytes, len(piece)):
+                        self.wfile.write(piece[: server.huge_answer_bytes - start])
+                    self.wfile.write(tail)
+                except OSError:  # the client gave up
+                    return
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -286,6 +307,9 @@ class FakeLLMServer:
                     self._send(code, json.dumps(error).encode(), headers)
                     return
                 model = body.get("model") or re.sub(r".*/models/([^:]+):.*", r"\1", self.path)
+                if fault == "huge":
+                    self._huge(body, model)
+                    return
                 payload = json.dumps(server.success_body(body, model)).encode()
                 if fault == "drip":
                     self._drip(payload)
