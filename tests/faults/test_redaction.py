@@ -3,15 +3,18 @@ that is cut short, and a provider's text cannot write on the terminal (B3, B4, E
 
 The rule under test is :mod:`parity.redaction`'s: a key of 8 characters or more is replaced
 wherever it occurs; a shorter one where it stands as a whole token (no ASCII letter, digit,
-``_`` or ``-`` on either side). Redaction runs before any cut; messages are cleaned of ANSI
-sequences and control characters.
+``_`` or ``-`` on either side, or an escape such as ``%3D`` or ``\\n`` just before it). The
+same holds for a key's percent-encoded and JSON-escaped forms (red-team B). Redaction runs
+before any cut; messages are cleaned of ANSI sequences and control characters.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from hypothesis import assume, example, given
@@ -107,6 +110,50 @@ def test_a_short_key_is_redacted_as_a_whole_token_everywhere(tmp_path):
     assert sorted(row["pred"] for row in rows if "pred" in row) == ["key ***, not Zq9x"] * 2
 
 
+# An AWS-style secret: "/", "+" and "=" change when percent-encoded.
+SLASHED_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY=EXAMPLEKEY"
+
+
+def test_a_percent_encoded_long_key_in_an_error_body_reaches_no_terminal_or_junit(tmp_path):
+    """Red-team B1: a proxy's error quotes the request URL, the key percent-encoded
+    (``quote`` and ``quote_plus``)."""
+    encoded = f"?key={quote(SLASHED_KEY, safe='')} next={quote_plus(SLASHED_KEY)}"
+    with FakeLLMServer("openai") as server:
+        server.error_message = "bad request to /v1/chat" + encoded
+        server.faults.append("400")
+        config = api_config(tmp_path, server, num_examples=2, max_concurrency=1)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--junitxml=j.xml", "--eval-report-dir=r",
+            env=clean_env(OPENAI_API_KEY=SLASHED_KEY),
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert "1 failed" in output and "bad request to /v1/chat?key=*** next=***" in output, output
+    seen = output + written_text(tmp_path)
+    assert "wJalrXUtnFEMI" not in seen and "EXAMPLEKEY" not in seen
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        (
+            "k3y9z",
+            "next=https%3A%2F%2Fapi%2Fx%3Fkey%3Dk3y9z",
+            "next=https%3A%2F%2Fapi%2Fx%3Fkey%3D***",
+        ),
+        ("k3y9z", 'msg: "bad key:\\nk3y9z"', 'msg: "bad key:\\n***"'),
+        ("k3y9z", '{"e": "\\tk3y9z\\""}', '{"e": "\\t***\\""}'),
+        (" sk-live-0123456789", "GET /v1?key=%20sk-live-0123456789&x=1", "GET /v1?key=***&x=1"),
+        ("a/b", "u=a%2Fb&v=a%2fb", "u=***&v=***"),
+        ('q"t', '{"key": "q\\"t"}', '{"key": "***"}'),
+        ("k3y9z", "xk3y9z k3y9zx %3Dk3y9zb", "xk3y9z k3y9zx %3Dk3y9zb"),
+    ],
+)
+def test_encoded_keys_and_keys_after_an_escape_are_redacted(key, text, expected):
+    """Red-team B1 and B2: percent-encoded and JSON-escaped keys; a short key after
+    ``%3D`` or a backslash escape (still not inside a longer word)."""
+    assert redact(text, [key]) == expected
+
+
 def test_control_characters_in_an_error_body_cannot_fake_a_passed_line(tmp_path):
     """E1: CR and ANSI colour in a provider's error print as plain text on one line, in the
     terminal and in JUnit; an answer with them shows escaped in the summary."""
@@ -166,32 +213,56 @@ def test_an_answer_keeps_its_line_breaks_while_a_message_loses_them():
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
 
 
+ESCAPES = ("%3D", "%2F", "\\n", "\\t", "\\x41", "\\u00e9")
+AFTER_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2}|\\[abfnrtv]|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})$")
+
+
+def forms(key: str) -> list[str]:
+    """The key as written, percent-encoded (``quote``, ``quote_plus``) and JSON-escaped."""
+    return sorted({key, quote(key, safe=""), quote_plus(key), json.dumps(key)[1:-1]})
+
+
 @st.composite
-def keyed_text(draw: st.DrawFn) -> tuple[str, str]:
-    """(key, text holding the key): a short key with no token character on either side."""
+def keyed_text(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(key, form, text holding the form twice): the key or one of its encoded forms; a
+    short key's form with no token character on either side, or just after an escape."""
     key = draw(st.text(st.characters(codec="utf-8"), min_size=1, max_size=24))
     assume(key.strip("*"))  # a key of asterisks only cannot be told from the mark
+    form = draw(st.sampled_from(forms(key)))
     before, after = draw(TEXT), draw(TEXT)
     if len(key) < LONG_KEY_LENGTH:
-        assume(not before or before[-1] not in TOKEN_CHARS)
+        if draw(st.booleans()):
+            before += draw(st.sampled_from(ESCAPES))
+        else:
+            assume(not before or before[-1] not in TOKEN_CHARS)
         assume(not after or after[0] not in TOKEN_CHARS)
-    return key, before + key + after + draw(TEXT) + key
+    return key, form, before + form + after + draw(TEXT) + form
 
 
-def survives(key: str, text: str) -> bool:
+def survives(key: str, form: str, text: str) -> bool:
+    """Whether ``form`` of ``key`` is still in ``text`` where the rule redacts it."""
     if len(key) >= LONG_KEY_LENGTH:
-        return key in text
-    return whole_token(key).search(text) is not None
+        return form in text
+    for start in (m.start() for m in re.finditer(f"(?={re.escape(form)})", text)):
+        end = start + len(form)
+        left = start == 0 or text[start - 1] not in TOKEN_CHARS or AFTER_ESCAPE.search(text[:start])
+        if left and (end == len(text) or text[end] not in TOKEN_CHARS):
+            return True
+    return False
 
 
 @given(keyed_text())
-@example(("**.", "**.."))
-@example(("abc", "x abc abcdef"))
+@example(("**.", "**.", "**.."))
+@example(("abc", "abc", "x abc abcdef"))
+@example(("k3y9z", "k3y9z", "x%3Fkey%3Dk3y9z"))
+@example(("k3y9z", "k3y9z", 'bad key:\\nk3y9z"'))
+@example((SLASHED_KEY, quote(SLASHED_KEY, safe=""), "?key=" + quote(SLASHED_KEY, safe="")))
+@example(("{\x1f", "%7B%1F", "%7B%1F\x1b0%7B%1F"))  # sanitizing drops ESC 0: a new token
 def test_no_key_of_any_length_survives_redaction(keyed):
-    key, text = keyed
-    assert not survives(key, redact(text, [key], sanitize_text=False))
+    key, form, text = keyed
+    assert not survives(key, form, redact(text, [key], sanitize_text=False))
     cleaned = redact(text, [key])
-    assert not survives(key, cleaned)
+    assert not survives(key, form, cleaned)
     assert CONTROL.search(cleaned) is None and "\u2028" not in cleaned
 
 
