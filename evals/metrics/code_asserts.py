@@ -10,11 +10,13 @@ assert but never the expected side, and no object of its own ever reaches the co
 A call absorbs single-argument conversions around it (``list(f(x))``, ``set(f(x))``), so a
 function returning a ``map`` or a generator still passes where the assert converts it.
 An assert whose trusted part uses anything outside a small expression language (a
-comprehension, a lambda, a method call on a literal, or ``**``, ``<<`` and ``*`` on a
-returned value, which could make a huge number or list here; ``*`` by a number up to 10 is
-kept) is refused with a ValueError naming it. ``set``, ``frozenset`` and ``dict`` here refuse
-elements whose hashes collide (:func:`~parity.evals.metrics.code_values.hashable_safely`), so
-no check takes quadratic time on a crafted reply.
+comprehension, a lambda, a method call on a literal, a ``math`` function outside
+:data:`TRUSTED_ATTRIBUTES`, ``**``, ``<<`` and ``*`` on a returned value, which could make a
+huge number or list here, ``*`` by a number up to 10 being kept, or ``%`` on one, which could
+format a huge string) is refused with a ValueError naming it. So that no check takes more
+than bounded time on a crafted reply, ``set``, ``frozenset`` and ``dict`` here refuse elements
+whose hashes collide (:func:`~parity.evals.metrics.code_values.hashable_safely`), ``sum``
+adds numbers only, ``bytes`` takes no size and ``round`` no ``ndigits`` below -1000.
 """
 
 from __future__ import annotations
@@ -53,8 +55,37 @@ def _dict(pairs: Any = (), /, **named: Any) -> dict[Any, Any]:
     return dict(items)
 
 
-TRUSTED_NAMES.update(set=_set, frozenset=_frozenset, dict=_dict)
+def _sum(values: Any, /, start: Any = 0) -> Any:
+    if type(start) not in (int, float, complex):
+        raise TypeError("sum here adds numbers only (adding lists or tuples is quadratic)")
+    return sum(values, start)
+
+
+def _bytes(*args: Any) -> bytes:
+    if args and isinstance(args[0], int):
+        raise TypeError("bytes(n) of a returned n could be of any size")
+    return bytes(*args)
+
+
+def _round(number: Any, ndigits: Any = None) -> Any:
+    if isinstance(ndigits, int) and ndigits < -1000:
+        raise ValueError("round to more than 1000 digits left of the point computes 10**-ndigits")
+    return round(number, ndigits)
+
+
+TRUSTED_NAMES.update(
+    set=_set, frozenset=_frozenset, dict=_dict, sum=_sum, bytes=_bytes, round=_round
+)
 TRUSTED_MODULES: dict[str, Any] = {"math": math}
+# functions and constants that take bounded time whatever their arguments (not factorial,
+# comb, perm, prod, pow, ...: ``math.factorial(f(1))`` holds the GIL for as long as f chose)
+TRUSTED_ATTRIBUTES = frozenset(
+    {
+        "isclose", "pi", "e", "tau", "inf", "nan", "isnan", "isinf", "isfinite", "sqrt",
+        "floor", "ceil", "fabs", "trunc", "log", "log2", "log10", "exp", "sin", "cos", "tan",
+        "asin", "acos", "atan", "atan2", "degrees", "radians", "copysign",
+    }
+)  # fmt: skip
 ABSORBED = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "str"})
 CALL = "_parity_call"
 _ALLOWED = (
@@ -123,11 +154,13 @@ def _refusal(node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute) and not (
         isinstance(node.value, ast.Name)
         and node.value.id in TRUSTED_MODULES
-        and not node.attr.startswith("_")
+        and node.attr in TRUSTED_ATTRIBUTES
     ):
         return f"the attribute {ast.unparse(node)!r}"
     if isinstance(node, ast.BinOp) and _grows(node):
         return f"{ast.unparse(node)!r}, which can make a value of any size from a small reply"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _has_call(node.left):
+        return f"{ast.unparse(node)!r}, which formats a returned string to any size"
     return None
 
 
@@ -138,7 +171,8 @@ def _has_call(node: ast.AST) -> bool:
 def _small_number(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Constant)
-        and type(node.value) in (int, float)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
         and abs(node.value) <= 10
     )
 

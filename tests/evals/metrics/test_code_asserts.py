@@ -187,3 +187,32 @@ def test_values_within_the_limits_are_read():
 def test_a_large_multiple_of_a_returned_value_is_refused():
     with pytest.raises(ValueError, match="any size"):
         parse_assert("assert f(1) * 1000 == []")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "assert math.factorial(f(1)) == 1",
+        "assert math.comb(f(1), f(2)) == 1",
+        "assert math.prod(f(1)) == 1",
+        "assert f(1) % 2 == 1",
+    ],
+)
+def test_an_assert_that_could_run_for_as_long_as_a_reply_chose_is_refused(line):
+    with pytest.raises(ValueError, match="MBPP test"):
+        parse_assert(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "answer"),
+    [
+        ("assert sum(f(1), []) == sum(f(1), [])", [[0]] * 60_000),
+        ("assert round(1, f(1)) == round(1, f(1))", -(10**7)),
+        ("assert bytes(f(1)) == bytes(3)", 3),
+    ],
+)
+def test_trusted_builtins_refuse_arguments_that_cost_any_time_or_memory(line, answer):
+    assert not _quick(lambda: holds(parse_assert(line), lambda call: answer))
+    answers = {"f(1)": [1, 2, 3], "f(2)": 6}
+    kept = "assert sum(f(1), 0.5) == 6.5 and bytes(f(1)) == b'\\x01\\x02\\x03' and round(f(2), -1) == 10"
+    assert holds(parse_assert(kept), answers.__getitem__)
