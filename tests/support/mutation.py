@@ -238,7 +238,12 @@ def check_module(
     with ThreadPoolExecutor(jobs) as pool:
         for outcome in pool.map(one, every):
             outcomes.append(outcome)
-            print(f"\r{module}: {len(outcomes)}/{len(every)} mutants", end="", file=sys.stderr)
+            killed = sum(done.killed for done in outcomes)
+            print(
+                f"\r{module}: {len(outcomes)}/{len(every)} mutants, {killed} killed",
+                end="",
+                file=sys.stderr,
+            )
     print(file=sys.stderr)
     return outcomes
 
