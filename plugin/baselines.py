@@ -3,8 +3,9 @@ rows an earlier run stored (``baseline: {run: DIR, experiment: ID}``, ``--eval-b
 
 Every experiment summary carries a ``setup`` block (what decides which examples are scored
 and how). A stored baseline is refused when its setup differs in what makes the numbers
-incomparable (dataset, split, sampling, sample ids, task, metric settings) and compared with
-a warning when only the prompt template or the model differ.
+incomparable (dataset, split, sampling, sample ids, the rows' content, task, metric settings)
+and compared with a warning when only the prompt template or the model differ (or when the
+stored run predates content hashes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from parity.config import Experiment
 from parity.errors import ConfigError, DataError
+from parity.evals.datasets.base import Example
 from parity.evals.metrics import METRICS
 from parity.file_names import raw_file_stem_of
 from parity.jsonl import JsonlError, read_jsonl
@@ -27,6 +29,9 @@ from parity.record import EvalRecord, from_raw_row
 SUMMARY_SUFFIX = "_summary.json"
 # Setup keys that must match for a stored run to serve as a baseline, and those that may differ.
 MUST_MATCH = ("dataset", "sample_ids_sha256", "task", "metric_settings")
+# The hash of the examples' content: a stored run made from edited rows is refused too (its
+# scores pair other questions or answers under the same ids); one without it is warned about.
+CONTENT_KEY = "content_sha256"
 MAY_DIFFER = {
     "prompt_sha256": "prompt template",
     "model": "model",
@@ -44,8 +49,24 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def experiment_setup(experiment: Experiment, example_ids: Sequence[str]) -> dict[str, Any]:
-    """What a stored run must share with this one for its rows to be a baseline."""
+def content_sha256(examples: Sequence[Example], shots: Sequence[Example] = ()) -> str:
+    """The SHA-256 of what the examples hold (what the model sees and what is scored: id,
+    question, context, answers and the dataset's own fields such as choices or tests), then
+    the shots': two runs with the same ids but edited rows differ in it."""
+    digest = hashlib.sha256()
+    for part, group in (("example", examples), ("shot", shots)):
+        for example in group:
+            fields = [part, example.id, example.question, example.context, example.answers]
+            text = json.dumps([*fields, example.metadata], sort_keys=True, default=repr)
+            digest.update(text.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def experiment_setup(
+    experiment: Experiment, example_ids: Sequence[str], content: str | None = None
+) -> dict[str, Any]:
+    """What a stored run must share with this one for its rows to be a baseline;
+    ``content`` is the :func:`content_sha256` of its examples (None: not known)."""
     dataset = experiment.dataset
     try:
         prompt_sha = load_template(experiment.prompt).sha256
@@ -63,6 +84,7 @@ def experiment_setup(experiment: Experiment, example_ids: Sequence[str]) -> dict
         },
         "n_samples": len(example_ids),
         "sample_ids_sha256": _sha256("\n".join(example_ids)),
+        CONTENT_KEY: content,
         "task": experiment.task,
         "task_options": dict(experiment.task_options),
         "metrics": list(experiment.metrics),
@@ -188,6 +210,14 @@ def check_stored(
             f"comparable ({details})",
             "compare against a run of the same dataset, sample and metric settings",
         )
+    stored_content, content = stored_setup.get(CONTENT_KEY), setup.get(CONTENT_KEY)
+    if stored_content is not None and content is not None and stored_content != content:
+        raise refuse(
+            f"the stored run of '{source.experiment_id}' was made from other rows under the "
+            f"same example ids (dataset content: {CONTENT_KEY} {stored_content[:12]}..., now "
+            f"{content[:12]}...: a question, context, answer or shot was edited)",
+            "compare against a run of the same data (rerun the baseline on it)",
+        )
     missing = sorted(set(experiment.metrics) - set(stored_setup.get("metrics", [])))
     gated = {name for limits in experiment.paired_gates.values() for name in limits}
     if missing and gated & {out for m in missing for out in METRICS.get(m).outputs}:
@@ -201,6 +231,11 @@ def check_stored(
         for name, label in MAY_DIFFER.items()
         if name in stored_setup and stored_setup[name] != setup.get(name)
     )
+    if stored_content is None:
+        warnings += (
+            f"{experiment.id}: the baseline's dataset content cannot be checked (its summary "
+            f"has no {CONTENT_KEY}: written by an older Parity); rerun it if its rows changed",
+        )
     return BaselineSource(source.experiment_id, source.run_dir, warnings)
 
 

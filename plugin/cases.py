@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from parity.baselines import content_sha256
 from parity.config import DatasetConfig, Experiment, RunConfig, adapter_task
 from parity.errors import ConfigError, DataError, ProviderError
 from parity.evals.datasets import DATASETS, Example
@@ -72,16 +73,33 @@ class EvalPlan:
         return {case.id: case for case in self.cases}
 
     @cached_property
-    def _ids_by_experiment(self) -> Mapping[str, list[str]]:
-        """Every experiment's example ids in order, gathered in one pass over the cases."""
-        ids: dict[str, dict[str, None]] = {}
+    def _examples_by_experiment(
+        self,
+    ) -> Mapping[str, tuple[dict[str, Example], tuple[Example, ...]]]:
+        """Every experiment's examples by id in order, and its shots, in one pass over the cases."""
+        found: dict[str, tuple[dict[str, Example], tuple[Example, ...]]] = {}
         for case in self.cases:
-            ids.setdefault(case.experiment.id, {})[case.example.id] = None
-        return {experiment_id: list(found) for experiment_id, found in ids.items()}
+            examples, _ = found.setdefault(case.experiment.id, ({}, case.shots))
+            examples.setdefault(case.example.id, case.example)
+        return found
+
+    @cached_property
+    def _content_hashes(self) -> dict[tuple[int, ...], str]:
+        return {}
 
     def example_ids(self, experiment_id: str) -> list[str]:
         """The ids of every example an experiment evaluates (selected or not), in order."""
-        return list(self._ids_by_experiment.get(experiment_id, ()))
+        return list(self._examples_by_experiment.get(experiment_id, ({}, ()))[0])
+
+    def content_sha256(self, experiment_id: str) -> str:
+        """The hash of what an experiment's examples and shots hold (:func:`content_sha256`),
+        computed once for experiments that share one draw."""
+        examples, shots = self._examples_by_experiment.get(experiment_id, ({}, ()))
+        drawn = (*examples.values(), *shots)
+        key = (len(examples), *map(id, drawn))
+        if key not in self._content_hashes:
+            self._content_hashes[key] = content_sha256(list(examples.values()), shots)
+        return self._content_hashes[key]
 
 
 def marker_name(word: str) -> str:

@@ -152,9 +152,16 @@ class ParityState:
             if self.config.getoption("eval_train") and _train_missing_adapters(self.config, plan):
                 plan = build_plan(config)  # the trained adapters' items now run
             experiments = plan.config.experiments
-            self.setups = {e.id: experiment_setup(e, plan.example_ids(e.id)) for e in experiments}
+            self.setups = {
+                e.id: experiment_setup(e, plan.example_ids(e.id), plan.content_sha256(e.id))
+                for e in experiments
+            }
             if self.config.getoption("eval_resume") is not None:
-                check_resume(plan.config.path, self.run_dir, self.setups, _raw_stems(plan))
+                runnable = {c.experiment.id: c.experiment for c in plan.cases if not c.skip_reason}
+                check_resume(
+                    plan.config.path, self.run_dir, self.setups, _raw_stems(plan),
+                    lambda i: self.endpoint(runnable[i]) if i in runnable else None,
+                )  # fmt: skip
             option = self.config.getoption("eval_baseline_run")
             self.sources = baseline_sources(
                 plan.config.path, experiments, self.setups, Path(option) if option else None
@@ -163,6 +170,10 @@ class ParityState:
             self._plan = plan
             self.aggregator.add(experiments)
         return self._plan
+
+    def endpoint(self, experiment: Experiment) -> str:
+        """Where ``experiment``'s requests go (its client's endpoint, as in cache keys)."""
+        return self.get_engine().endpoint_of(self.clients.get(experiment))
 
     def _start_call_process_early(self, runnable: list[Experiment]) -> None:
         """Start the call process while the data loads (its SDK import overlaps the loading

@@ -6,17 +6,20 @@ Before a run sends an experiment's first request it appends ``{"experiment_id", 
 ``setups.ndjson``: one line per experiment, in Parity's one line format, the latest line of an
 experiment being the setup of its rows (``.ndjson``, not ``.jsonl``: ``*.jsonl`` are the raw
 rows). A resumed run compares it with its own: rows made with another model, other model
-options, another prompt, task, dataset, sample or metric settings are never taken as this
-run's.
+options, another endpoint (``OPENAI_BASE_URL`` too: the client's resolved URL, stored without
+credentials), another prompt, task, dataset, sample, edited rows (``content_sha256``) or
+metric settings are never taken as this run's.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from parity.baselines import CONTENT_KEY
 from parity.errors import ConfigError
 from parity.jsonl import read_jsonl
 from parity.raw_writer import RawResultWriter
@@ -27,11 +30,24 @@ SETUPS_STEM, SETUPS_SUFFIX = "setups", ".ndjson"
 RESUME_MAY_DIFFER = frozenset({"prompt", "repeats", "n_samples"})
 SOURCE = "--eval-resume run"  # the message: "Invalid --eval-resume run (file ..., experiment ...)"
 _UNSET = object()
+ENDPOINT_KEY = "endpoint"
+# Resolves an experiment's endpoint for the check (None: it cannot run here, nothing resumed).
+EndpointOf = Callable[[str], str | None]
 
 
 def setups_path(run_dir: Path) -> Path:
     """The file of ``run_dir`` that holds the setup of each experiment's rows."""
     return run_dir / f"{SETUPS_STEM}{SETUPS_SUFFIX}"
+
+
+def with_endpoint(setup: Mapping[str, Any], endpoint: str) -> dict[str, Any]:
+    """``setup`` with the URL its requests go to (the client's ``endpoint()``, the one in cache
+    and lane keys, whether from ``model.base_url`` or the environment), without credentials."""
+    parts = urlsplit(endpoint)
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        parts = parts._replace(netloc=host if parts.port is None else f"{host}:{parts.port}")
+    return {**setup, ENDPOINT_KEY: urlunsplit(parts)}
 
 
 def store_setups(run_dir: Path, setups: Mapping[str, Mapping[str, Any]]) -> None:
@@ -63,10 +79,12 @@ def check_resume(
     run_dir: Path,
     setups: Mapping[str, Mapping[str, Any]],
     stems: Mapping[str, Iterable[str]],
+    endpoint_of: EndpointOf | None = None,
 ) -> None:
     """Refuse to resume ``run_dir`` when an experiment's raw rows there (the files
     ``{stem}.jsonl`` of ``stems[experiment_id]``) were made with another setup than
-    ``setups[experiment_id]``, or with none stored (rows written by an older Parity)."""
+    ``setups[experiment_id]`` (with the endpoint ``endpoint_of`` resolves for it), or with
+    none stored (rows written by an older Parity)."""
     fix = (
         f"resume with the setup those rows were made with (revert the change), or start a "
         f"new report directory (drop --eval-resume, or give --eval-report-dir a new path) "
@@ -76,6 +94,9 @@ def check_resume(
     for experiment_id, setup in setups.items():
         if not any((run_dir / f"{stem}.jsonl").is_file() for stem in stems.get(experiment_id, ())):
             continue  # nothing of this experiment to resume
+        endpoint = endpoint_of(experiment_id) if endpoint_of is not None else None
+        if endpoint is not None:
+            setup = with_endpoint(setup, endpoint)
         problem = _mismatch(run_dir, experiment_id, stored.get(experiment_id), setup)
         if problem is not None:
             raise ConfigError(
@@ -98,7 +119,9 @@ def _mismatch(
     changed = [
         _change(key, stored, current)
         for key in sorted(set(stored) | set(current))
-        if key not in RESUME_MAY_DIFFER and stored.get(key) != current.get(key)
+        if key not in RESUME_MAY_DIFFER
+        and stored.get(key) != current.get(key)
+        and (key != ENDPOINT_KEY or key in current)  # None resolved: not run, none resumed
     ]
     if not changed:
         return None
@@ -120,6 +143,12 @@ def _change(key: str, stored: Mapping[str, Any], current: Mapping[str, Any]) -> 
             )
             for name in sorted(set(before) | set(after))
             if before.get(name, _UNSET) != after.get(name, _UNSET)
+        )
+    if key == CONTENT_KEY:
+        return (
+            "dataset content: rows differ from those the stored rows were made with "
+            f"({key} {_show(before)}, now {_show(after)}: a question, context, answer or "
+            "shot was edited)"
         )
     text = f"{key}: rows made with {_show(before)}, now {_show(after)}"
     if key == "prompt_sha256":

@@ -20,7 +20,7 @@ from parity.fixtures.clients import ClientPool
 from parity.jsonl import read_jsonl
 from parity.raw_writer import RawResultWriter
 from parity.record import EvalRecord, from_raw_row, raw_row
-from parity.run_setup import store_setups
+from parity.run_setup import store_setups, with_endpoint
 from parity.scheduler import DEFAULT_STALL_S, OnWait, RunScheduler, RunStopped
 from parity.writable import rows_not_written
 
@@ -109,9 +109,18 @@ class EvalRuntime:
         self._start(members[start:], True)
 
     def _store_setups(self, cases: Sequence[EvalCase]) -> None:
-        """Store each experiment's setup beside its rows before its first request is sent."""
-        new = {case.experiment.id for case in cases} - self._stored_setups
-        store_setups(self.writer.run_dir, {i: self.setups[i] for i in new if i in self.setups})
+        """Store each experiment's setup, with the endpoint its requests go to, beside its
+        rows before its first request is sent."""
+        experiments = {case.experiment.id: case.experiment for case in cases}
+        new = set(experiments) - self._stored_setups
+        setups = {
+            i: with_endpoint(
+                self.setups[i], self.engine.endpoint_of(self.clients.get(experiments[i]))
+            )
+            for i in new
+            if i in self.setups
+        }
+        store_setups(self.writer.run_dir, setups)
         self._stored_setups |= new
 
     def _load_finished(self, cases: Sequence[EvalCase]) -> None:

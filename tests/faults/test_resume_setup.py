@@ -5,13 +5,25 @@ experiment and what changed, before any request; pacing options and a renamed pr
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
+from parity.baselines import BaselineSource, check_stored, content_sha256, experiment_setup
+from parity.config import parse_config
 from parity.errors import ConfigError
+from parity.evals.datasets.base import Example
 from parity.prompts import load_template
-from parity.run_setup import check_resume, store_setups, stored_setups
-from tests.e2e.helpers import SECRET, answer_from_gold, api_config, clean_env, run_pytest
+from parity.run_setup import check_resume, store_setups, stored_setups, with_endpoint
+from tests.e2e.helpers import (
+    SECRET,
+    answer_from_gold,
+    api_config,
+    clean_env,
+    one_experiment,
+    run_pytest,
+)
 from tests.support.fake_llm_server import FakeLLMServer
 
 N = 8
@@ -132,3 +144,99 @@ def test_the_latest_setup_of_an_experiment_counts_and_a_torn_setup_line_is_skipp
     changed = {**SETUP, "model": "openai:gpt-4o-mini"}
     store_setups(tmp_path, {"exp": changed})  # a resume that found no rows of exp
     assert stored_setups(tmp_path) == {"exp": changed}
+
+
+ROW = {"question": "Who wrote it?", "context": {"title": ["T"], "sentences": [["Ed wrote it."]]}}
+
+
+def _rows(path, answer):
+    """Four hotpotqa rows in ``path``, each answered ``answer``."""
+    rows = [{**ROW, "id": f"q{i}", "answer": answer} for i in range(4)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def _first_run_then_keep(tmp_path, config, kept, env):
+    """Run ``config`` into ``run/``, then keep its first ``kept`` rows (a killed run)."""
+    first = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=run", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    raw = tmp_path / "run" / "api_exp.jsonl"
+    raw.write_text("".join(raw.read_text().splitlines(keepends=True)[:kept]))
+    return raw.read_bytes()
+
+
+def test_resume_over_edited_rows_is_refused_naming_the_dataset_content(tmp_path):
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    data = tmp_path / "data.jsonl"
+    _rows(data, "Ed")
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        config = api_config(tmp_path, server, num_examples=4)
+        experiments = yaml.safe_load(config.read_text())
+        experiments[0]["dataset"] = {"name": "hotpotqa", "path": str(data), "num_examples": 4}
+        config.write_text(yaml.safe_dump(experiments))
+        kept = _first_run_then_keep(tmp_path, config, 2, env)
+        _rows(data, "Bob")  # every answer changed, same ids
+        resumed = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-resume=run", "--eval-cache=off", env=env
+        )
+    output = resumed.stdout + resumed.stderr
+    assert resumed.returncode != 0, output
+    assert "experiment 'api_exp'" in output and " resumed" not in output
+    assert "dataset content: rows differ from those the stored rows were made with" in output
+    assert (tmp_path / "run" / "api_exp.jsonl").read_bytes() == kept
+
+
+def test_resume_against_another_endpoint_from_the_environment_is_refused(tmp_path):
+    with FakeLLMServer("openai", reply=answer_from_gold) as a, FakeLLMServer("openai") as b:
+        config = api_config(tmp_path, a, num_examples=2)
+        experiments = yaml.safe_load(config.read_text())
+        del experiments[0]["model"]["base_url"]  # the URL comes from OPENAI_BASE_URL
+        config.write_text(yaml.safe_dump(experiments))
+        env = clean_env(OPENAI_API_KEY=SECRET, OPENAI_BASE_URL=a.url)
+        kept = _first_run_then_keep(tmp_path, config, 1, env)
+        assert stored_setups(tmp_path / "run")["api_exp"]["endpoint"].startswith(a.url)
+        env["OPENAI_BASE_URL"] = b.url
+        resumed = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-resume=run", "--eval-cache=off", env=env
+        )
+        output = resumed.stdout + resumed.stderr
+        assert resumed.returncode != 0, output
+        assert f"endpoint: rows made with '{a.url}" in output and f"now '{b.url}" in output
+        assert " resumed" not in output and not b.requests
+        assert (tmp_path / "run" / "api_exp.jsonl").read_bytes() == kept
+
+
+def test_the_stored_endpoint_holds_no_credentials():
+    setup = with_endpoint(SETUP, "https://user:pw@host.example:8443/v1?x=1")
+    assert setup["endpoint"] == "https://host.example:8443/v1?x=1" and "pw" not in str(setup)
+
+
+def test_a_stored_baseline_made_from_edited_rows_is_refused_and_one_without_a_hash_warned(
+    tmp_path,
+):
+    config = parse_config([one_experiment()], "cfg.yaml")
+    exp = config.experiments[0]
+    stored = {"experiment_id": "exp", "setup": experiment_setup(exp, ["a1"], "a" * 64)}
+    (tmp_path / "exp_summary.json").write_text(json.dumps(stored))
+    source = BaselineSource("exp", tmp_path)
+    same = experiment_setup(exp, ["a1"], "a" * 64)
+    assert check_stored("cfg.yaml", exp, source, same, "baseline.run").warnings == ()
+    with pytest.raises(ConfigError, match="was made from other rows under the same example ids"):
+        check_stored("cfg.yaml", exp, source, {**same, "content_sha256": "b" * 64}, "baseline.run")
+    del stored["setup"]["content_sha256"]  # a summary written before content hashes
+    (tmp_path / "exp_summary.json").write_text(json.dumps(stored))
+    (warning,) = check_stored("cfg.yaml", exp, source, same, "baseline.run").warnings
+    assert "dataset content cannot be checked" in warning
+
+
+def test_the_content_hash_covers_every_field_the_model_sees_or_is_scored_on():
+    base = Example("1", "Q", "C", ("A",), {"choices": ["x", "y"]})
+    edits = [
+        Example("1", "Q2", "C", ("A",), {"choices": ["x", "y"]}),
+        Example("1", "Q", "C2", ("A",), {"choices": ["x", "y"]}),
+        Example("1", "Q", "C", ("B",), {"choices": ["x", "y"]}),
+        Example("1", "Q", "C", ("A",), {"choices": ["x", "z"]}),
+    ]
+    digest = content_sha256([base])
+    assert digest == content_sha256([Example("1", "Q", "C", ("A",), {"choices": ["x", "y"]})])
+    assert all(content_sha256([edit]) != digest for edit in edits)
+    assert content_sha256([base], [edits[0]]) != digest  # the shots too
