@@ -189,11 +189,13 @@ __main__.plain = lambda v: ["E", [["I", k * M] for k in range(1, {count})]]
 @pytest.mark.parametrize("count", [50_000, 300_000])
 def test_a_reply_crafted_to_collide_in_a_set_fails_quickly(count):
     """The red team's finding: a set of multiples of 2**61 - 1 (one hash) took minutes to
-    read, in C, holding the GIL; it is refused, for the item alone, in seconds."""
-    start = time.monotonic()
+    read, in C, holding the GIL; it is refused, for the item alone, in seconds. Counted in
+    this thread's CPU time (where the reply is read), which a loaded machine does not inflate:
+    the old reader spent 70 s of it on 50,000 values."""
+    start = time.thread_time()
     code = COLLIDING_REPLY.format(count=count)
     assert score("pass_at_1", code, mbpp_rows()[0]["test_list"]) == {"pass_at_1": 0.0}
-    assert time.monotonic() - start < 10
+    assert time.thread_time() - start < 5
 
 
 def test_correct_code_that_prints_a_lot_still_passes():
