@@ -151,7 +151,13 @@ class _LaneRunner:
             batch: list[_Work] = []
             while self.unfed and self.outstanding < window and len(batch) < LOOKUP_BATCH:
                 work = self._prepare(self.unfed.popleft())
-                if work is not None:
+                if work is None:
+                    continue
+                if work.requests is None:  # compressed first, on a sender thread: queued
+                    self._look_up(batch)  # behind the cases fed before it (pytest order)
+                    batch = []
+                    self.queue.put(work)
+                else:
                     batch.append(work)
             self._look_up(batch)
         if not self.unfed:
@@ -161,8 +167,8 @@ class _LaneRunner:
                 self.senders, self.fed_all = 0, True
 
     def _prepare(self, case: EvalCase) -> _Work | None:
-        """Open a fed case's slot and build its requests; None when the case needs no cache
-        lookup (it is compressed first, on a sender thread, or its requests failed)."""
+        """Open a fed case's slot and build its requests (left None when the case is to be
+        compressed first, on a sender thread); None when its requests failed."""
         engine = self.scheduler.engine
         work = _Work(self.clients[case.experiment.id], case)
         self.outstanding += 1
@@ -173,8 +179,7 @@ class _LaneRunner:
                 work.compression = engine.cached_compression(work.compressor, case, work.client)
                 if work.compression is None:
                     work.requests = None
-                    self.queue.put(work)
-                    return None
+                    return work
             work.requests = build_requests(case.experiment, with_context(case, work.compression))
         except Exception as exc:
             self._fail(work, exc)

@@ -126,3 +126,25 @@ def test_the_shipped_compression_config_pairs_every_scalebench_dataset(tmp_path)
                           "-m", "compression", env=clean_env(HF_HUB_OFFLINE="1"))  # fmt: skip
     assert selected.returncode == 0, selected.stdout[-2000:]
     assert "60/120 tests collected" in selected.stdout
+
+
+def test_requests_reach_the_model_in_pytest_order_across_compressed_and_full_experiments(
+    tmp_path,
+):
+    """One slot, full-context items first in pytest order: their requests go out first, the
+    compressed ones after (a compressed case queued for compression jumped ahead of the
+    full-context cases still in their cache-lookup batch, so the first item waited for every
+    compressed one)."""
+    with FakeLLMServer("openai", reply=lambda body: "yes") as server:
+        one_slot = [
+            {**e, "model": {**e["model"], "max_concurrency": 1}} for e in experiments(server.url)
+        ]
+        config = write_yaml(tmp_path / "c.yaml", one_slot)
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-cache=off", env=clean_env()
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        lengths = [len(r["body"]["messages"][-1]["content"]) for r in server.requests]
+    assert len(lengths) == 2 * N
+    # the full contexts are the long prompts: all of them before any compressed one
+    assert min(lengths[:N]) > max(lengths[N:]), lengths
