@@ -132,3 +132,10 @@ def test_the_recovery_warning_points_at_the_caller(tmp_path):
         cache.get("k")
     assert caught[0].filename == __file__
     cache.close()
+
+
+def test_the_cache_folder_is_made_when_missing(tmp_path):
+    cache = ResponseCache(tmp_path / "a" / "b")
+    cache.put("k", Completion("Paris", 1, 1, 1.0))
+    assert cache.get("k").text == "Paris" and cache.mode == "use"
+    cache.close()

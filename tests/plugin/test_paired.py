@@ -340,3 +340,44 @@ def test_resource_changes_without_a_baseline_value_or_price():
     staged.usage["compression"] = StageUsage(1, 1, 30.0, 0.0)
     assert _stage_p50([staged, record("b", 1, {})], "compression") == 30.0
     assert _stage_p50([record("b", 1, {})], "compression") is None
+
+
+def test_resource_percentiles_differ_on_both_sides_and_the_compressor_overhead_is_paired():
+    from parity.paired import COMPRESSION_P50, _resources
+
+    def staged(i, latency, compression=None):
+        made = record(str(i), i, {}, latency=latency)
+        if compression is not None:
+            made.usage["compression"] = StageUsage(1, 1, compression, 0.0)
+        return made
+
+    cand = [staged(0, 40.0, 10.0), staged(1, 60.0, 30.0)]
+    base = [staged(0, 80.0), staged(1, 120.0)]
+    resources = _resources(cand, base)
+    # linear percentiles of two values: p50 is their middle, p95 19/20 of the way
+    assert resources["latency_p50_ms"]["baseline"] == pytest.approx(100.0)
+    assert resources["latency_p95_ms"]["baseline"] == pytest.approx(118.0)
+    assert resources["latency_p95_ms"]["candidate"] == pytest.approx(88.0)  # 50 and 90 with stages
+    assert resources[COMPRESSION_P50] == {"baseline": None, "candidate": 20.0, "change": None}
+
+
+def test_one_pair_has_no_spread_and_an_unknown_minimum_detectable_difference():
+    exp = f1_experiment(metrics=["f1"])
+    delta = compare(exp, "base", [record("a", 0, {"f1": 0.9})], [record("a", 0, {"f1": 0.5})])
+    assert delta.metrics["f1"].sd_difference == 0.0
+    assert minimum_detectable(0.0, 1) == math.inf
+
+
+def test_a_spread_difference_needs_student_t_pairs_and_wilcoxon_without_ties():
+    exp = f1_experiment(metrics=["f1"])
+    base = [0.2, 0.5, 0.9, 0.3, 0.1]
+    cand = [0.3, 0.45, 0.7, 0.6, 0.15]  # no pair is tied
+    delta = compare(
+        exp, "base",
+        [record(str(i), i, {"f1": v}) for i, v in enumerate(cand)],
+        [record(str(i), i, {"f1": v}) for i, v in enumerate(base)],
+    ).metrics["f1"]  # fmt: skip
+    assert delta.p_value == pytest.approx(stats.wilcoxon(cand, base).pvalue)
+    assert delta.examples_needed(-0.5) == examples_needed(
+        delta.difference, delta.sd_difference, -0.5
+    )
