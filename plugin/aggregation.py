@@ -69,13 +69,15 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
             if experiment.repeats > 1:  # the interval is between examples: one mean each
                 values, within = _example_means(output, records)
             low, high = ci95(values)
-            # Every registered score is a proportion in [0, 1]; the interval is clipped to it,
-            # and ci_clipped says when that moved an end.
+            # Scores that all lie in [0, 1] are proportions: their interval is clipped to it,
+            # and ci_clipped says when that moved an end. Other scores (an extension metric's
+            # negative or 0-100 values) keep their interval as computed.
+            bounded = all(0.0 <= v <= 1.0 for v in values)
             metrics[output] = {
                 **describe(values),
-                "ci95_low": max(0.0, low),
-                "ci95_high": min(1.0, high),
-                "ci_clipped": low < 0.0 or high > 1.0,
+                "ci95_low": max(0.0, low) if bounded else low,
+                "ci95_high": min(1.0, high) if bounded else high,
+                "ci_clipped": bounded and (low < 0.0 or high > 1.0),
             }
             if within is not None:
                 metrics[output]["within_example_std"] = within

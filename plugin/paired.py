@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 CORPUS_RESAMPLES = 1000
+# "pairs needed" past this is reported as not at any n (also ends the search when the
+# difference sits on the bound up to rounding, where n would grow past 2**53)
+MAX_PAIRS_NEEDED = 10**9
+# differences that spread less than this (relative to their size) differ by rounding alone
+SPREAD_TOLERANCE = 1e-9
 PERMUTATIONS = 999
 POWER = 0.80
 MCNEMAR = "exact McNemar"
@@ -64,14 +69,34 @@ Group = list[EvalRecord]  # every record (repeat) of one example on one side
 
 def examples_needed(difference: float, sd: float, bound: float) -> int | None:
     """Roughly how many pairs put the Student-t interval's lower end above ``bound``, if the
-    mean difference and its per-pair spread stay as observed (None: not at any n)."""
+    mean difference and its per-pair spread stay as observed (None: not at any n up to
+    ``MAX_PAIRS_NEEDED``, as when the difference sits on the bound up to rounding)."""
     gap = difference - bound
-    if not (gap > 0 and sd > 0):  # also when either is NaN
+    if not (gap > 0 and 0 < sd < math.inf):  # also when either is NaN
         return None
-    n = max(2, math.ceil((z_critical(0.5 + CONFIDENCE / 2) * sd / gap) ** 2))  # t > z: a floor
-    while t_critical(n - 1) * sd / math.sqrt(n) >= gap:
-        n += 1
-    return n
+    root = z_critical(0.5 + CONFIDENCE / 2) * sd / gap  # t > z: root**2 is a lower bound on n
+    if not root <= math.sqrt(MAX_PAIRS_NEEDED):
+        return None
+    floor = root**2
+
+    def clears(n: int) -> bool:
+        return t_critical(n - 1) * sd / math.sqrt(n) < gap
+
+    return _first_n(clears, max(2, math.ceil(floor)))
+
+
+def _first_n(clears: Callable[[int], bool], start: int) -> int | None:
+    """The first n >= ``start`` for which ``clears`` holds (it holds for every larger n once
+    it holds), by doubling then bisecting; None past ``MAX_PAIRS_NEEDED``."""
+    low, high = start - 1, start
+    while not clears(high):
+        if high > MAX_PAIRS_NEEDED:
+            return None
+        low, high = high, high * 2
+    while high - low > 1:  # the first n that clears lies in (low, high]
+        middle = (low + high) // 2
+        low, high = (low, middle) if clears(middle) else (middle, high)
+    return high
 
 
 def agreeing_pairs_needed(gap: float) -> int | None:
@@ -80,17 +105,7 @@ def agreeing_pairs_needed(gap: float) -> int | None:
     least 2."""
     if not gap > 0:
         return None
-    low, high = 1, 2
-    while paired_proportion_interval(0, 0, 0, high)[1] >= gap:
-        low, high = high, high * 2
-    while high - low > 1:  # the first n whose half-width is below gap lies in (low, high]
-        middle = (low + high) // 2
-        low, high = (
-            (middle, high)
-            if paired_proportion_interval(0, 0, 0, middle)[1] >= gap
-            else (low, middle)
-        )
-    return high
+    return _first_n(lambda n: paired_proportion_interval(0, 0, 0, n)[1] < gap, 2)
 
 
 def minimum_detectable(sd: float, n: int) -> float:
@@ -113,12 +128,23 @@ def difference_interval(cand: np.ndarray, base: np.ndarray) -> tuple[float, floa
             both, better, worse, len(diffs) - both - better - worse
         )
         return low, high, NEWCOMBE
-    if len(diffs) > 1 and float(np.ptp(diffs)) > 0:
+    scale = max(1.0, float(np.max(np.abs(diffs)))) if len(diffs) else 1.0
+    if len(diffs) > 1 and float(np.ptp(diffs)) > SPREAD_TOLERANCE * scale:
         low, high = ci95(diffs.tolist())
         return low, high, STUDENT_T
+    # no spread, or only rounding's (0.6 - 0.5 and 0.7 - 0.6 differ in the last bits)
     low, high = paired_proportion_interval(0, 0, 0, len(diffs))
-    centre = float(diffs[0])
-    return max(-1.0, centre + low), min(1.0, centre + high), NO_SPREAD
+    centre = float(np.mean(diffs))
+    if _within_unit(cand, base):  # proportions: a difference lies in [-1, 1]
+        return max(-1.0, centre + low), min(1.0, centre + high), NO_SPREAD
+    return centre + low, centre + high, NO_SPREAD
+
+
+def _within_unit(cand: np.ndarray, base: np.ndarray) -> bool:
+    import numpy as np
+
+    both = np.concatenate([cand, base])
+    return bool(np.all((both >= 0.0) & (both <= 1.0)))
 
 
 def _binary(cand: np.ndarray, base: np.ndarray) -> bool:

@@ -16,7 +16,9 @@ from parity.paired import (
     STUDENT_T,
     WILCOXON,
     PairedComparison,
+    agreeing_pairs_needed,
     compare,
+    difference_interval,
     examples_needed,
     holm,
     minimum_detectable,
@@ -381,3 +383,43 @@ def test_a_spread_difference_needs_student_t_pairs_and_wilcoxon_without_ties():
     assert delta.examples_needed(-0.5) == examples_needed(
         delta.difference, delta.sd_difference, -0.5
     )
+
+
+@pytest.mark.parametrize(
+    ("difference", "sd", "bound"),
+    [
+        (-0.04999999999999999, 0.40, -0.05),  # 0.45 - 0.5 against max_drop 0.05
+        (0.1 + 0.2, 0.2, 0.3),  # a lower_bound threshold met up to rounding
+        (1e-17, 1.0, 0.0),
+        (1e-160, 1.0, 0.0),  # (z·sd/gap)² overflows a float
+        (0.1, math.inf, 0.0),
+    ],
+)
+def test_pairs_needed_on_the_bound_up_to_rounding_is_none_at_once(difference, sd, bound):
+    """A difference within rounding of its bound needs more than 2**53 pairs: counting up
+    one by one never ended (n += 1 stops changing a float), and a gate hung the run."""
+    assert examples_needed(difference, sd, bound) is None
+    assert agreeing_pairs_needed(1e-300) is None
+
+
+def test_pairs_needed_is_the_first_n_whose_t_interval_clears_the_bound():
+    def half(k: int, sd: float) -> float:
+        return stats.t.ppf(0.975, k - 1) * sd / math.sqrt(k)
+
+    for difference, sd, bound in [(0.05, 0.2, 0.0), (0.1, 0.3, -0.05), (0.3, 0.1, 0.0)]:
+        n = examples_needed(difference, sd, bound)
+        assert n is not None and n >= 2
+        assert half(n, sd) < difference - bound <= (half(n - 1, sd) if n > 2 else math.inf)
+
+
+def test_differences_alike_up_to_rounding_get_the_no_spread_interval():
+    """0.7 - 0.6 and 0.2 - 0.1 differ in their last bits: that is no spread, so the interval
+    is the wide one of agreeing pairs, not a t interval of width 1e-16 that decided a gate."""
+    base = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    rounded = difference_interval(base + 0.1, base)
+    exact = difference_interval(np.full(6, 0.6), np.full(6, 0.5))
+    assert rounded[2] == exact[2] == NO_SPREAD
+    assert rounded[:2] == pytest.approx(exact[:2]) and exact[1] - exact[0] > 0.7
+    # scores outside [0, 1]: the interval is not clipped into [-1, 1] (it was inverted)
+    low, high, _ = difference_interval(np.full(6, 43.0), np.full(6, 40.0))
+    assert low < 3.0 < high

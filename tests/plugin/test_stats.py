@@ -111,6 +111,11 @@ def test_a_summary_interval_clipped_to_zero_one_says_so():
                "tokens": {"avg_input_tokens": 1.0, "avg_output_tokens": 1.0},
                "cost": {"total_usd": None}}  # fmt: skip
     assert any("(clipped to [0, 1])" in line for line in render_experiment(summary, []))
+    # scores outside [0, 1] (an extension metric's) are not proportions: never clipped
+    negative = block([-0.5, -0.4, -0.6])
+    assert negative["ci95_low"] < negative["ci95_high"] < 0 and negative["ci_clipped"] is False
+    percent = block([40.0, 38.0, 42.0])
+    assert 30 < percent["ci95_low"] < 40 < percent["ci95_high"] < 50
 
 
 def test_two_values_have_a_spread_and_an_interval():
