@@ -110,7 +110,7 @@ def agreeing_pairs_needed(gap: float) -> int | None:
 
 def minimum_detectable(sd: float, n: int) -> float:
     """The smallest true difference a two-sided 95% paired t test at ``n`` pairs finds with
-    80% power, given the per-pair standard deviation ``sd`` (1.156·sd/√n at n = 8)."""
+    80% power, given the per-pair standard deviation ``sd`` (1.156·sd, i.e. 3.27·sd/√n, at n = 8)."""
     return t_power_multiple(n, POWER) * sd / math.sqrt(n) if n >= 2 else math.inf
 
 
