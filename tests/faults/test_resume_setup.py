@@ -55,11 +55,8 @@ def test_resume_with_another_model_temperature_and_prompt_is_refused(tmp_path, w
     env = clean_env(OPENAI_API_KEY=SECRET)
     with FakeLLMServer("openai", reply=answer_from_gold) as server:
         config = api_config(tmp_path, server, num_examples=N, max_concurrency=1)
-        first = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=run", env=env)
-        assert first.returncode == 0, first.stdout + first.stderr
-        raw = tmp_path / "run" / "api_exp.jsonl"
-        raw.write_text("".join(raw.read_text().splitlines(keepends=True)[:KEPT]))  # killed
-        kept, sent = raw.read_bytes(), len(server.requests)
+        kept = _first_run_then_keep(tmp_path, config, KEPT, env)
+        raw, sent = tmp_path / "run" / "api_exp.jsonl", len(server.requests)
         changed = _changed(
             config, tmp_path, name="openai:gpt-4o-mini", temperature=0.7,
             prompt=_prompt(tmp_path, "mine", " Be brief."),
@@ -84,10 +81,7 @@ def test_resume_with_only_pacing_changed_and_the_same_prompt_renamed_takes_the_r
     env = clean_env(OPENAI_API_KEY=SECRET)
     with FakeLLMServer("openai", reply=answer_from_gold) as server:
         config = api_config(tmp_path, server, num_examples=N, max_concurrency=1)
-        first = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=run", env=env)
-        assert first.returncode == 0, first.stdout + first.stderr
-        raw = tmp_path / "run" / "api_exp.jsonl"
-        raw.write_text("".join(raw.read_text().splitlines(keepends=True)[:KEPT]))
+        _first_run_then_keep(tmp_path, config, KEPT, env)
         sent = len(server.requests)
         changed = _changed(
             config, tmp_path, max_concurrency=3, timeout_s=30,
