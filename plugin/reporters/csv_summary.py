@@ -1,5 +1,6 @@
 """CSV reporter: ``{experiment_id}_summary.csv``, one overall row (ScaleBench's columns) plus
-one row per sub-task for multi-task datasets."""
+one row per sub-task for multi-task datasets. A NaN or infinite value (an extension corpus
+metric's) is an empty cell, as it is ``null`` in the summary JSON: never ``nan``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from parity.record import EvalRecord
+from parity.reporters.json_summary import strict
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,8 +66,8 @@ def pytest_parity_experiment_finished(
     records: Sequence[EvalRecord],
     run_dir: Path,
 ) -> None:
-    """Write the experiment's summary CSV."""
-    rows = summary_rows(summary)
+    """Write the experiment's summary CSV (a non-finite value as an empty cell)."""
+    rows = summary_rows(strict(summary))
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f"{summary['experiment_id']}_summary.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:

@@ -100,3 +100,17 @@ def test_lowest_scoring_examples_show_the_raw_text_of_invalid_predictions():
     assert [row["id"] for row in rows] == ["bad", "good"]
     assert rows[0]["raw_output"] == "I cannot answer" and "raw_output" not in rows[1]
     assert rows[0]["gold"] == ["Rome"] and rows[0]["metric"] == "exact_match"
+
+
+def test_a_non_finite_value_is_an_empty_csv_cell_as_it_is_null_in_the_json(tmp_path):
+    data = summary()[1]
+    data["metrics"]["f1"].update(mean=float("nan"), ci95_low=float("-inf"))
+    for reporter in (write_json, write_csv):
+        reporter(config=None, summary=data, records=[], run_dir=tmp_path)
+    stats = json.loads((tmp_path / "exp_a_summary.json").read_text())["metrics"]["f1"]
+    assert (stats["mean"], stats["ci95_low"]) == (None, None)
+    with (tmp_path / "exp_a_summary.csv").open() as handle:
+        (row,) = csv.DictReader(handle)
+    assert (row["f1_mean"], row["f1_ci95_low"]) == ("", "")
+    assert row["f1_ci95_high"] == str(data["metrics"]["f1"]["ci95_high"])
+    assert not any(cell.lower() in ("nan", "inf", "-inf") for cell in row.values())
