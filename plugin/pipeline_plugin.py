@@ -36,6 +36,7 @@ from parity.pipeline import (
 from parity.raw_writer import RawResultWriter
 from parity.record import EvalRecord, raw_row
 from parity.schema import Context
+from parity.scoring import NonFiniteScore
 
 EXAMPLE_ARG = "example"
 MODEL_FIXTURE = "parity_model"
@@ -234,9 +235,13 @@ class PipelinePlugin:
         self, item: pytest.Item, own: PipelineItem, started: float, **outcome: Any
     ) -> EvalRecord:
         wall_ms = (time.perf_counter() - started) * 1000
-        record = pipeline_record(
-            own.experiment, own.example, own.index, self.meter.take(), wall_ms, **outcome
+        made = functools.partial(
+            pipeline_record, own.experiment, own.example, own.index, self.meter.take(), wall_ms
         )
+        try:
+            record = made(**outcome)
+        except NonFiniteScore as exc:  # the item fails with a raw row, as a config item does
+            record = made(**{**outcome, "error": f"{type(exc).__name__}: {exc}"})
         self._writer().append(own.experiment.id, raw_row(record))
         self._attach(item, record)
         return record

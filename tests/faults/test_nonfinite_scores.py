@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -100,3 +102,38 @@ def test_a_run_with_nan_scores_under_max_drop_ends_with_a_summary_and_strict_jso
             path.read_text().splitlines() if path.suffix == ".jsonl" else [path.read_text()]
         ):
             strict_load(line)
+
+
+MARKED = """
+import pytest
+
+ROWS = [{"id": str(i), "input": f"w{i}", "expected": f"w{i}"} for i in range(8)]
+
+
+@pytest.mark.parity(dataset=ROWS, metrics=["fragile"])
+@pytest.mark.parametrize("variant", [
+    "full",
+    pytest.param("cheap", marks=pytest.mark.parity(baseline="full", max_drop={"fragile": 0.1})),
+])
+def test_answer(example, variant):
+    return "Paris" if variant == "full" and example.id == "3" else "Lyon"
+"""
+
+
+def test_a_marked_tests_nan_score_writes_its_raw_row_and_counts_as_failed(tmp_path):
+    metric = CONFTEST.replace("bucket == 0", "True")  # NaN for every "Paris"
+    (tmp_path / "conftest.py").write_text(metric)
+    (tmp_path / "test_marked.py").write_text(MARKED)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--eval-report-dir=out"]
+    result = subprocess.run(
+        command, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "FAILED test_marked.py::test_answer[3-full] - Failed: NonFiniteScore: " in output
+    rows = [strict_load(line) for line in (tmp_path / "out" / "test_answer_full.jsonl").open()]
+    (failed,) = [row for row in rows if row["id"] == "3"]
+    assert (failed["pred"], failed["metrics"]) == ("Paris", {})  # as a raising test's row
+    summary = strict_load((tmp_path / "out" / "test_answer_full_summary.json").read_text())
+    assert (summary["n_examples"], summary["n_failed"]) == (7, 1)
+    assert "n=7 of 8 (1 failed on the baseline side)" in output
