@@ -18,6 +18,7 @@ EMPTY_STATS = ("mean", "std", "p50", "p95", "ci95_low", "ci95_high")
 CORPUS_RESAMPLES = 1000
 LOWEST_SHOWN = 5
 LOWEST_TEXT_CHARS = 300  # of a prediction or raw output in the lowest-scoring examples
+LOST_REPEAT = "lost a repeat"  # why an example that kept only some repeats has no pair
 
 
 def shown_text(text: str) -> str:
@@ -213,10 +214,16 @@ class ExperimentOutcome:
     lost: dict[str, str] = field(default_factory=dict)  # example -> failed / skipped, unscored
 
     def lost_examples(self) -> dict[str, str]:
-        """The examples with no scored record, by what happened to them (failed, skipped):
+        """The examples not scored whole, by what happened to them: failed or skipped (no
+        scored record), or :data:`LOST_REPEAT` (with ``repeats``, some scored and some not):
         the pairs a comparison with this experiment is missing."""
         scored = {r.example_key for r in self.records}
-        return {key: why for key, why in self.lost.items() if key not in scored}
+        return {key: LOST_REPEAT if key in scored else why for key, why in self.lost.items()}
+
+    def paired_records(self) -> list[EvalRecord]:
+        """The records a comparison pairs: those of examples that kept every repeat (one that
+        lost a repeat is a missing pair, not a pair of fewer repeats)."""
+        return [r for r in self.records if r.example_key not in self.lost]
 
     @property
     def missing(self) -> int:

@@ -34,7 +34,7 @@ def compare_all(
             comparisons[experiment_id] = f"the baseline {source.label} has no scores: {baseline}"
             continue
         comparison = compare(
-            outcome.experiment, source.label, outcome.records, baseline, source.warnings,
+            outcome.experiment, source.label, outcome.paired_records(), baseline, source.warnings,
             lost=(outcome.lost_examples(), _baseline_lost(outcomes, source)),
         )  # fmt: skip
         if comparison.n_pairs == 0:
@@ -54,7 +54,7 @@ def _baseline_records(
         baseline = outcomes.get(source.experiment_id)
         if baseline is None:
             return f"'{source.experiment_id}' is not an experiment of this run"
-        return baseline.records if baseline.records else baseline.no_scores_reason()
+        return baseline.paired_records() if baseline.records else baseline.no_scores_reason()
     try:
         summary = stored_summary(source.run_dir, source.experiment_id)
         records = stored_records(source.run_dir, summary) if summary is not None else []

@@ -154,6 +154,41 @@ def test_a_gate_with_missing_pairs_is_inconclusive_and_the_verdict_counts_them(l
     assert gates["cand::max_drop::f1"].verdict == "non-inferior"
 
 
+def run_repeats(lost_repeat, **gates):
+    """'cand' (2 repeats of 8 examples) against 'base' (8 examples), the candidate's repeat
+    ``lost_repeat`` = (example, repeat) failing."""
+    model = {"name": "local:smollm2", "temperature": 0.7}
+    config = parse_config(
+        [experiment(id="base"),
+         experiment(id="cand", baseline="base", repeats=2, model=model, **gates)], "t.yaml",
+    )  # fmt: skip
+    agg = Aggregator(config.experiments)
+    for i in range(8):
+        agg.add_report("base", "passed", record(f"e{i}", i, 0.8))
+        for repeat in range(2):
+            lost = LOST["failed"] if (i, repeat) == lost_repeat else {}
+            scored = record(f"e{i}", i, 0.8 + (0.01 if i % 2 else -0.01), **lost)
+            scored.metadata["repeat"] = repeat
+            agg.add_report("cand", "failed" if lost else "passed", scored)
+    agg.expect(["base"] * 8 + ["cand"] * 16)
+    summaries = {k: o.summary() for k, o in agg.outcomes.items()}
+    comparisons = compare_all(agg.outcomes, {"cand": BaselineSource("base")})
+    return evaluate_gates(agg.outcomes, summaries, comparisons), comparisons
+
+
+def test_an_example_that_lost_a_repeat_is_a_missing_pair():
+    (gate,), comparisons = run_repeats((3, 1), max_drop={"f1": 0.3})
+    why = "1 lost a repeat on the candidate side"
+    assert gate.verdict == "inconclusive"
+    assert f"1 of 8 examples have no pair ({why}), over max_missing_share 0.0" in gate.message
+    line = verdict_line(comparisons["cand"], "cand", "base", [gate])
+    assert f" n=7 of 8 ({why}) |" in line
+    (gate,), _ = run_repeats((3, 1), max_drop={"f1": 0.3}, max_missing_share=0.25)
+    assert gate.verdict == "non-inferior" and "on 7 pairs" in gate.message
+    (gate,), comparisons = run_repeats(None, max_drop={"f1": 0.3})
+    assert gate.verdict == "non-inferior" and not comparisons["cand"].unpaired
+
+
 @pytest.mark.parametrize("allow", [False, True])
 def test_a_gate_without_baseline_scores_fails_unless_allowed(allow):
     gates, comparisons = run([0.8] * 3, [], allow, max_drop={"f1": 0.05})
