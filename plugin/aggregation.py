@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,11 @@ def shown_text(text: str) -> str:
     if len(text) <= LOWEST_TEXT_CHARS:
         return text
     return f"{text[:LOWEST_TEXT_CHARS]}... [cut: {len(text)} characters; the raw row holds all]"
+
+
+def count_text(reasons: Mapping[str, int]) -> str:
+    """Counted reasons, in order of the reason: ``1 failed, 2 skipped``."""
+    return ", ".join(f"{count} {why}" for why, count in sorted(reasons.items()))
 
 
 def corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> float:

@@ -1,26 +1,28 @@
 """Gates: absolute floors on an experiment's score, and paired gates against a baseline.
 
 - ``thresholds`` with ``threshold_mode: mean`` (default): the mean must reach the floor;
-  ``lower_bound``: the 95% interval's lower end must (inconclusive when it straddles it).
+  ``lower_bound``: the 95% interval's lower end must (inconclusive when it straddles it,
+  and held to the sample rules below as a paired gate is, counting examples for pairs).
 - ``max_drop`` (non-inferiority): the lower end of the 95% interval of (candidate −
   baseline) must be above −margin. ``min_gain`` (superiority): above +gain.
 
 A paired gate whose interval straddles its bound fails as *inconclusive*, with the minimum
 detectable difference at this n and about how many pairs would decide it. So does one that
 has fewer than ``min_pairs`` pairs (default 6), an interval of zero width, or more examples
-without a pair (failed, skipped, missing on either side) than ``max_missing_share`` of them
-(default 0: a gate decides on the whole sample or not at all). A gate that cannot
-be evaluated (no scored items, no baseline scores, no shared examples) fails the run with
-its reason, unless ``--eval-allow-skipped-gates`` lets it be skipped.
+without a pair (failed, skipped, lost a repeat, missing on either side) than
+``max_missing_share`` of them (default 0: a gate decides on the whole sample or not at all).
+A gate that cannot be evaluated (no scored items, no baseline scores, no shared examples)
+fails the run with its reason, unless ``--eval-allow-skipped-gates`` lets it be skipped.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from parity.aggregation import ExperimentOutcome
+from parity.aggregation import ExperimentOutcome, count_text
 from parity.config import Experiment
 from parity.paired import MetricDelta, PairedComparison, examples_needed
 
@@ -115,7 +117,8 @@ def _threshold(
             experiment.id, "threshold", metric, "failed", outcome.no_scores_reason(),
             limit=floor, verdict="unevaluable",
         )  # fmt: skip
-    n = len(outcome.records)
+    sample = _examples(outcome)
+    n = sample.n
     if experiment.threshold_mode == "mean":
         passed = observed >= floor
         relation = ">=" if passed else "<"
@@ -126,7 +129,10 @@ def _threshold(
         )  # fmt: skip
     low, high = stats["ci95_low"], stats["ci95_high"]
     interval = f"{metric} = {observed:.4f} [{low:.4f}, {high:.4f}] over {n} examples"
-    if low == high:
+    unsound = _unsound(experiment, sample)
+    if unsound is not None:
+        status, verdict, why = "failed", "inconclusive", f"inconclusive: {unsound}"
+    elif low == high:
         status, verdict = "failed", "inconclusive"
         why = "inconclusive: the interval has zero width (every example scored alike)"
     elif low >= floor:
@@ -173,7 +179,11 @@ def _paired(
         f"{metric} {signed(delta.difference)} [{signed(delta.ci_low)}, {signed(delta.ci_high)}] "
         f"vs {comparison.baseline} on {delta.n_pairs} pairs"
     )
-    unsound = _unsound(experiment, comparison, delta)
+    sample = _Sample(delta.n_pairs, comparison.n_examples, len(comparison.unpaired),
+                     comparison.missing_share, comparison.missing_text())  # fmt: skip
+    unsound = _unsound(experiment, sample)
+    if unsound is None and delta.ci_low == delta.ci_high:
+        unsound = "the interval has zero width"
     if unsound is not None:
         status, verdict, why = "failed", "inconclusive", f"inconclusive: {unsound} ({what} {limit})"
     elif delta.ci_low > bound:
@@ -193,21 +203,44 @@ def _paired(
     )  # fmt: skip
 
 
-def _unsound(
-    experiment: Experiment, comparison: PairedComparison, delta: MetricDelta
-) -> str | None:
-    """Why the pairs cannot decide a gate whatever their interval says, if they cannot: too
-    few of them, examples lost on a side, or an interval of zero width."""
-    if delta.n_pairs < experiment.min_pairs:
-        return f"n={delta.n_pairs} < min_pairs {experiment.min_pairs}"
-    if comparison.missing_share > experiment.max_missing_share:
+@dataclass(frozen=True)
+class _Sample:
+    """What a gate decides on: ``n`` pairs (a threshold's: scored examples) of the ``total``
+    examples set out, ``missing`` (a ``share`` of them) of which have none, for the reasons
+    ``why`` counts."""
+
+    n: int
+    total: int
+    missing: int
+    share: float
+    why: str
+    unit: str = "pair"
+
+
+def _examples(outcome: ExperimentOutcome) -> _Sample:
+    """A threshold's sample: the examples scored, those lost (failed, skipped, lost a
+    repeat) and the items never reported (a lost worker, an interrupted run)."""
+    scored = {r.example_key for r in outcome.records}
+    lost = outcome.lost_examples()
+    reasons = Counter(lost.values())
+    if outcome.missing:
+        reasons["never reported"] += outcome.missing
+    missing = len(lost) + outcome.missing
+    total = len(scored | set(lost)) + outcome.missing
+    return _Sample(len(scored), total, missing, missing / total, count_text(reasons), "score")
+
+
+def _unsound(experiment: Experiment, sample: _Sample) -> str | None:
+    """Why a sample cannot decide a gate whatever its interval says, if it cannot: fewer
+    than ``min_pairs`` of it, or more than ``max_missing_share`` of its examples lost."""
+    if sample.n < experiment.min_pairs:
+        return f"n={sample.n} < min_pairs {experiment.min_pairs}"
+    if sample.share > experiment.max_missing_share:
         return (
-            f"{len(comparison.unpaired)} of {comparison.n_examples} examples have no pair "
-            f"({comparison.missing_text()}), over max_missing_share "
-            f"{experiment.max_missing_share}: the pairs left may be the easy ones"
+            f"{sample.missing} of {sample.total} examples have no {sample.unit} ({sample.why}), "
+            f"over max_missing_share {experiment.max_missing_share}: the {sample.unit}s left "
+            "may be the easy ones"
         )
-    if delta.ci_low == delta.ci_high:
-        return "the interval has zero width"
     return None
 
 

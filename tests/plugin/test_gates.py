@@ -270,7 +270,7 @@ def test_a_metric_compared_on_one_side_only_cannot_be_evaluated():
 def _threshold_gate(stats, mode="lower_bound", floor=0.5):
     from parity.gates import _threshold
 
-    config = parse_config([experiment(id="cand", threshold_mode=mode)], "t.yaml")
+    config = parse_config([experiment(id="cand", threshold_mode=mode, min_pairs=1)], "t.yaml")
     agg = Aggregator(config.experiments)
     agg.add_report("cand", "passed", record("e0", 0, 0.5))
     return _threshold(agg.outcomes["cand"], {"metrics": {"f1": stats}}, "f1", floor)
@@ -286,6 +286,38 @@ def test_a_threshold_met_exactly_passes_and_an_upper_end_on_it_is_inconclusive()
     assert no_spread.message.endswith(
         "the interval straddles threshold 0.5: inconclusive (threshold_mode: lower_bound)"
     )
+
+
+def test_a_lower_bound_threshold_is_held_to_min_pairs_and_max_missing_share():
+    values = [0.9, 0.91] * 4  # lower bound about 0.90: met, on a whole sample of 8
+    mode = {"thresholds": {"f1": 0.5}, "threshold_mode": "lower_bound"}
+    assert run(values, values, **mode)[0]["cand::threshold::f1"].verdict == "met"
+    (gate,) = run(values[:3], values[:3], **mode)[0].values()
+    assert (gate.status, gate.verdict) == ("failed", "inconclusive")
+    assert gate.message.endswith(
+        "over 3 examples: inconclusive: n=3 < min_pairs 6 (threshold_mode: lower_bound)"
+    )
+    lost = {("cand", 2): "failed"}
+    (gate,) = run(values, values, lost=lost, **mode)[0].values()
+    assert gate.verdict == "inconclusive"
+    why = "1 of 8 examples have no score (1 failed), over max_missing_share 0.0: the scores left"
+    assert f"over 7 examples: inconclusive: {why}" in gate.message
+    (gate,) = run(values, values, lost=lost, max_missing_share=0.25, **mode)[0].values()
+    assert gate.verdict == "met"
+
+
+def test_a_lower_bound_threshold_counts_items_never_reported_as_missing():
+    from parity.gates import _threshold
+
+    config = parse_config([experiment(id="cand", threshold_mode="lower_bound")], "t.yaml")
+    agg = Aggregator(config.experiments)
+    for i in range(8):
+        agg.add_report("cand", "passed", record(f"e{i}", i, 0.9 + 0.01 * (i % 2)))
+    agg.expect(["cand"] * 10)  # two items never reported (a lost worker)
+    outcome = agg.outcomes["cand"]
+    gate = _threshold(outcome, outcome.summary(), "f1", 0.5)
+    assert gate.verdict == "inconclusive"
+    assert "2 of 10 examples have no score (2 never reported)" in gate.message
 
 
 def test_a_threshold_without_scores_cannot_be_evaluated():
