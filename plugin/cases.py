@@ -17,12 +17,13 @@ from parity.evals.datasets.base import LoadedDataset
 from parity.evals.metrics import METRICS
 from parity.evals.sandbox import sandbox_unavailable_reason, unsafe_allowed
 from parity.evals.tasks import TASKS
+from parity.fixtures.compressors import COMPRESSORS
 from parity.fixtures.providers import PROVIDERS
 from parity.gc_pause import paused_gc
 from parity.prompts import load_template
 from parity.registry import closest
 from parity.sampling import sample_indices
-from parity.train import train_command
+from parity.training_spec import train_command
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 _KEY_LENGTH = 8
@@ -349,8 +350,6 @@ def _skip_reason(experiment: Experiment) -> str | None:
             return f"generated code cannot be confined here ({reason}); pass --eval-unsafe-exec to run it anyway"
     model = experiment.model
     if model.compression is not None:
-        from parity.fixtures.compressors import COMPRESSORS
-
         reason = COMPRESSORS.get(model.compression["method"]).unavailable_reason(model.compression)
         if reason:
             return reason

@@ -13,12 +13,14 @@ from parity.errors import ConfigError
 from parity.evals.datasets import DATASETS
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
+from parity.fixtures.compressors import COMPRESSORS
 from parity.fixtures.providers import PROVIDERS
 from parity.gc_pause import paused_gc
+from parity.model_config import ModelConfig
 from parity.registry import Registry, closest
 from parity.schema import Context, Field, check_mapping, non_negative, positive
 from parity.tco import TcoSettings
-from parity.train import trained_prompt
+from parity.training_spec import trained_prompt
 from parity.yaml_loader import load_yaml_file
 
 MODES = ("baseline", "compressed", "scaledown")
@@ -117,25 +119,6 @@ RUN_SCHEMA = {
     "defaults": Field((dict,), example="{model: {max_tokens: 32}}"),
     "tco": Field((dict,), children=TCO_SCHEMA, example="{queries_per_day: 10000, months: 12}"),
 }
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """The model under test: ``provider:model`` plus generation and pacing options."""
-
-    name: str
-    provider: str
-    model: str
-    mode: str = "baseline"
-    pricing: Mapping[str, float] | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    # ``mode: compressed``: the compressor (``method``) and its options
-    compression: Mapping[str, Any] | None = None
-
-    @property
-    def short_name(self) -> str:
-        """The model's name without provider or path, e.g. ``smollm2`` or ``gpt-4o``."""
-        return Path(self.model).stem if "/" in self.model else self.model
 
 
 @dataclass(frozen=True)
@@ -525,8 +508,6 @@ def parse_model(raw: Mapping[str, Any], ctx: Context) -> ModelConfig:
 def _parse_compression(raw: Any, mode: str, ctx: Context) -> dict[str, Any] | None:
     """``model.compression`` (``method`` plus the compressor's keys), required by and only
     allowed with ``mode: compressed``."""
-    from parity.fixtures.compressors import COMPRESSORS
-
     if mode not in ("compressed", "scaledown"):
         if raw is not None:
             raise ctx.error(

@@ -7,8 +7,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from parity.config import ModelConfig
 from parity.fixtures.providers import PROVIDERS
+from parity.model_config import ModelConfig
 from parity.yaml_loader import load_yaml_text
 
 

@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
+from parity.extensions import load_extensions
+
 T = TypeVar("T")
 
 
@@ -36,8 +38,6 @@ class Registry(Generic[T]):
     @staticmethod
     def _with_extensions() -> None:
         """Make sure installed extensions have registered their entries."""
-        from parity.extensions import load_extensions
-
         load_extensions()
 
     def get(self, name: str) -> T:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from parity.config import Experiment, RunConfig, adapter_task
-from parity.train import SMOKE_ROWS
+from parity.training_spec import SMOKE_ROWS
 
 SMOKE_MODEL = "smollm2"
 SMOKE_EXAMPLES = SMOKE_ROWS

@@ -28,123 +28,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
-from importlib import metadata, resources
+from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from parity.errors import ConfigError, ParityError
+from parity.errors import ParityError
 from parity.evals.datasets import DATASETS, Example
 from parity.evals.tasks import TASKS
+from parity.fixtures.providers.transformers_hf import base_source
 from parity.prompts import load_template
-from parity.yaml_loader import load_yaml_file
-
-CONDITION_ROWS = {"lora-500": 500, "lora-full": None}
-SMOKE_ROWS = 12
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """``configs/training/<model>.yaml``."""
-
-    base: str
-    method: str = "peft"
-    rank: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
-    learning_rate: float = 5e-4
-    weight_decay: float = 0.0
-    warmup_ratio: float = 0.1
-    epochs: int = 2
-    batch_size: int = 8
-    max_seq_length: int = 512
-    validation_fraction: float = 0.1
-    seed: int = 42
-    enable_thinking: bool | None = None
-    gguf_file: str | None = None
-    task_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def for_task(self, task: str) -> TrainingConfig:
-        """These settings with the task's overrides applied."""
-        overrides = dict(self.task_overrides.get(task, {}))
-        return TrainingConfig(**{**asdict(self), **overrides, "task_overrides": {}})
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """``configs/tasks/<task>.yaml`` (the Baseweight form plus Parity's dataset and task)."""
-
-    task_id: str
-    parity_dataset: str
-    parity_task: str
-    metric_id: str
-    max_seq_length: int | None = None
-    training_cap: int | None = None
-    test_sample_size: int | None = None
-    prompt: str | None = None  # the template adapters train on and are served with
-
-
-def trained_prompt(task: str, root: Path) -> str | None:
-    """The prompt template LoRA adapters of ``task`` are trained on (``prompt:`` in
-    ``configs/tasks/<task>.yaml``), or None when the task has no config or names none."""
-    path = _config_file(root, "tasks", task)
-    if not path.is_file():
-        return None
-    return load_task_spec(task, root).prompt
-
-
-def _read_yaml(path: Path, what: str) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(str(path), f"no {what} config", fix=f"create {path}")
-    data = load_yaml_file(path, f"{what} config") or {}
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), f"the {what} config must be a mapping")
-    return data
-
-
-def _typed(cls: type, data: Mapping[str, Any], path: Path) -> Any:
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(str(path), f"unknown key(s) {', '.join(unknown)}",
-                          fix=f"valid keys: {', '.join(sorted(known))}")  # fmt: skip
-    values = dict(data)
-    if "target_modules" in values:
-        values["target_modules"] = tuple(values["target_modules"])
-    return cls(**values)
-
-
-def _config_file(root: Path, kind: str, name: str) -> Path:
-    """``<root>/configs/<kind>/<name>.yaml`` when the project has one, else the shipped one."""
-    own = root / "configs" / kind / f"{name}.yaml"
-    if own.is_file():
-        return own
-    return Path(str(resources.files("parity.configs") / kind / f"{name}.yaml"))
-
-
-def load_training_config(model: str, root: Path, path: Path | None = None) -> TrainingConfig:
-    """The training settings of ``model`` (or of the file at ``path``)."""
-    path = path or _config_file(root, "training", model)
-    return _typed(TrainingConfig, _read_yaml(path, f"training ({model})"), path)
-
-
-def load_task_spec(task: str, root: Path) -> TaskSpec:
-    """The Baseweight task config of ``task``."""
-    path = _config_file(root, "tasks", task)
-    return _typed(TaskSpec, _read_yaml(path, f"task ({task})"), path)
-
-
-def adapter_dir(root: Path, model: str, task: str, condition: str, smoke: bool = False) -> Path:
-    """Where the adapter of (model, task, condition) lives."""
-    base = root / "smoke" if smoke else root
-    return base / "adapters" / model / task / condition
-
-
-def train_command(model: str, task: str, condition: str, smoke: bool = False) -> str:
-    """The exact command that trains the adapter."""
-    command = f"python -m parity.train --model {model} --task {task} --condition {condition}"
-    return command + (" --smoke" if smoke else "")
+from parity.training_spec import (
+    CONDITION_ROWS,
+    SMOKE_ROWS,
+    TaskSpec,
+    TrainingConfig,
+    adapter_dir,
+    load_task_spec,
+    load_training_config,
+)
 
 
 def _label(example: Example) -> str:
@@ -236,9 +138,7 @@ class Trainer:
         self.truncated = 0
 
     def _load(self) -> tuple[Any, Any]:
-        from parity.fixtures.providers.transformers_hf import _base_source
-
-        source, gguf_file = _base_source(self.config.base, {"gguf_file": self.config.gguf_file})
+        source, gguf_file = base_source(self.config.base, {"gguf_file": self.config.gguf_file})
         if self.config.method == "unsloth":
             return self._load_unsloth(source)
         import torch
@@ -427,8 +327,22 @@ def train(
         "prompt": {"name": trainer.template.name, "sha256": trainer.template.sha256},
         "truncated_prompts": result["truncated_prompts"],
     }  # fmt: skip
-    (output / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    write_training_record(output / "training.json", record)
     return output
+
+
+def write_training_record(path: Path, record: Mapping[str, Any]) -> None:
+    """Write ``training.json``; a value that is not a finite number (a loss of NaN or
+    infinity: the training diverged) is refused, not written as JSON no reader accepts."""
+    try:
+        text = json.dumps(record, indent=2, allow_nan=False)
+    except ValueError:
+        raise ParityError(
+            f"{path}: the training record holds a loss that is not a finite number (the "
+            "training diverged); nothing was written.\n  Fix: lower the learning rate in "
+            "configs/training/<model>.yaml, or check the training rows"
+        ) from None
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def ensure_adapter(model: str, task: str, condition: str, root: Path, smoke: bool = False) -> Path:

@@ -14,7 +14,7 @@ import yaml
 from parity.cases import build_plan
 from parity.config import load_config
 from parity.errors import ConfigError, DataError
-from parity.train import load_task_spec
+from parity.training_spec import load_task_spec
 from parity.yaml_loader import MAX_DEPTH
 from tests.e2e.helpers import clean_env, one_experiment, run_pytest, write_yaml
 

@@ -11,14 +11,15 @@ import pytest
 
 from parity.evals.datasets import Example
 from parity.prompts import load_template
+from parity.errors import ParityError
 from parity.train import (
     dataset_hash,
     ensure_adapter,
     split_validation,
     stratified_sample,
     train,
-    train_command,
 )
+from parity.training_spec import train_command
 
 pytest.importorskip("peft", reason="training needs peft (the open-models extra)")
 
@@ -108,6 +109,23 @@ def test_a_lora_condition_defaults_to_the_prompt_its_adapter_trains_on():
 
     assert prompt("lora-500") == "classification_tuned"
     assert prompt("5-shot") == prompt("zero-shot") == "classification"
+
+
+def test_a_diverged_training_writes_no_record(project, monkeypatch):
+    """A loss of NaN is refused, as every other JSON writer of Parity refuses it: bare
+    ``NaN`` is not JSON and would break whatever reads ``training.json``."""
+    import parity.train as training
+
+    def diverged(self, train, validation, output, log=None):
+        nan = float("nan")
+        return {"history": [{"epoch": 1, "train_loss": nan, "val_loss": nan}],
+                "best_epoch": 1, "load_s": 0.0, "wall_s": 0.1, "truncated_prompts": 0}  # fmt: skip
+
+    monkeypatch.setattr(training.Trainer, "fit", diverged)
+    with pytest.raises(ParityError, match="not a finite number"):
+        train("tiny", "banking77", "lora-500", project, smoke=True, source="shipped")
+    folder = project / "smoke" / "adapters" / "tiny" / "banking77" / "lora-500"
+    assert not (folder / "training.json").exists()
 
 
 def test_an_adapter_is_trained_once_while_other_processes_wait(project, monkeypatch):
