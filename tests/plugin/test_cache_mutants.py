@@ -69,7 +69,7 @@ def test_the_connection_is_in_wal_mode_with_normal_sync(tmp_path):
 def test_what_a_cached_answer_keeps(tmp_path):
     cache = ResponseCache(tmp_path)
     extra = {"mean_logprob": -0.25, "cost_usd": 0.002, "compute_ms": 7.0}
-    cache.put("k", Completion("Paris", 3, 2, 9.0, extra))
+    cache.put("k", Completion("Paris", 3, 2, 9.0, extra=extra))
     hit = cache.get("k")
     assert (hit.text, hit.input_tokens, hit.output_tokens, hit.latency_ms) == ("Paris", 3, 2, 9.0)
     assert hit.extra == {"cached": True, **extra}
