@@ -309,8 +309,11 @@ class Engine:
         hit = self.cache.get(compression_key(compressor, case))
         if hit is None:
             return None
-        compression = Compression(hit.text, hit.input_tokens, hit.output_tokens, hit.latency_ms,
-                                  hit.extra.get("cost_usd"), compressor.tokens_unit)  # fmt: skip
+        compression = Compression(
+            text=hit.text, original_tokens=hit.input_tokens, compressed_tokens=hit.output_tokens,
+            latency_ms=hit.latency_ms, cost_usd=hit.extra.get("cost_usd"),
+            tokens_unit=compressor.tokens_unit,
+        )  # fmt: skip
         return in_model_tokens(compression, case, client)
 
     def compress(
@@ -335,7 +338,7 @@ class Engine:
             self.compressions += 1
         stored = Completion(compression.text, compression.original_tokens,
                             compression.compressed_tokens, compression.latency_ms,
-                            {"cost_usd": compression.cost_usd})  # fmt: skip
+                            extra={"cost_usd": compression.cost_usd})  # fmt: skip
         self.cache.put(compression_key(compressor, case), stored)
         return in_model_tokens(compression, case, client)
 

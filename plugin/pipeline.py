@@ -31,8 +31,9 @@ from parity.errors import ConfigError, DataError
 from parity.evals.datasets import DATASETS, Example
 from parity.execution import score_prediction
 from parity.own_data import load_own_data
-from parity.record import MODEL_STAGE, EvalRecord, StageUsage
+from parity.record import MODEL_STAGE, EvalRecord
 from parity.schema import Context, Field, check_mapping, non_negative, positive
+from parity.usage import Usage
 
 MARKER = "parity"
 PIPELINE_MODE = "pipeline"
@@ -253,16 +254,19 @@ def prediction_text(value: Any, function: str) -> str:
 
 
 @dataclass(frozen=True)
-class ModelCall:
-    """One call a pipeline made through ``parity_model``."""
+class Exchange:
+    """What a pipeline sent and the answer's text: the first fields of a :class:`ModelCall`."""
 
     messages: list[dict[str, str]]
     text: str
-    input_tokens: int
-    output_tokens: int
-    latency_ms: float
-    cost_usd: float | None
-    cached: bool
+
+
+@dataclass(frozen=True)
+class ModelCall(Usage, Exchange):
+    """One call a pipeline made through ``parity_model``: ``messages``, ``text``, its
+    :class:`~parity.usage.Usage` (priced) and whether the answer came from the cache."""
+
+    cached: bool = False
 
 
 def pipeline_record(
@@ -281,11 +285,11 @@ def pipeline_record(
     costs = [c.cost_usd for c in calls]
     model_cost = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     usage = {
-        MODEL_STAGE: StageUsage(
+        MODEL_STAGE: Usage(
             sum(c.input_tokens for c in calls), sum(c.output_tokens for c in calls),
             model_ms, model_cost,
         ),
-        PIPELINE_STAGE: StageUsage(0, 0, round(max(0.0, wall_ms - model_ms), 3), 0.0),
+        PIPELINE_STAGE: Usage(0, 0, round(max(0.0, wall_ms - model_ms), 3), 0.0),
     }  # fmt: skip
     references = list(example.answers)
     scores = {}

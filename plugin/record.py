@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from parity.usage import Usage
+
 MODEL_STAGE = "model"
 COMPRESSION_STAGE = "compression"
 # Raw JSONL rows keep ScaleBench's names for these record fields.
@@ -38,14 +40,9 @@ SCALEBENCH_NAMES = {
 BULKY_FIELDS = frozenset({"prompt", "input_context", "question"})
 
 
-@dataclass(slots=True)
-class StageUsage:
-    """What one stage (the model call, a compressor, a judge) consumed for one example."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    latency_ms: float = 0.0
-    cost_usd: float | None = None
+# What one stage (the model call, a compressor, a judge) consumed for one example: the name
+# the record's readers and extensions use for the one usage type.
+StageUsage = Usage
 
 
 @dataclass(slots=True)
@@ -64,7 +61,7 @@ class EvalRecord:
     references: list[str] = field(default_factory=list)
     confidence: float | None = None
     scores: dict[str, float] = field(default_factory=dict)
-    usage: dict[str, StageUsage] = field(default_factory=dict)
+    usage: dict[str, Usage] = field(default_factory=dict)
     measurements: dict[str, float] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -180,7 +177,7 @@ class EvalRecord:
         """Rebuild a record from :meth:`to_dict` output; unknown keys are ignored."""
         values = {k: v for k, v in data.items() if k in RECORD_FIELDS}
         values["usage"] = {
-            stage: StageUsage(**usage) for stage, usage in (data.get("usage") or {}).items()
+            stage: Usage(**usage) for stage, usage in (data.get("usage") or {}).items()
         }
         values["scores"] = {k: float(v) for k, v in (data.get("scores") or {}).items()}
         return cls(**values)
@@ -216,7 +213,7 @@ def _interned(text: str) -> str:
     return sys.intern(text) if len(text) <= SHARED_STRING_CHARS else text
 
 
-def usage_dict(usage: StageUsage) -> dict[str, Any]:
+def usage_dict(usage: Usage) -> dict[str, Any]:
     """One stage's usage as data."""
     return {
         "input_tokens": usage.input_tokens,

@@ -89,7 +89,7 @@ def test_a_requests_share_of_a_batch_survives_the_cache(tmp_path):
     from parity.fixtures.providers import Completion
 
     cache = ResponseCache(tmp_path, "use")
-    cache.put("k", Completion("x", 10, 2, 400.0, {"compute_ms": 100.0}))
+    cache.put("k", Completion("x", 10, 2, 400.0, extra={"compute_ms": 100.0}))
     cache.put("plain", Completion("y", 10, 2, 400.0))
     assert cache.get("k").compute_ms == 100.0
     assert cache.get("plain").compute_ms == 400.0
