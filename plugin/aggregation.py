@@ -217,6 +217,7 @@ class ExperimentOutcome:
     reported: int = 0  # items that reported at all
     expected: int | None = None  # items selected for the run (None: not known)
     lost: dict[str, str] = field(default_factory=dict)  # example -> failed / skipped, unscored
+    unnamed: dict[str, int] = field(default_factory=dict)  # outcome -> items with no record
 
     def lost_examples(self) -> dict[str, str]:
         """The examples not scored whole, by what happened to them: failed or skipped (no
@@ -234,6 +235,13 @@ class ExperimentOutcome:
     def missing(self) -> int:
         """Selected items that never reported (a lost xdist worker, an interrupted run)."""
         return max(0, (self.expected or 0) - self.reported)
+
+    @property
+    def every_item_named(self) -> bool:
+        """Whether every selected item reported with its example (the selection is known,
+        none never reported, none skipped before it made a record): then an example this
+        experiment has no trace of was not selected for it (``-k``), rather than lost."""
+        return self.expected is not None and not self.missing and not self.unnamed
 
     @property
     def selected(self) -> bool:
@@ -374,7 +382,9 @@ class Aggregator:
         if target is None:
             return
         target.reported += 1
-        if record is not None and (outcome == "skipped" or not record.finished):
+        if record is None:  # skipped at setup (collection): the example is not known here
+            target.unnamed[outcome] = target.unnamed.get(outcome, 0) + 1
+        elif outcome == "skipped" or not record.finished:
             target.lost[record.example_key] = "skipped" if outcome == "skipped" else "failed"
         if outcome == "skipped":
             target.skipped += 1

@@ -219,14 +219,16 @@ class _Sample:
 
 def _examples(outcome: ExperimentOutcome) -> _Sample:
     """A threshold's sample: the examples scored, those lost (failed, skipped, lost a
-    repeat) and the items never reported (a lost worker, an interrupted run)."""
+    repeat), the items skipped before they made a record and those never reported (a lost
+    worker, an interrupted run)."""
     scored = {r.example_key for r in outcome.records}
     lost = outcome.lost_examples()
-    reasons = Counter(lost.values())
+    reasons = Counter(lost.values()) + Counter(outcome.unnamed)
     if outcome.missing:
         reasons["never reported"] += outcome.missing
-    missing = len(lost) + outcome.missing
-    total = len(scored | set(lost)) + outcome.missing
+    unknown = sum(outcome.unnamed.values()) + outcome.missing  # lost, examples not known
+    missing = len(lost) + unknown
+    total = len(scored | set(lost)) + unknown
     return _Sample(len(scored), total, missing, missing / total, count_text(reasons), "score")
 
 

@@ -3,11 +3,17 @@
 ``compare_all`` gives each such experiment a :class:`PairedComparison` (or the reason there
 is none); ``verdict_line`` is its one terminal line; ``holm_table`` adjusts the p-values of
 several gated pairs for multiplicity.
+
+An example one side has and the other has no trace of is *missing* on that side (it counts
+against ``max_missing_share``), unless that side is an experiment of this run whose every
+selected item reported with its example: then the example was *not run* there (``-k``
+deselected it, or it is outside that side's sample), which is not a lost pair.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from parity.aggregation import ExperimentOutcome
@@ -37,6 +43,7 @@ def compare_all(
             outcome.experiment, source.label, outcome.paired_records(), baseline, source.warnings,
             lost=(outcome.lost_examples(), _baseline_lost(outcomes, source)),
         )  # fmt: skip
+        comparison = _without_not_run(comparison, outcome, _in_run(outcomes, source))
         if comparison.n_pairs == 0:
             comparisons[experiment_id] = (
                 f"no example was scored by both {experiment_id} ({len(outcome.records)} scored) "
@@ -63,12 +70,49 @@ def _baseline_records(
     return records or f"{source.run_dir} holds no scored rows of '{source.experiment_id}'"
 
 
+def _in_run(
+    outcomes: Mapping[str, ExperimentOutcome], source: BaselineSource
+) -> ExperimentOutcome | None:
+    """The baseline's outcome when it is an experiment of this run (None: a stored run)."""
+    return outcomes.get(source.experiment_id) if source.run_dir is None else None
+
+
 def _baseline_lost(
     outcomes: Mapping[str, ExperimentOutcome], source: BaselineSource
 ) -> dict[str, str]:
     """The examples an in-run baseline failed or skipped (a stored run's are 'missing')."""
-    baseline = outcomes.get(source.experiment_id) if source.run_dir is None else None
+    baseline = _in_run(outcomes, source)
     return baseline.lost_examples() if baseline is not None else {}
+
+
+def _without_not_run(
+    comparison: PairedComparison,
+    candidate: ExperimentOutcome,
+    baseline: ExperimentOutcome | None,
+) -> PairedComparison:
+    """``comparison`` without the examples a side did not run among its unpaired ones: those
+    only the other side has, on a side that accounts for every item it selected."""
+    not_run = set()
+    for outcome, others_only in ((candidate, comparison.only_baseline),
+                                 (baseline, comparison.only_candidate)):  # fmt: skip
+        if outcome is not None and outcome.every_item_named:
+            not_run |= set(others_only) - set(outcome.lost_examples())
+    if not not_run:
+        return comparison
+    unpaired = {key: why for key, why in comparison.unpaired.items() if key not in not_run}
+    return replace(comparison, unpaired=unpaired)
+
+
+def not_run_text(comparison: PairedComparison) -> str:
+    """How many examples one side had that the other did not run (``-k``, another sample),
+    e.g. ``3 not run on the candidate side``; empty when none."""
+    unpaired = set(comparison.unpaired)
+    counts = {
+        side: len(set(others_only) - unpaired)
+        for side, others_only in (("candidate", comparison.only_baseline),
+                                  ("baseline", comparison.only_candidate))
+    }  # fmt: skip
+    return ", ".join(f"{n} not run on the {side} side" for side, n in counts.items() if n)
 
 
 def _percent(block: Mapping[str, float | None] | None) -> str | None:
@@ -81,7 +125,8 @@ def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: s
     """``cand vs base  f1 -0.012 [-0.041, +0.015] n=32 | tokens -71% | cost -69% | p50 -40%
     -> non-inferior (margin 0.05)``, with the compressor's own p50 after the latency change
     when the candidate compresses; a gate-less pair ends with its test's p-value. Missing
-    pairs are counted with why: ``n=7 of 8 (1 failed on the baseline side)``."""
+    pairs are counted with why: ``n=7 of 8 (1 failed on the baseline side)``, and examples
+    a side did not run after them (``n=8 (2 not run on the candidate side)``)."""
     head = f"{candidate} vs {baseline}"
     if isinstance(comparison, str):
         return f"{head}  no verdict: {comparison}"
@@ -93,8 +138,12 @@ def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: s
         if (d := comparison.metrics.get(name)) is not None
     ]
     line = f"{head}  {', '.join(parts)} n={comparison.n_pairs}"
-    if comparison.unpaired:
-        line += f" of {comparison.n_examples} ({comparison.missing_text()})"
+    missing = comparison.missing_text() if comparison.unpaired else ""
+    if missing:
+        line += f" of {comparison.n_examples}"
+    why = "; ".join(text for text in (missing, not_run_text(comparison)) if text)
+    if why:
+        line += f" ({why})"
     for label, key in (("tokens", "input_tokens"), ("cost", "cost_usd"), ("p50", "latency_p50_ms")):
         change = _percent(comparison.resources.get(key))
         if change is not None:

@@ -189,6 +189,42 @@ def test_an_example_that_lost_a_repeat_is_a_missing_pair():
     assert gate.verdict == "non-inferior" and not comparisons["cand"].unpaired
 
 
+def run_selected(expected, unnamed_skip=False, **gates):
+    """'cand' reports 7 of its ``expected`` items (and, given ``unnamed_skip``, one more that
+    was skipped before it made a record) against 'base', which scored 10 examples."""
+    config = parse_config(
+        [experiment(id="base"), experiment(id="cand", baseline="base", **gates)], "t.yaml"
+    )
+    agg = Aggregator(config.experiments)
+    for i in range(10):
+        agg.add_report("base", "passed", record(f"e{i}", i, 0.8))
+    for i in range(7):
+        agg.add_report("cand", "passed", record(f"e{i}", i, 0.8 + (0.01 if i % 2 else -0.01)))
+    if unnamed_skip:
+        agg.add_report("cand", "skipped", None, "a skip mark")
+    agg.expect(["base"] * 10 + ["cand"] * expected)
+    summaries = {k: o.summary() for k, o in agg.outcomes.items()}
+    comparisons = compare_all(agg.outcomes, {"cand": BaselineSource("base")})
+    gates = evaluate_gates(agg.outcomes, summaries, comparisons)
+    return {g.kind: g for g in gates}, verdict_line(comparisons["cand"], "cand", "base", gates)
+
+
+def test_examples_a_side_did_not_run_are_named_apart_from_lost_ones():
+    # -k deselected 3 of the candidate's examples: they were not run, and no pair is lost
+    gates, line = run_selected(7, max_drop={"f1": 0.3})
+    assert " n=7 (3 not run on the candidate side) |" in line
+    assert gates["max_drop"].verdict == "non-inferior"
+    # one selected item never reported (a lost worker): the 3 may be lost, so they count
+    gates, line = run_selected(8, max_drop={"f1": 0.3})
+    assert " n=7 of 10 (3 missing on the candidate side) |" in line
+    assert gates["max_drop"].verdict == "inconclusive"
+    # one item skipped before it made a record (its example unknown here): likewise
+    gates, line = run_selected(8, unnamed_skip=True, max_drop={"f1": 0.3})
+    assert " n=7 of 10 (3 missing on the candidate side) |" in line
+    gates, _ = run_selected(8, True, thresholds={"f1": 0.5}, threshold_mode="lower_bound")
+    assert "1 of 8 examples have no score (1 skipped)" in gates["threshold"].message
+
+
 @pytest.mark.parametrize("allow", [False, True])
 def test_a_gate_without_baseline_scores_fails_unless_allowed(allow):
     gates, comparisons = run([0.8] * 3, [], allow, max_drop={"f1": 0.05})
