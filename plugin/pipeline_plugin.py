@@ -212,6 +212,9 @@ class PipelinePlugin:
         started = time.perf_counter()
         try:
             result = yield
+        except pytest.skip.Exception as skip:  # a budget cap, a model not here: named, unscored
+            self._finish(item, own, started, skip_reason=skip.msg or "skipped")
+            raise
         except Exception as exc:  # the pipeline raised, or the test's own assert failed
             self._finish(item, own, started, error=f"{type(exc).__name__}: {exc}")
             raise
@@ -232,8 +235,15 @@ class PipelinePlugin:
         return result
 
     def _finish(
-        self, item: pytest.Item, own: PipelineItem, started: float, **outcome: Any
+        self,
+        item: pytest.Item,
+        own: PipelineItem,
+        started: float,
+        skip_reason: str | None = None,
+        **outcome: Any,
     ) -> EvalRecord:
+        """The item's record, attached to its report: a skipped one (no raw row, as a config
+        item's skip has none) names its example, so a verdict counts it as skipped."""
         wall_ms = (time.perf_counter() - started) * 1000
         made = functools.partial(
             pipeline_record, own.experiment, own.example, own.index, self.meter.take(), wall_ms
@@ -242,7 +252,9 @@ class PipelinePlugin:
             record = made(**outcome)
         except NonFiniteScore as exc:  # the item fails with a raw row, as a config item does
             record = made(**{**outcome, "error": f"{type(exc).__name__}: {exc}"})
-        self._writer().append(own.experiment.id, raw_row(record))
+        record.skip_reason = skip_reason
+        if skip_reason is None:
+            self._writer().append(own.experiment.id, raw_row(record))
         self._attach(item, record)
         return record
 
