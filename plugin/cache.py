@@ -41,6 +41,11 @@ class CacheUnavailableWarning(UserWarning):
     for the rest of the run."""
 
 
+class NonFiniteAnswerWarning(UserWarning):
+    """An answer holding NaN or infinity (a mean log-probability, a latency) is not cached:
+    JSON has no such number, and stored bare it would not read back as the answer."""
+
+
 class _Damaged(sqlite3.DatabaseError):
     """The cache file is damaged: not a database, malformed, or failing quick_check."""
 
@@ -70,9 +75,11 @@ def cache_key(
     }
     if body_fields:
         payload["body_fields"] = dict(body_fields)
-    return hashlib.sha256(
-        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
+    try:
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:  # NaN or infinity: no JSON body can carry it to a provider
+        raise ValueError(f"the request holds a non-finite number (NaN or infinity): {exc}") from exc
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _completion(value: str) -> Completion:
@@ -176,8 +183,8 @@ class ResponseCache:
             self.path, timeout=self.busy_timeout_s, check_same_thread=False, isolation_level=None
         )
         try:
+            # connect's timeout is SQLite's busy timeout: a write waits that long for a lock
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(f"PRAGMA busy_timeout={round(self.busy_timeout_s * 1000)}")
             # WAL + NORMAL: a commit survives a crash of the process (not of the OS) and
             # costs no fsync, so storing an answer never slows the run down.
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -237,22 +244,29 @@ class ResponseCache:
             self.hits += answers
 
     def put(self, key: str, completion: Completion) -> None:
-        """Store ``completion`` (unless the cache is off)."""
+        """Store ``completion`` (unless the cache is off, or it holds NaN or infinity:
+        :class:`NonFiniteAnswerWarning`)."""
         if self.mode == "off":
             return
-        value = json.dumps(
-            {
-                "text": completion.text,
-                "input_tokens": completion.input_tokens,
-                "output_tokens": completion.output_tokens,
-                "latency_ms": completion.latency_ms,
-                "mean_logprob": completion.extra.get("mean_logprob"),
-                "compute_ms": completion.compute_ms,
-                "cost_usd": completion.extra.get(
-                    "cost_usd"
-                ),  # a compressor's (a model's is priced)
-            }
-        )
+        data = {
+            "text": completion.text,
+            "input_tokens": completion.input_tokens,
+            "output_tokens": completion.output_tokens,
+            "latency_ms": completion.latency_ms,
+            "mean_logprob": completion.extra.get("mean_logprob"),
+            "compute_ms": completion.compute_ms,
+            "cost_usd": completion.extra.get("cost_usd"),  # a compressor's (a model's is priced)
+        }
+        try:
+            value = json.dumps(data, allow_nan=False)
+        except ValueError:
+            warnings.warn(
+                "an answer holding a non-finite number (NaN or infinity) is not cached; the "
+                "next run requests it again",
+                NonFiniteAnswerWarning,
+                stacklevel=2,
+            )
+            return
         self._use(
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO responses (key, value, created) VALUES (?, ?, ?)",

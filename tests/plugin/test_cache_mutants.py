@@ -1,17 +1,24 @@
 """The response cache's edges that its other tests leave open (issue 35's mutants): the hit
 count, a file that fails ``PRAGMA quick_check``, the connection's settings, what a key holds,
-and where its warnings point."""
+where its warnings point, answers and requests with NaN, waiting for another's lock, and the
+lock and folder of a move aside."""
 
 from __future__ import annotations
 
+import fcntl
+import math
+import os
 import sqlite3
+import threading
 import warnings
 
 import pytest
 
+from parity import cache as cache_module
 from parity.cache import (
     CacheRecoveryWarning,
     CacheUnavailableWarning,
+    NonFiniteAnswerWarning,
     ResponseCache,
     _is_damage,
     cache_key,
@@ -34,8 +41,8 @@ def test_each_answer_read_from_the_cache_counts_as_one_hit(tmp_path):
     cache.close()
 
 
-def test_a_file_that_fails_quick_check_is_moved_aside(tmp_path):
-    # a NULL under NOT NULL: SQLite opens the file, only quick_check finds it damaged
+def write_a_file_that_fails_quick_check(tmp_path):
+    """A NULL under NOT NULL: SQLite opens the file, only quick_check finds it damaged."""
     path = tmp_path / "responses.sqlite3"
     db = sqlite3.connect(path)
     db.execute(SCHEMA.replace("value TEXT NOT NULL", "value TEXT"))
@@ -45,6 +52,10 @@ def test_a_file_that_fails_quick_check_is_moved_aside(tmp_path):
     db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'responses'", (SCHEMA,))
     db.commit()
     db.close()
+
+
+def test_a_file_that_fails_quick_check_is_moved_aside(tmp_path):
+    write_a_file_that_fails_quick_check(tmp_path)
     cache = ResponseCache(tmp_path)
     with pytest.warns(CacheRecoveryWarning, match="quick_check: NULL value in responses.value"):
         assert cache.get("k") is None
@@ -62,6 +73,7 @@ def test_the_connection_is_in_wal_mode_with_normal_sync(tmp_path):
     assert db is not None
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert db.execute("PRAGMA busy_timeout").fetchone() == (10_000,)  # a lock is waited 10 s
     cache.close()
     assert cache._connection is None
 
@@ -138,4 +150,142 @@ def test_the_cache_folder_is_made_when_missing(tmp_path):
     cache = ResponseCache(tmp_path / "a" / "b")
     cache.put("k", Completion("Paris", 1, 1, 1.0))
     assert cache.get("k").text == "Paris" and cache.mode == "use"
+    cache.close()
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        Completion("Paris", 1, 1, 1.0, extra={"mean_logprob": math.nan}),
+        Completion("Paris", 1, 1, 1.0, extra={"mean_logprob": -math.inf}),
+        Completion("Paris", 1, 1, math.inf),
+    ],
+)
+def test_an_answer_holding_nan_or_infinity_is_not_stored(tmp_path, completion):
+    """JSON has no NaN: stored bare it is not JSON, and another reader takes it for text."""
+    cache = ResponseCache(tmp_path)
+    cache.put("ok", Completion("Rome", 1, 1, 1.0))
+    with pytest.warns(NonFiniteAnswerWarning, match="not cached") as caught:
+        cache.put("k", completion)
+    assert caught[0].filename == __file__
+    assert cache.get("k") is None and cache.mode == "use"  # the cache stays on
+    cache.close()
+    db = sqlite3.connect(tmp_path / "responses.sqlite3")
+    assert db.execute("SELECT key FROM responses").fetchall() == [("ok",)]
+    db.close()
+
+
+def test_a_request_holding_nan_has_no_key():
+    with pytest.raises(ValueError, match="non-finite number"):
+        cache_key("openai", "gpt-4o", None, ChatRequest(REQUEST.messages, 5, math.nan))
+    with pytest.raises(ValueError, match="non-finite number"):
+        cache_key("openai", "gpt-4o", None, REQUEST, {"top_p": math.inf})
+
+
+def test_a_write_waits_for_another_connections_lock_rather_than_turning_the_cache_off(tmp_path):
+    """Another connection holds the write lock for a second: the write waits for it (the
+    order of the two commits shows it) and the cache stays on."""
+    cache = ResponseCache(tmp_path)
+    assert cache.get("k") is None  # opened before the lock is taken
+    events: list[str] = []
+    locked = threading.Event()
+
+    def hold_the_lock() -> None:
+        other = sqlite3.connect(tmp_path / "responses.sqlite3", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO responses VALUES ('other', '{}', 0)")
+        locked.set()
+        threading.Event().wait(1.0)
+        events.append("other committed")
+        other.execute("COMMIT")
+        other.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert locked.wait(30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no CacheUnavailableWarning
+        cache.put("k", Completion("Paris", 1, 1, 1.0))
+    events.append("stored")
+    holder.join()
+    assert events == ["other committed", "stored"]
+    assert cache.mode == "use" and cache.get("k").text == "Paris"
+    cache.close()
+
+
+def test_a_move_aside_names_its_folder_by_time_and_process_then_counts_on(tmp_path, monkeypatch):
+    monkeypatch.setattr("time.strftime", lambda *_: "20260101-000000")  # both in one second
+    path = tmp_path / "responses.sqlite3"
+    path.write_bytes(b"not a database" * 100)
+    moved = cache_module.move_aside(path)
+    assert moved.parent.name == f"responses.sqlite3.corrupt-20260101-000000-{os.getpid()}"
+    assert moved.name == path.name and moved.read_bytes() == b"not a database" * 100
+    assert not path.exists()
+    path.write_bytes(b"damaged again")
+    again = cache_module.move_aside(path)
+    assert again.parent.name == f"{moved.parent.name}-2"  # the first folder is kept
+    assert again.read_bytes() == b"damaged again" and moved.exists()
+
+
+def test_a_damaged_file_is_moved_aside_under_the_folders_lock(tmp_path, monkeypatch):
+    """xdist workers open one cache: only the one holding the folder's lock moves it."""
+    held = []
+
+    def probing_move_aside(path):
+        probe = os.open(tmp_path, os.O_RDONLY)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(False)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(probe)
+        return original(path)
+
+    original = cache_module.move_aside
+    monkeypatch.setattr(cache_module, "move_aside", probing_move_aside)
+    (tmp_path / "responses.sqlite3").write_bytes(b"not a database" * 100)
+    cache = ResponseCache(tmp_path)
+    with pytest.warns(CacheRecoveryWarning, match="moved it to .*corrupt-"):
+        assert cache.get("k") is None
+    assert held == [True]
+    cache.close()
+
+
+def test_turning_the_cache_off_closes_its_connection(tmp_path):
+    cache = ResponseCache(tmp_path)
+    cache.put("k", Completion("Paris", 1, 1, 1.0))
+    db = cache._connection
+    assert db is not None
+    with pytest.warns(CacheUnavailableWarning):
+        cache._turn_off(OSError("disk full"))
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        db.execute("SELECT 1")
+
+
+@pytest.mark.parametrize("damage", ["not a database", "fails quick_check"])
+def test_a_connection_to_a_damaged_file_is_closed_before_the_file_moves(
+    tmp_path, monkeypatch, damage
+):
+    """Only the connection to the fresh file stays open: none to the file moved aside."""
+    if damage == "not a database":
+        (tmp_path / "responses.sqlite3").write_bytes(b"not a database" * 100)
+    else:
+        write_a_file_that_fails_quick_check(tmp_path)
+    opened = []
+    connect = sqlite3.connect
+
+    def recording_connect(*args, **kwargs):
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", recording_connect)
+    cache = ResponseCache(tmp_path)
+    with pytest.warns(CacheRecoveryWarning):
+        assert cache.get("k") is None
+    *damaged, fresh = opened
+    assert len(damaged) == 2 and fresh is cache._connection
+    for connection in damaged:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            connection.execute("SELECT 1")
     cache.close()
