@@ -1,16 +1,23 @@
 """The paired interval covers the true mean difference at small n: a seeded simulation of
-binary, normal and F1-like paired scores at 5, 10, 32 and 100 pairs (issue 28 measured the
-percentile bootstrap it replaced at 0.53 for binary pairs and 0.81 for continuous at n = 5)."""
+binary, normal and F1-like paired scores, of many ties with a few far drops ("compression
+breaks 5%, 10%, 20% of examples") and of exponential differences, at 5, 10, 32 and 100 pairs,
+and of a macro-F1 difference from ``CORPUS_MIN_PAIRS`` pairs on. Issue 28 measured the
+percentile bootstrap this replaced at 0.53 for binary pairs and 0.81 for continuous at n = 5;
+an outside review measured the plain t interval at 0.91 for 10% breaks at n = 32 and 0.88 for
+exponential differences at n = 5, and the corpus percentile bootstrap at 0.76 at n = 6."""
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import pytest
 
-from parity.paired import difference_interval
+from parity.paired import CORPUS_MIN_PAIRS, difference_interval, jackknife_interval
 
 REPETITIONS = 1000
 FLOOR = 0.93
+TAIL = 0.035  # the most either end may miss, from 32 pairs on
 
 
 def binary(rng, n):
@@ -40,13 +47,115 @@ def f1_like(rng, n):
     return np.where(same, base, f1_scores(rng, n, 0.35, 0.25)), base, 0.5 * (0.45 - 0.5)
 
 
-@pytest.mark.parametrize("design", [binary, normal, f1_like])
-@pytest.mark.parametrize("n", [5, 10, 32, 100])
-def test_the_95_percent_paired_interval_covers_at_least_93_percent(design, n):
+def breaks(share):
+    """Compression breaks ``share`` of the answers (the candidate scores 0 there) and leaves
+    the others as the baseline's (equal scores): most differences 0, a few far below."""
+
+    def design(rng, n):
+        base = f1_scores(rng, n, 0.1, 0.4)  # mean 0.4 + 0.5 * 0.5 = 0.65
+        return np.where(rng.random(n) < share, 0.0, base), base, -share * 0.65
+
+    design.__name__ = f"breaks_{round(share * 100)}_percent"
+    return design
+
+
+def exponential(rng, n):
+    """A long tail of losses: differences 0.08 − Exp(mean 0.1), skewness −2."""
+    base = rng.uniform(0.3, 0.7, n)
+    return base + 0.08 - rng.exponential(0.1, n), base, -0.02
+
+
+DESIGNS = [binary, normal, f1_like, breaks(0.05), breaks(0.1), breaks(0.2), exponential]
+
+
+@cache
+def misses(design, n):
+    """How often the interval's low end lies above the truth, and its high end below it."""
     rng = np.random.default_rng(2028 + n)
-    covered = 0
+    low_misses = high_misses = 0
     for _ in range(REPETITIONS):
         cand, base, true_difference = design(rng, n)
         low, high, _ = difference_interval(cand, base)
-        covered += low <= true_difference <= high
-    assert covered / REPETITIONS >= FLOOR, f"coverage {covered / REPETITIONS:.3f}"
+        low_misses += true_difference < low
+        high_misses += true_difference > high
+    return low_misses / REPETITIONS, high_misses / REPETITIONS
+
+
+EXPONENTIAL_AT_5 = pytest.mark.xfail(
+    strict=True, reason="0.922: 5 exponential differences hide the tail (below min_pairs 6)"
+)
+
+
+@pytest.mark.parametrize(
+    ("design", "n"),
+    [
+        pytest.param(d, n, marks=EXPONENTIAL_AT_5 if (d, n) == (exponential, 5) else ())
+        for d in DESIGNS
+        for n in (5, 6, 10, 32, 100)
+        if n != 6 or d is exponential
+    ],
+    ids=lambda value: getattr(value, "__name__", str(value)),
+)
+def test_the_95_percent_paired_interval_covers_at_least_93_percent(design, n):
+    low, high = misses(design, n)
+    assert 1 - low - high >= FLOOR, f"coverage {1 - low - high:.3f} (misses {low} low, {high} high)"
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("n", [32, 100])
+def test_neither_end_of_the_interval_misses_more_than_3_5_percent(design, n):
+    low, high = misses(design, n)
+    assert max(low, high) <= TAIL, f"misses {low} low, {high} high"
+
+
+CLASSES = 3
+
+
+def labels(rng, n, right, gold):
+    """Predictions that are right with probability ``right``, another class otherwise."""
+    wrong = (gold + rng.integers(1, CLASSES, n)) % CLASSES
+    return np.where(rng.random(n) < right, gold, wrong)
+
+
+def macro_f1(gold, pred):
+    """sklearn's ``f1_score(average="macro", zero_division=0)`` over the classes present."""
+    total, present = 0.0, 0
+    for c in range(CLASSES):
+        tp = np.sum((gold == c) & (pred == c))
+        spread = np.sum(gold == c) + np.sum(pred == c)
+        total, present = total + (2 * tp / spread if spread else 0.0), present + bool(spread)
+    return total / present
+
+
+def classify(rng, n, same):
+    """Gold labels of 3 classes; the baseline right 80% of the time; the candidate repeats
+    the baseline's label with probability ``same``, else is right 70% of the time."""
+    gold = rng.integers(0, CLASSES, n)
+    base = labels(rng, n, 0.8, gold)
+    cand = np.where(rng.random(n) < same, base, labels(rng, n, 0.7, gold))
+    return gold, cand, base
+
+
+def corpus_interval(gold, cand, base):
+    """The corpus interval of the macro-F1 difference (candidate − baseline) over pairs."""
+
+    def difference(picks):
+        return macro_f1(gold[picks], cand[picks]) - macro_f1(gold[picks], base[picks])
+
+    return jackknife_interval(len(gold), difference)[:2]
+
+
+@pytest.mark.parametrize("same", [0.0, 0.7])
+@pytest.mark.parametrize("n", [CORPUS_MIN_PAIRS, 32])
+def test_the_corpus_interval_covers_a_macro_f1_difference_from_its_minimum_pairs(same, n):
+    """Coverage of the population difference (from 400,000 examples) among intervals of
+    non-zero width (a gate calls a zero-width interval inconclusive)."""
+    gold, cand, base = classify(np.random.default_rng(1), 400_000, same)
+    truth = macro_f1(gold, cand) - macro_f1(gold, base)
+    rng = np.random.default_rng(2028 + n)
+    covered = decided = 0
+    for _ in range(400):
+        low, high = corpus_interval(*classify(rng, n, same))
+        decided += high > low
+        covered += low <= truth <= high and high > low
+    assert decided >= 300 and covered / decided >= FLOOR, f"{covered} of {decided}"

@@ -8,11 +8,13 @@ from scipy import stats
 
 from parity.config import parse_config
 from parity.paired import (
-    CORPUS_RESAMPLES,
+    CORPUS_MIN_PAIRS,
+    JACKKNIFE,
     MCNEMAR,
     NEWCOMBE,
     NO_SPREAD,
     PERMUTATION,
+    SKEW_T,
     STUDENT_T,
     WILCOXON,
     PairedComparison,
@@ -21,6 +23,7 @@ from parity.paired import (
     difference_interval,
     examples_needed,
     holm,
+    jackknife_interval,
     minimum_detectable,
 )
 from parity.record import EvalRecord, StageUsage
@@ -83,9 +86,11 @@ def test_graded_scores_get_wilcoxon_signed_rank():
     assert delta.p_value == pytest.approx(stats.wilcoxon(cand, base).pvalue)
     diffs = np.subtract(cand, base)
     assert delta.difference == pytest.approx(diffs.mean())
-    assert delta.interval == STUDENT_T
+    assert delta.interval == SKEW_T
+    # skewness -0.63: Hall's correction moves the low end out; the high end stays Student t's
     reference = stats.ttest_rel(cand, base).confidence_interval(0.95)
-    assert (delta.ci_low, delta.ci_high) == pytest.approx(tuple(reference), rel=1e-12)
+    assert delta.ci_low < reference.low - 0.005
+    assert delta.ci_high == pytest.approx(reference.high, rel=1e-12)
 
 
 def test_identical_sides_keep_an_interval_of_agreeing_pairs_and_p_one():
@@ -124,12 +129,19 @@ def test_corpus_metric_resamples_pairs_and_permutes_sides():
     assert delta.corpus_level and delta.test == PERMUTATION
     assert delta.baseline == pytest.approx(macro(base_pred, everything))
     assert delta.candidate == pytest.approx(macro(cand_pred, everything))
-    expected = stats.bootstrap(
-        (np.arange(len(labels)),), lambda idx: macro(cand_pred, idx) - macro(base_pred, idx),
-        n_resamples=CORPUS_RESAMPLES, method="percentile", vectorized=False,
-        rng=np.random.default_rng(0),
-    )  # fmt: skip
-    assert (delta.ci_low, delta.ci_high) == pytest.approx(tuple(expected.confidence_interval))
+    # the jackknife t interval by hand: each pair left out once, t with 7 degrees of freedom
+    left_out = [
+        macro(cand_pred, [j for j in everything if j != i])
+        - macro(base_pred, [j for j in everything if j != i])
+        for i in everything
+    ]
+    error = math.sqrt(7 / 8 * sum((v - np.mean(left_out)) ** 2 for v in left_out))
+    half = stats.t.ppf(0.975, 7) * error
+    assert (delta.interval, delta.interval_min_pairs) == (JACKKNIFE, CORPUS_MIN_PAIRS)
+    assert (delta.ci_low, delta.ci_high) == pytest.approx(
+        (delta.difference - half, delta.difference + half), rel=1e-12
+    )
+    assert delta.sd_difference == pytest.approx(error * math.sqrt(8))
     # 8 pairs: 2**8 = 256 side swaps < 999, so scipy enumerates them all (an exact test)
     swapped = []
     for mask in range(256):
@@ -314,6 +326,7 @@ def test_the_comparison_as_data():
     # one pair: no minimum detectable difference (infinite), written as null
     assert data["metrics"]["f1"]["minimum_detectable_difference"] is None
     assert data["metrics"]["f1"]["n_pairs"] == 1
+    assert data["metrics"]["f1"]["interval_min_pairs"] == 0  # per-example scores: no floor
     assert PairedComparison("x", "y", 0, {}, {}).missing_share == 0.0
 
 
@@ -423,3 +436,68 @@ def test_differences_alike_up_to_rounding_get_the_no_spread_interval():
     # scores outside [0, 1]: the interval is not clipped into [-1, 1] (it was inverted)
     low, high, _ = difference_interval(np.full(6, 43.0), np.full(6, 40.0))
     assert low < 3.0 < high
+
+
+def hall(t, a):
+    """Hall's (1992) transform of the t statistic, g(t) = t + a·t² + a²·t³/3 + a/2."""
+    return t + a * t * t + a * a * t**3 / 3 + a / 2
+
+
+@pytest.mark.parametrize(
+    "diffs",
+    [
+        [0.0] * 31 + [-0.6],  # one pair of 32 broke: Hall's low end is far below Student t's
+        [-0.3, -0.1, 0.0, 0.05, 0.1, 0.1, 0.15, 0.2],  # mildly skewed
+        list(0.08 - np.random.default_rng(5).exponential(0.1, 12)),
+    ],
+)
+def test_a_skewed_difference_gets_halls_skewness_corrected_end_where_it_reaches_further(diffs):
+    diffs = np.array(diffs)
+    n = len(diffs)
+    low, high, name = difference_interval(diffs + 0.5, np.full(n, 0.5))
+    assert name == SKEW_T
+    centre, error = diffs.mean(), diffs.std(ddof=1) / math.sqrt(n)
+    a = stats.skew(diffs, bias=False) / (3 * math.sqrt(n))
+    critical = stats.t.ppf(0.975, n - 1)
+    t_low, t_high = stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95)
+    # each end is Hall's (the t value whose g is ±critical) or Student t's, whichever is further
+    hall_low = low if low < t_low - 1e-12 else None
+    hall_high = high if high > t_high + 1e-12 else None
+    assert hall_low is not None or hall_high is not None
+    if hall_low is not None:
+        assert hall((centre - hall_low) / error, a) == pytest.approx(critical, rel=1e-9)
+    else:
+        assert low == pytest.approx(t_low, rel=1e-12)
+    if hall_high is not None:
+        assert hall((centre - hall_high) / error, a) == pytest.approx(-critical, rel=1e-9)
+    else:
+        assert high == pytest.approx(t_high, rel=1e-12)
+
+
+def test_one_broken_pair_in_32_reaches_three_times_further_down_than_student_t():
+    diffs = np.array([0.0] * 31 + [-0.6])
+    low, high, _ = difference_interval(diffs + 0.6, np.full(32, 0.6))
+    t_low, t_high = stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95)
+    # by hand: mean -0.01875, standard error 0.01875, G1 -5.6572, a = G1 / (3√32) = -0.33336,
+    # t₀.₉₇₅,₃₁ = 2.03951; g(t) = 2.03951 at t = (∛(1 + 3a(2.03951 - a/2)) - 1) / a = 6.1932,
+    # so the low end is -0.01875 - 6.1932 · 0.01875 = -0.13487 (Student t's: -0.0570)
+    centre = diffs.mean()
+    assert low == pytest.approx(-0.13487, abs=1e-5) and low < centre - 3 * (centre - t_low)
+    assert high == pytest.approx(t_high)  # Hall's high end (+0.0046) is inside Student t's
+
+
+def test_the_jackknife_interval_of_a_mean_is_student_ts_alone_and_by_groups():
+    values = np.random.default_rng(3).normal(0.0, 1.0, 3000)
+    # leave-one-out: the jackknife standard error of a mean is s/√n (here 20 values)
+    low, high, _ = jackknife_interval(20, lambda idx: values[idx].mean())
+    expected = stats.ttest_1samp(values[:20], 0.0).confidence_interval(0.95)
+    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    # 3000 values: 1000 groups of 3 (i, i + 1000, i + 2000) left out in turn, i.e. Student t
+    # over the group means
+    low, high, _ = jackknife_interval(3000, lambda idx: values[idx].mean())
+    means = values.reshape(3, 1000).mean(axis=0)
+    expected = stats.ttest_1samp(means, 0.0).confidence_interval(0.95)
+    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    assert jackknife_interval(1, lambda idx: 0.25) == (0.25, 0.25, 0.0)
+    # a left-out value is not finite (item 0 left out): a point, not [nan, nan]
+    assert jackknife_interval(3, lambda idx: 1.0 if 0 in idx else math.inf) == (1.0, 1.0, 0.0)
