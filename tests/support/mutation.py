@@ -40,9 +40,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 # module (as imported) -> the test files that are its own tests
 TARGETS: dict[str, tuple[str, ...]] = {
-    "parity.paired": ("tests/plugin/test_paired.py",),
+    "parity.paired": ("tests/plugin/test_paired.py", "tests/plugin/test_paired_mutants.py"),
     "parity.gates": ("tests/plugin/test_gates.py",),
-    "parity.stats": ("tests/plugin/test_stats.py", "tests/plugin/test_paired.py"),
+    "parity.stats": (
+        "tests/plugin/test_stats.py",
+        "tests/plugin/test_paired.py",
+        "tests/plugin/test_paired_mutants.py",
+    ),
     "parity.redaction": (
         "tests/faults/test_redaction.py",
         "tests/faults/test_secrets.py",
