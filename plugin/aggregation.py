@@ -12,10 +12,9 @@ from parity.config import Experiment, decoding
 from parity.evals.metrics import METRICS
 from parity.evals.tasks.base import INVALID_PREDICTION
 from parity.record import EvalRecord
-from parity.stats import bootstrap_interval, ci95, describe, mean, percentile, std
+from parity.stats import CORPUS_MIN_PAIRS, ci95, describe, jackknife_interval, mean, percentile, std
 
 EMPTY_STATS = ("mean", "std", "p50", "p95", "ci95_low", "ci95_high")
-CORPUS_RESAMPLES = 1000
 LOWEST_SHOWN = 5
 LOWEST_TEXT_CHARS = 300  # of a prediction or raw output in the lowest-scoring examples
 LOST_REPEAT = "lost a repeat"  # why an example that kept only some repeats has no pair
@@ -45,18 +44,18 @@ def corpus_value(name: str, output: str, records: Sequence[EvalRecord]) -> float
     return scores[output]
 
 
-def _bootstrap_ci(name: str, output: str, records: Sequence[EvalRecord]) -> tuple[float, float]:
-    """A seeded percentile bootstrap over items (scipy), identical in every process."""
-    low, high, _ = bootstrap_interval(
-        len(records),
-        lambda idx: corpus_value(name, output, [records[i] for i in idx]),
-        CORPUS_RESAMPLES,
+def _corpus_interval(name: str, output: str, records: Sequence[EvalRecord]) -> tuple[float, float]:
+    """The jackknife t interval of a corpus metric over items (``stats.jackknife_interval``),
+    the interval its paired difference gets too."""
+    low, high, _ = jackknife_interval(
+        len(records), lambda idx: corpus_value(name, output, [records[i] for i in idx])
     )
     return low, high
 
 
 def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[str, dict[str, Any]]:
-    """Per score name: mean/std/p50/p95 and a 95% interval (corpus metrics: value + bootstrap)."""
+    """Per score name: mean/std/p50/p95 and a 95% interval (corpus metrics: value + jackknife
+    interval, trusted from ``interval_min_pairs`` items)."""
     metrics: dict[str, dict[str, Any]] = {}
     for name in experiment.metrics:
         metric = METRICS.get(name)
@@ -66,9 +65,10 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
                 continue
             if metric.is_corpus_level:
                 value = corpus_value(name, output, records)
-                low, high = _bootstrap_ci(name, output, records)
+                low, high = _corpus_interval(name, output, records)
                 metrics[output] = {"mean": value, "std": None, "p50": None, "p95": None,
-                                   "ci95_low": low, "ci95_high": high, "corpus_level": True}  # fmt: skip
+                                   "ci95_low": low, "ci95_high": high, "corpus_level": True,
+                                   "interval_min_pairs": CORPUS_MIN_PAIRS}  # fmt: skip
                 continue
             values = [r.scores[output] for r in records if output in r.scores]
             within: float | None = None

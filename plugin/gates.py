@@ -8,7 +8,8 @@
 
 A paired gate whose interval straddles its bound fails as *inconclusive*, with the minimum
 detectable difference at this n and about how many pairs would decide it. So does one that
-has fewer than ``min_pairs`` pairs (default 6), an interval of zero width, or more examples
+has fewer than ``min_pairs`` pairs (default 6; a corpus metric also fewer than its interval's
+``interval_min_pairs``, 10), an interval of zero width, or more examples
 without a pair (failed, skipped, lost a repeat, missing on either side) than
 ``max_missing_share`` of them (default 0: a gate decides on the whole sample or not at all).
 A gate that cannot be evaluated (no scored items, no baseline scores, no shared examples)
@@ -129,7 +130,7 @@ def _threshold(
         )  # fmt: skip
     low, high = stats["ci95_low"], stats["ci95_high"]
     interval = f"{metric} = {observed:.4f} [{low:.4f}, {high:.4f}] over {n} examples"
-    unsound = _unsound(experiment, sample)
+    unsound = _unsound(experiment, sample, stats.get("interval_min_pairs") or 0)
     if unsound is not None:
         status, verdict, why = "failed", "inconclusive", f"inconclusive: {unsound}"
     elif low == high:
@@ -181,7 +182,7 @@ def _paired(
     )
     sample = _Sample(delta.n_pairs, comparison.n_examples, len(comparison.unpaired),
                      comparison.missing_share, comparison.missing_text())  # fmt: skip
-    unsound = _unsound(experiment, sample)
+    unsound = _unsound(experiment, sample, delta.interval_min_pairs)
     if unsound is None and delta.ci_low == delta.ci_high:
         unsound = "the interval has zero width"
     if unsound is not None:
@@ -232,11 +233,17 @@ def _examples(outcome: ExperimentOutcome) -> _Sample:
     return _Sample(len(scored), total, missing, missing / total, count_text(reasons), "score")
 
 
-def _unsound(experiment: Experiment, sample: _Sample) -> str | None:
+def _unsound(experiment: Experiment, sample: _Sample, interval_min_pairs: int) -> str | None:
     """Why a sample cannot decide a gate whatever its interval says, if it cannot: fewer
-    than ``min_pairs`` of it, or more than ``max_missing_share`` of its examples lost."""
+    than ``min_pairs`` of it (or than its interval is trusted from: a corpus metric's
+    ``interval_min_pairs``), or more than ``max_missing_share`` of its examples lost."""
     if sample.n < experiment.min_pairs:
         return f"n={sample.n} < min_pairs {experiment.min_pairs}"
+    if sample.n < interval_min_pairs:
+        return (
+            f"n={sample.n} < {interval_min_pairs}, the fewest {sample.unit}s a corpus metric's "
+            "interval is trusted from"
+        )
     if sample.share > experiment.max_missing_share:
         return (
             f"{sample.missing} of {sample.total} examples have no {sample.unit} ({sample.why}), "

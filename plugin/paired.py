@@ -37,7 +37,9 @@ from parity.record import COMPRESSION_STAGE, EvalRecord
 from parity.stats import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
+    CORPUS_MIN_PAIRS,
     ci95,
+    jackknife_interval,
     paired_proportion_interval,
     percentile,
     scipy_stats,
@@ -49,10 +51,6 @@ from parity.stats import (
 if TYPE_CHECKING:
     import numpy as np
 
-# a corpus metric's jackknife t interval covered a macro-F1 difference at >= 0.93 from 10
-# pairs on in a seeded simulation (0.91 at 8; the percentile bootstrap: 0.80 at 6, 0.92 at 32)
-CORPUS_MIN_PAIRS = 10
-JACKKNIFE_GROUPS = 1000  # past this many pairs, pairs are left out in this many groups
 # "pairs needed" past this is reported as not at any n (also ends the search when the
 # difference sits on the bound up to rounding, where n would grow past 2**53)
 MAX_PAIRS_NEEDED = 10**9
@@ -185,30 +183,6 @@ def _hall_inverse(x: float, a: float) -> float:
     if abs(shift) < 0.5:  # cube root of 1 + shift, minus 1, without cancellation
         return x if shift == 0 else math.expm1(math.log1p(shift) / 3) / a
     return (math.copysign(abs(1 + shift) ** (1 / 3), 1 + shift) - 1) / a
-
-
-def jackknife_interval(
-    n: int, statistic: Callable[[np.ndarray], float]
-) -> tuple[float, float, float]:
-    """The 95% jackknife t interval of ``statistic`` over ``n`` items (it receives the kept
-    item indices): the full-sample value ± t₀.₉₇₅,g₋₁ · the jackknife standard error, with
-    g = min(n, ``JACKKNIFE_GROUPS``) groups left out one at a time (Efron & Tibshirani 1993,
-    An Introduction to the Bootstrap, ch. 11; past ``JACKKNIFE_GROUPS`` items Kott's 2001
-    delete-a-group jackknife, item i in group i mod g). Also that standard error. A point
-    (and error 0) below 2 items or when a left-out value is not finite."""
-    import numpy as np
-
-    everything = np.arange(n)
-    point = statistic(everything)
-    if n < 2:
-        return point, point, 0.0
-    g = min(n, JACKKNIFE_GROUPS)
-    left_out = np.array([statistic(np.delete(everything, everything[k::g])) for k in range(g)])
-    if not np.all(np.isfinite(left_out)):
-        return point, point, 0.0
-    error = math.sqrt((g - 1) / g * math.fsum((left_out - left_out.mean()) ** 2))
-    half = t_critical(g - 1) * error
-    return point - half, point + half, error
 
 
 def _within_unit(cand: np.ndarray, base: np.ndarray) -> bool:

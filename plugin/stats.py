@@ -1,13 +1,12 @@
 """Summary statistics: mean, sample std, linear-interpolated percentiles, the Student-t
 interval, Wilson's score interval, Newcombe's interval for a difference of paired proportions,
-paired-t power, and a seeded bootstrap interval (``scipy.stats.bootstrap``)."""
+paired-t power, and the jackknife t interval of any statistic (corpus metrics)."""
 
 from __future__ import annotations
 
 import importlib
 import math
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -17,6 +16,10 @@ if TYPE_CHECKING:
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 0
+# a corpus metric's jackknife t interval covered a macro-F1 difference at >= 0.93 from 10
+# pairs on in a seeded simulation (0.91 at 8; the percentile bootstrap: 0.80 at 6, 0.92 at 32)
+CORPUS_MIN_PAIRS = 10
+JACKKNIFE_GROUPS = 1000  # past this many items, items are left out in this many groups
 
 
 def scipy_stats() -> ModuleType:
@@ -155,29 +158,25 @@ def describe(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def bootstrap_interval(
-    n: int, statistic: Callable[[np.ndarray], float], resamples: int
+def jackknife_interval(
+    n: int, statistic: Callable[[np.ndarray], float]
 ) -> tuple[float, float, float]:
-    """A seeded 95% percentile-bootstrap interval of ``statistic`` over ``n`` items, resampled
-    with replacement (``statistic`` receives the drawn item indices); also the bootstrap
-    standard error. A point (and error 0) below 2 items or when every resample agrees."""
-    import numpy as np  # on first use: about 0.1 s that every pytest start would pay
+    """The 95% jackknife t interval of ``statistic`` over ``n`` items (it receives the kept
+    item indices): the full-sample value ± t₀.₉₇₅,g₋₁ · the jackknife standard error, with
+    g = min(n, ``JACKKNIFE_GROUPS``) groups left out one at a time (Efron & Tibshirani 1993,
+    An Introduction to the Bootstrap, ch. 11; past ``JACKKNIFE_GROUPS`` items Kott's 2001
+    delete-a-group jackknife, item i in group i mod g). Also that standard error. A point
+    (and error 0) below 2 items or when a left-out value is not finite."""
+    import numpy as np
 
-    point = statistic(np.arange(n))
+    everything = np.arange(n)
+    point = statistic(everything)
     if n < 2:
         return point, point, 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scipy warns on degenerate (all-equal) resamples
-        result = scipy_stats().bootstrap(
-            (np.arange(n),),
-            statistic,
-            n_resamples=resamples,
-            confidence_level=CONFIDENCE,
-            method="percentile",
-            vectorized=False,
-            rng=np.random.default_rng(BOOTSTRAP_SEED),
-        )
-    low, high = result.confidence_interval
-    if not (math.isfinite(low) and math.isfinite(high)):
+    g = min(n, JACKKNIFE_GROUPS)
+    left_out = np.array([statistic(np.delete(everything, everything[k::g])) for k in range(g)])
+    if not np.all(np.isfinite(left_out)):
         return point, point, 0.0
-    return float(low), float(high), float(result.standard_error)
+    error = math.sqrt((g - 1) / g * math.fsum((left_out - left_out.mean()) ** 2))
+    half = t_critical(g - 1) * error
+    return point - half, point + half, error

@@ -13,7 +13,8 @@ from functools import cache
 import numpy as np
 import pytest
 
-from parity.paired import CORPUS_MIN_PAIRS, difference_interval, jackknife_interval
+from parity.paired import difference_interval
+from parity.stats import CORPUS_MIN_PAIRS, jackknife_interval
 
 REPETITIONS = 1000
 FLOOR = 0.93

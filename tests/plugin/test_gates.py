@@ -373,3 +373,27 @@ def test_a_deselected_experiment_has_no_gates_and_one_without_baseline_says_how_
     agg.expect(["solo"])
     (gate,) = evaluate_gates(agg.outcomes, {}, {})
     assert gate.verdict == "unevaluable" and "it has no baseline: add 'baseline:" in gate.message
+
+
+def test_a_corpus_metrics_gate_needs_the_pairs_its_interval_is_trusted_from():
+    from parity.paired import MetricDelta
+
+    # 8 pairs clear min_pairs (6) but not a corpus interval's floor (10): an interval that
+    # would pass is not trusted yet
+    corpus = MetricDelta("f1", 0.5, 0.6, 0.1, 0.01, 0.2, "permutation", 0.1, 0.2, 8,
+                         corpus_level=True, interval_min_pairs=10)  # fmt: skip
+    gate = _paired_gate(corpus)
+    assert (gate.status, gate.verdict) == ("failed", "inconclusive")
+    assert "inconclusive: n=8 < 10, the fewest pairs a corpus metric's interval is trusted " in (
+        gate.message
+    )
+    per_example = MetricDelta("f1", 0.5, 0.6, 0.1, 0.01, 0.2, "t", 0.1, 0.2, 8)
+    assert _paired_gate(per_example).verdict == "non-inferior"
+
+
+def test_a_lower_bound_threshold_on_a_corpus_metric_needs_the_items_its_interval_needs():
+    stats = {"mean": 0.9, "ci95_low": 0.8, "ci95_high": 0.95, "corpus_level": True}
+    assert _threshold_gate(stats).verdict == "met"  # min_pairs 1, no interval floor
+    gate = _threshold_gate({**stats, "interval_min_pairs": 10})
+    assert gate.verdict == "inconclusive"
+    assert "inconclusive: n=1 < 10, the fewest scores a corpus metric's interval" in gate.message

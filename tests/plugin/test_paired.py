@@ -8,7 +8,6 @@ from scipy import stats
 
 from parity.config import parse_config
 from parity.paired import (
-    CORPUS_MIN_PAIRS,
     JACKKNIFE,
     MCNEMAR,
     NEWCOMBE,
@@ -23,11 +22,10 @@ from parity.paired import (
     difference_interval,
     examples_needed,
     holm,
-    jackknife_interval,
     minimum_detectable,
 )
 from parity.record import EvalRecord, StageUsage
-from parity.stats import paired_proportion_interval
+from parity.stats import CORPUS_MIN_PAIRS, paired_proportion_interval
 from tests.conftest import experiment
 
 
@@ -484,20 +482,3 @@ def test_one_broken_pair_in_32_reaches_three_times_further_down_than_student_t()
     centre = diffs.mean()
     assert low == pytest.approx(-0.13487, abs=1e-5) and low < centre - 3 * (centre - t_low)
     assert high == pytest.approx(t_high)  # Hall's high end (+0.0046) is inside Student t's
-
-
-def test_the_jackknife_interval_of_a_mean_is_student_ts_alone_and_by_groups():
-    values = np.random.default_rng(3).normal(0.0, 1.0, 3000)
-    # leave-one-out: the jackknife standard error of a mean is s/√n (here 20 values)
-    low, high, _ = jackknife_interval(20, lambda idx: values[idx].mean())
-    expected = stats.ttest_1samp(values[:20], 0.0).confidence_interval(0.95)
-    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
-    # 3000 values: 1000 groups of 3 (i, i + 1000, i + 2000) left out in turn, i.e. Student t
-    # over the group means
-    low, high, _ = jackknife_interval(3000, lambda idx: values[idx].mean())
-    means = values.reshape(3, 1000).mean(axis=0)
-    expected = stats.ttest_1samp(means, 0.0).confidence_interval(0.95)
-    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
-    assert jackknife_interval(1, lambda idx: 0.25) == (0.25, 0.25, 0.0)
-    # a left-out value is not finite (item 0 left out): a point, not [nan, nan]
-    assert jackknife_interval(3, lambda idx: 1.0 if 0 in idx else math.inf) == (1.0, 1.0, 0.0)

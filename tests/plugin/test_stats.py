@@ -2,13 +2,15 @@
 
 import math
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from parity.stats import (
-    bootstrap_interval,
     ci95,
     describe,
     import_ahead,
+    jackknife_interval,
     paired_proportion_interval,
     percentile,
     std,
@@ -155,59 +157,12 @@ def test_paired_proportion_interval_of_agreeing_pairs_without_a_discordant_one()
     assert (low, high) == pytest.approx((-0.5734194679697172, 0.5734194679697172))
 
 
-def test_bootstrap_interval_is_scipys_seeded_percentile_interval():
-    import numpy as np
-    from scipy import stats
-
-    scores = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
-
-    def statistic(idx):
-        return float(np.mean(scores[idx]))
-
-    expected = stats.bootstrap(
-        (np.arange(6),), statistic, n_resamples=200, confidence_level=0.95, method="percentile",
-        vectorized=False, rng=np.random.default_rng(0),
-    )  # fmt: skip
-    low, high, error = bootstrap_interval(6, statistic, 200)
-    assert (low, high) == tuple(expected.confidence_interval)
-    assert error == expected.standard_error
-    assert bootstrap_interval(1, statistic, 200) == (0.0, 0.0, 0.0)  # one item: a point
-    assert bootstrap_interval(5, lambda idx: 1.0, 200) == (1.0, 1.0, 0.0)  # every resample agrees
-
-
 def test_import_ahead_imports_scipy_special_on_a_thread():
     import sys
 
     thread = import_ahead()
     thread.join()
     assert thread.name == "parity-import-ahead" and "scipy.special" in sys.modules
-
-
-def test_bootstrap_interval_at_two_items_and_with_an_infinite_resample():
-    import warnings
-
-    import numpy as np
-    from scipy import stats
-
-    scores = np.array([0.0, 1.0])
-
-    def statistic(idx):
-        return float(np.mean(scores[idx]))
-
-    expected = stats.bootstrap(
-        (np.arange(2),), statistic, n_resamples=200, confidence_level=0.95, method="percentile",
-        vectorized=False, rng=np.random.default_rng(0),
-    )  # fmt: skip
-    assert bootstrap_interval(2, statistic, 200)[:2] == tuple(expected.confidence_interval)
-
-    def spread(idx):  # infinite when a resample draws one item twice
-        distinct = len(set(idx.tolist()))
-        return 1 / (distinct - 1) if distinct > 1 else math.inf
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # numpy's warning on the infinite resamples stays inside
-        assert bootstrap_interval(2, spread, 200) == (1.0, 1.0, 0.0)  # not [1, inf]
-        assert bootstrap_interval(5, lambda idx: 1.0, 200) == (1.0, 1.0, 0.0)
 
 
 def test_paired_proportion_interval_without_correlation_combines_the_two_wilsons():
@@ -223,3 +178,20 @@ def test_paired_proportion_interval_without_correlation_combines_the_two_wilsons
     difference = 2 / 3 - 1 / 3
     assert low == pytest.approx(difference - math.sqrt((2 / 3 - l1) ** 2 + (u2 - 1 / 3) ** 2))
     assert high == pytest.approx(difference + math.sqrt((u1 - 2 / 3) ** 2 + (1 / 3 - l2) ** 2))
+
+
+def test_the_jackknife_interval_of_a_mean_is_student_ts_alone_and_by_groups():
+    values = np.random.default_rng(3).normal(0.0, 1.0, 3000)
+    # leave-one-out: the jackknife standard error of a mean is s/√n (here 20 values)
+    low, high, _ = jackknife_interval(20, lambda idx: values[idx].mean())
+    expected = stats.ttest_1samp(values[:20], 0.0).confidence_interval(0.95)
+    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    # 3000 values: 1000 groups of 3 (i, i + 1000, i + 2000) left out in turn, i.e. Student t
+    # over the group means
+    low, high, _ = jackknife_interval(3000, lambda idx: values[idx].mean())
+    means = values.reshape(3, 1000).mean(axis=0)
+    expected = stats.ttest_1samp(means, 0.0).confidence_interval(0.95)
+    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    assert jackknife_interval(1, lambda idx: 0.25) == (0.25, 0.25, 0.0)
+    # a left-out value is not finite (item 0 left out): a point, not [nan, nan]
+    assert jackknife_interval(3, lambda idx: 1.0 if 0 in idx else math.inf) == (1.0, 1.0, 0.0)

@@ -1,0 +1,45 @@
+"""Aggregation: an experiment's summary of a corpus metric (value and interval)."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import f1_score
+
+from parity.aggregation import Aggregator
+from parity.config import parse_config
+from parity.record import EvalRecord, StageUsage
+from parity.stats import CORPUS_MIN_PAIRS
+from tests.conftest import experiment
+
+
+def test_a_corpus_metrics_summary_interval_is_the_jackknife_t_interval():
+    gold = ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a", "b"]
+    pred = ["a", "b", "c", "b", "b", "a", "a", "c", "c", "a", "a"]
+    config = parse_config(
+        [experiment(id="cls", metrics=["macro_f1"], task={"name": "classification"},
+                    dataset={"name": "banking77", "source": "shipped"})],
+        "t.yaml",
+    )  # fmt: skip
+    agg = Aggregator(config.experiments)
+    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+        agg.add_report("cls", "passed", EvalRecord(
+            "cls", f"e{i}", i, "m", prediction=p, references=[g],
+            usage={"model": StageUsage(1, 1, 1.0, 0.0)},
+        ))  # fmt: skip
+    block = agg.outcomes["cls"].summary()["metrics"]["macro_f1"]
+
+    def macro(idx):
+        return f1_score([gold[i] for i in idx], [pred[i] for i in idx], average="macro")
+
+    n = len(gold)
+    everything = range(n)
+    left_out = [macro([j for j in everything if j != i]) for i in everything]
+    error = math.sqrt((n - 1) / n * sum((v - np.mean(left_out)) ** 2 for v in left_out))
+    half = stats.t.ppf(0.975, n - 1) * error
+    assert block["mean"] == pytest.approx(macro(everything))
+    assert (block["ci95_low"], block["ci95_high"]) == pytest.approx(
+        (block["mean"] - half, block["mean"] + half), rel=1e-9
+    )
+    assert block["corpus_level"] and block["interval_min_pairs"] == CORPUS_MIN_PAIRS
