@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
+from parity.errors import ParityError
 from parity.evals.datasets import Example
 from parity.prompts import load_template
-from parity.errors import ParityError
 from parity.train import (
     dataset_hash,
     ensure_adapter,

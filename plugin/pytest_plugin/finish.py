@@ -1,0 +1,157 @@
+"""The end of a session: gates evaluated (as reports pytest counts and JUnit records),
+verdicts, summaries handed to the reporters, and the terminal's parity summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from parity.gates import evaluate_gates
+from parity.paired import PairedComparison
+from parity.pricing import price_for
+from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
+from parity.pytest_plugin.planning import plan_of
+from parity.pytest_plugin.state import ParityState, state_of
+from parity.reports import run_document
+from parity.tco import TcoSettings, render_tco, tco_block, training_block
+from parity.terminal import render_experiment, render_gates, render_verdicts
+from parity.verdicts import compare_all, holm_table, verdict_line
+from parity.writable import cannot_write
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Evaluate gates (as reports pytest counts and JUnit records) and write summary files."""
+    state = state_of(session.config)
+    if state.is_worker or not state.aggregator.has_data():
+        return
+    if state.runtime is not None and state.runtime.rows_lost:
+        return  # the run stopped: its summaries cannot be written where its rows could not
+    outcomes = state.aggregator.outcomes
+    summaries = {
+        experiment_id: outcome.summary(state.setups.get(experiment_id))
+        for experiment_id, outcome in outcomes.items()
+        if outcome.reported or outcome.missing
+    }
+    settings = plan_of(state).config.tco if state.plan_loaded() else TcoSettings()
+    for experiment_id, summary in summaries.items():
+        model = outcomes[experiment_id].experiment.model
+        price = price_for(model) if model.provider else None
+        training = training_block(model.options.get("adapter"), (price or {}).get("gpu_hour_usd"))
+        if training is not None:
+            summary["training"] = training
+        summary["tco"] = tco_block(summary, settings)
+    state.tco = settings
+    comparisons = compare_all(outcomes, state.sources)
+    allow = bool(session.config.getoption("eval_allow_skipped_gates"))
+    state.gates = evaluate_gates(outcomes, summaries, comparisons, allow)
+    _add_verdicts(state, summaries, comparisons)
+    for gate in state.gates:
+        for report in gate_reports(gate, junit_takes_properties(session.config)):
+            record_gate_report(session.config, report)
+    if any(g.status == "failed" for g in state.gates):
+        session.testsfailed += 1
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    try:
+        _write_summaries(session, state, summaries)
+    except OSError as exc:
+        where = "--eval-report-dir DIR"
+        state.report_error = cannot_write(state.run_dir, "summaries", where, exc)
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _write_summaries(
+    session: pytest.Session, state: ParityState, summaries: dict[str, dict[str, Any]]
+) -> None:
+    """Hand each experiment's summary, and the run's, to the reporters (which write files)."""
+    outcomes = state.aggregator.outcomes
+    hook = session.config.hook
+    for experiment_id, summary in summaries.items():
+        outcome = outcomes[experiment_id]
+        state.summaries.append(summary)
+        state.skip_reasons[experiment_id] = sorted(outcome.skip_reasons)
+        if outcome.records:
+            hook.pytest_parity_experiment_finished(
+                config=session.config,
+                summary=summary,
+                records=outcome.sorted_records(),
+                run_dir=state.run_dir,
+            )
+    document = run_document(
+        state.config_label(), state.summaries, state.gates, state.notes(), state.verdicts,
+        state.holm,
+    )  # fmt: skip
+    hook.pytest_parity_run_finished(config=session.config, summary=document, run_dir=state.run_dir)
+
+
+def _add_verdicts(
+    state: ParityState,
+    summaries: dict[str, dict[str, Any]],
+    comparisons: dict[str, PairedComparison | str],
+) -> None:
+    """Each compared experiment's verdict: in its summary, and as one terminal line."""
+    for experiment_id, comparison in comparisons.items():
+        source = state.sources[experiment_id]
+        gates = [g for g in state.gates if g.experiment_id == experiment_id]
+        state.verdicts.append(verdict_line(comparison, experiment_id, source.label, gates))
+        if isinstance(comparison, str):
+            block: dict[str, Any] = {"baseline": source.label, "unavailable": comparison}
+        else:
+            block = comparison.to_dict()
+        block["verdicts"] = {
+            f"{g.kind}.{g.metric}": g.verdict for g in gates if g.kind in ("max_drop", "min_gain")
+        }
+        if experiment_id in summaries:
+            summaries[experiment_id]["comparison"] = block
+    state.holm = holm_table(comparisons, state.gates)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The parity summary: each experiment, TCO, verdicts, gates, notes and the engine."""
+    state = state_of(config)
+    if state.report_error:
+        terminalreporter.write_line(state.report_error, red=True)
+    if not state.summaries:
+        return
+    terminalreporter.write_sep("=", "parity summary")
+    for summary in state.summaries:
+        for line in render_experiment(
+            summary, state.skip_reasons.get(summary["experiment_id"], [])
+        ):
+            terminalreporter.write_line(line)
+    tco_lines = render_tco(state.summaries, state.tco)
+    if tco_lines:
+        terminalreporter.write_line("")
+        for line in tco_lines:
+            terminalreporter.write_line(line)
+    verdict_lines = render_verdicts(state.verdicts, state.holm)
+    if verdict_lines:
+        terminalreporter.write_line("")
+        for line in verdict_lines:
+            terminalreporter.write_line(line)
+    gate_lines = render_gates(state.gates)
+    if gate_lines:
+        terminalreporter.write_line("")
+        for line in gate_lines:
+            terminalreporter.write_line(line)
+    for note in state.notes():
+        terminalreporter.write_line(f"note: {note}")
+    engine = state.engine
+    if engine is not None and state.cache is not None:  # this process ran the items
+        resumed = state.runtime.resumed if state.runtime is not None else 0
+        line = (
+            f"engine: {engine.requests_sent()} requests sent, {state.cache.hits} cache hits, "
+            f"{resumed} resumed"
+        )
+        if engine.compressions:
+            line += f", {engine.compressions} contexts compressed"
+        if engine.budget.cap_usd is not None:
+            line += (
+                f", spent ${engine.budget.spent_usd:.6f} of ${engine.budget.cap_usd}"
+                f" ({engine.budget.refused} requests refused by the cap)"
+            )
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"reports: {state.run_dir}")

@@ -1,0 +1,101 @@
+"""The run directory: its name, made once before any request and locked for the session,
+checked for an earlier run's rows, and removed at the end if the run wrote nothing there."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import pytest
+
+from parity.pytest_plugin.state import ParityState
+from parity.run_dirs import RunDirInUse, RunDirLock, reserve_run_dir
+from parity.smoke import SMOKE_DIR
+from parity.writable import cannot_write, check_writable
+
+
+def run_dir_for(config: pytest.Config) -> Path:
+    """The run directory of a serial run or xdist controller (its name only, for a new run)."""
+    option = config.getoption("eval_report_dir")
+    base = config.rootpath / "reports"
+    if config.getoption("eval_smoke"):
+        base = base / SMOKE_DIR
+    resume = config.getoption("eval_resume")
+    if resume and resume != "latest":
+        return Path(resume)
+    if option:
+        return Path(option)
+    if resume == "latest":
+        runs = sorted(p for p in base.glob("[0-9]*-[0-9]*") if p.is_dir()) if base.is_dir() else []
+        if not runs:
+            raise pytest.UsageError(f"--eval-resume: no earlier run under {base} to resume")
+        return runs[-1]
+    # A name only: prepare_run_dir creates it (or the first free ``-N`` after it).
+    return base / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def prepare_run_dir(state: ParityState) -> None:
+    """Start-up, once per run, in the serial process or the xdist controller, before any
+    request: make the run directory (a new one atomically, never one another run has), hold
+    its lock for the session, and check that it and the cache directory take files. Each
+    failure is one usage error naming the directory and the fix."""
+    if state.run_dir_ready:
+        return
+    state.run_dir_ready = True
+    config = state.config
+    what, elsewhere = "raw rows and summaries", "--eval-report-dir DIR"
+    try:
+        if config.getoption("eval_resume") is None and not config.getoption("eval_report_dir"):
+            base = state.run_dir.parent
+            state.made_reports_dir = not base.exists()
+            state.run_dir = reserve_run_dir(base, state.run_dir.name)
+            state.made_run_dir = True
+        else:
+            state.run_dir.mkdir(parents=True, exist_ok=True)
+        state.run_dir_lock = RunDirLock(state.run_dir)
+    except RunDirInUse as held:
+        raise pytest.UsageError(
+            f"parity: {state.run_dir} is in use by another Parity run (pid {held}); two runs "
+            "never share a report directory.\n"
+            "  Fix: wait for that run to end, or give this one another --eval-report-dir."
+        ) from None
+    except OSError as exc:
+        raise pytest.UsageError(cannot_write(state.run_dir, what, elsewhere, exc)) from None
+    problems = [check_writable(state.run_dir, what, elsewhere)]
+    if config.getoption("eval_cache") != "off":
+        off = "run without the cache: --eval-cache=off"
+        cache = check_writable(state.cache_dir(), "response cache", "--eval-cache-dir DIR", off)
+        problems.append(cache)
+    found = [problem for problem in problems if problem]
+    if found:
+        raise pytest.UsageError("\n".join(found))
+
+
+def release_run_dir(state: ParityState) -> None:
+    """Drop the run directory's lock; remove the directory (and ``reports/``) if this run
+    made it and wrote nothing there (an xdist run without eval items)."""
+    if state.run_dir_lock is None:
+        return
+    state.run_dir_lock.release()
+    state.run_dir_lock = None
+    made = [state.run_dir] if state.made_run_dir else []
+    made += [state.run_dir.parent] if state.made_reports_dir else []
+    for directory in made:
+        if any(directory.iterdir()):
+            return
+        directory.rmdir()
+
+
+def refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:
+    """A new run's directory must not hold an earlier run's raw rows: a serial run would
+    append to them and xdist workers would take them as this run's results."""
+    if config.getoption("eval_resume") is not None or config.option.collectonly:
+        return
+    earlier = sorted(run_dir.glob("*.jsonl")) if run_dir.is_dir() else []
+    if earlier:
+        raise pytest.UsageError(
+            f"--eval-report-dir {run_dir} already holds an earlier run's raw rows "
+            f"({earlier[0].name}).\n"
+            f"  Fix: --eval-resume={run_dir} continues that run, keeping its finished rows; "
+            "or give a new directory (or remove this one)."
+        )
