@@ -70,12 +70,24 @@ def test_a_score_not_finite_on_one_side_only_is_not_compared(side):
 
 
 def test_symmetric_differences_keep_student_ts_interval():
-    """No skewness: Hall's correction is the identity (a = 0 is not divided by)."""
-    diffs = np.array([-0.2, -0.1, 0.0, 0.1, 0.2])
+    """No skewness at all (exact in binary): Hall's correction is the identity, and a = 0 is
+    not divided by."""
+    diffs = np.array([-0.25, -0.125, 0.0, 0.125, 0.25])
     low, high, name = difference_interval(diffs + 0.5, np.full(5, 0.5))
     expected = stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95)
     assert name == SKEW_T
     assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    assert _hall_inverse(2.0, 0.0) == 2.0
+
+
+@pytest.mark.parametrize(("cand", "base"), [(0.45, -0.5), (0.55, 1.5)])
+def test_a_constant_difference_between_scores_just_outside_0_and_1_is_not_clipped(cand, base):
+    """A score below 0 or above 1 (under 2) is no proportion: its interval keeps its width."""
+    n = 3
+    low, high, name = difference_interval(np.full(n, cand), np.full(n, base))
+    half = paired_proportion_interval(0, 0, 0, n)[1]
+    assert name == NO_SPREAD and abs(cand - base) + half > 1.0  # clipping would show
+    assert (low, high) == pytest.approx((cand - base - half, cand - base + half))
 
 
 @pytest.mark.parametrize(
