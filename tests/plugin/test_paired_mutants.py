@@ -1,10 +1,12 @@
 """Paired comparisons' edges that test_paired leaves open (issue 35's mutants): scores that
 touch 0 or 1, a NaN on one side, symmetric and barely skewed differences, Hall's inverse on
-both of its branches, three pairs, the jackknife at two items, and where pairs-needed stops."""
+both of its branches, three pairs, the jackknife at two items, where pairs-needed stops, the
+spread tolerance, binary counts that all differ, and identical graded sides."""
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -14,9 +16,12 @@ from parity.config import parse_config
 from parity.paired import (
     CORPUS_MIN_PAIRS,
     MAX_PAIRS_NEEDED,
+    MCNEMAR,
+    NEWCOMBE,
     NO_SPREAD,
     SKEW_T,
     STUDENT_T,
+    WILCOXON,
     _hall_inverse,
     compare,
     difference_interval,
@@ -98,6 +103,7 @@ def test_a_constant_difference_between_scores_just_outside_0_and_1_is_not_clippe
         (1.9, -0.2),  # shift = -1.2: past log1p's domain, on the real cube root's branch
         (2.0, 0.15),  # shift = 0.8375
         (2.0, 0.08),  # shift = 0.4704, just inside the log1p branch
+        (2.0, -0.1),  # shift = -0.615: 1 + shift > 0 while shift < 0
     ],
 )
 def test_halls_inverse_solves_g_of_t_on_both_branches(x, a):
@@ -137,3 +143,47 @@ def test_pairs_needed_is_counted_up_to_a_billion_and_no_further():
     assert needed is not None and needed == pytest.approx(5e8, rel=1e-6)
     # about 1.5e9 pairs: past the cap, not counted
     assert examples_needed(z / math.sqrt(1.5e9), 1.0, 0.0) is None
+
+
+def test_pairs_needed_counts_students_t_at_n_minus_1_degrees_of_freedom():
+    # two pairs: t(1 df) 12.71 / √2 = 8.98 > 5 (t at 2 df would give 3.04 and clear it);
+    # three: t(2 df) 4.30 / √3 = 2.48 < 5
+    assert examples_needed(5.0, 1.0, 0.0) == 3
+
+
+@pytest.mark.parametrize(("step", "spread"), [(1.5e-9, True), (0.7e-9, False)])
+def test_a_spread_is_told_from_rounding_at_1e_9_of_differences_under_1(step, spread):
+    """Differences of about 0.5: the tolerance is 1e-9 (scaled only past 1), not 2e-9 nor
+    0.5e-9."""
+    diffs = np.array([0.5, 0.5 + step, 0.5])
+    _, _, name = difference_interval(diffs + 0.25, np.full(3, 0.25))
+    assert (name != NO_SPREAD) is spread
+
+
+def test_binary_pairs_count_each_kind_apart():
+    """Both right 3, only the candidate 5, only the baseline 1, neither 2: no two counts
+    alike, so counting one kind as another shows (Newcombe's interval is the same with
+    'both' and 'neither' swapped)."""
+    cand = np.array([1.0] * 3 + [1.0] * 5 + [0.0] * 1 + [0.0] * 2)
+    base = np.array([1.0] * 3 + [0.0] * 5 + [1.0] * 1 + [0.0] * 2)
+    low, high, name = difference_interval(cand, base)
+    assert name == NEWCOMBE
+    assert (low, high) == pytest.approx(paired_proportion_interval(3, 5, 1, 2), rel=1e-12)
+    exp = parse_config([experiment(metrics=["exact_match"])], "t.yaml").experiments[0]
+    delta = compare(
+        exp, "base",
+        [record(str(i), {"exact_match": v}) for i, v in enumerate(cand)],
+        [record(str(i), {"exact_match": v}) for i, v in enumerate(base)],
+    ).metrics["exact_match"]  # fmt: skip
+    assert delta.test == MCNEMAR
+    assert delta.p_value == pytest.approx(stats.binomtest(5, 6, 0.5).pvalue, rel=1e-12)
+
+
+def test_identical_graded_sides_get_p_one_without_a_warning():
+    """scipy's Wilcoxon on all-zero differences warns (invalid value) before answering 1."""
+    exp = parse_config([experiment(metrics=["f1"])], "t.yaml").experiments[0]
+    records = [record(str(i), {"f1": v}) for i, v in enumerate([0.1, 0.5, 0.9])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        delta = compare(exp, "base", records, records).metrics["f1"]
+    assert (delta.test, delta.p_value) == (WILCOXON, 1.0)
