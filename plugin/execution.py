@@ -36,7 +36,7 @@ from parity.prompts import load_template
 from parity.record import COMPRESSION_STAGE, MODEL_STAGE, EvalRecord, StageUsage
 from parity.redaction import redact
 from parity.retry import DEFAULT_COOLDOWN_S
-from parity.scoring import finite
+from parity.scoring import finite, per_example_outputs
 
 CHARS_PER_TOKEN = 4
 
@@ -102,7 +102,8 @@ def score_prediction(
     at aggregation instead); a NaN or infinite score raises ``NonFiniteScore``."""
     scores: dict[str, float] = {}
     for name in metrics:
-        scores.update(finite(name, METRICS.get(name).score_example(prediction, references)))
+        returned = METRICS.get(name).score_example(prediction, references)
+        scores.update(finite(name, returned, per_example_outputs(name)))
     return scores
 
 

@@ -168,6 +168,16 @@ def _paired(
             experiment_id, kind, metric, "failed", comparison, limit=limit, verdict="unevaluable"
         )
     delta = comparison.metrics.get(metric)
+    if delta is None and (metric in comparison.not_compared or comparison.n_pairs == 0):
+        # a metric bug or no pair left: the gate cannot pass, and cannot be skipped either
+        why = comparison.not_compared.get(metric) or (
+            f"n=0 < min_pairs {experiment.min_pairs}, {comparison.missing_text()}"
+        )
+        return GateResult(
+            experiment_id, kind, metric, "failed", f"{metric} vs {comparison.baseline}: "
+            f"inconclusive: {why} ({_OUTCOMES[kind][3]} {limit})", limit=limit,
+            verdict="inconclusive",
+        )  # fmt: skip
     if delta is None:
         return GateResult(
             experiment_id, kind, metric, "failed",

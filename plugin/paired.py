@@ -248,6 +248,8 @@ class PairedComparison:
     only_baseline: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unpaired: Mapping[str, str] = field(default_factory=dict)  # example -> why it has no pair
+    # score -> why it is not compared although both sides have it (a NaN corpus value)
+    not_compared: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def n_examples(self) -> int:
@@ -304,6 +306,7 @@ def compare(
     keys = [key for key in cand if key in base]
     cand_groups, base_groups = [cand[k] for k in keys], [base[k] for k in keys]
     deltas: dict[str, MetricDelta] = {}
+    not_compared: dict[str, str] = {}
     notes = list(notes)
     for name in experiment.metrics:
         metric = METRICS.get(name)
@@ -321,10 +324,11 @@ def compare(
             if math.isfinite(delta.candidate) and math.isfinite(delta.baseline):
                 deltas[output] = delta
             else:  # a corpus metric, or a stored run's rows from before scores were checked
-                notes.append(
-                    f"{output} is not compared: its value is {delta.candidate} on the "
-                    f"candidate's side and {delta.baseline} on the baseline's"
+                not_compared[output] = (
+                    f"its value is {delta.candidate} on the candidate's side and "
+                    f"{delta.baseline} on the baseline's"
                 )
+                notes.append(f"{output} is not compared: {not_compared[output]}")
     return PairedComparison(
         candidate=experiment.id,
         baseline=baseline_label,
@@ -335,6 +339,7 @@ def compare(
         only_baseline=sorted(set(base) - set(cand)),
         warnings=notes,
         unpaired=_unpaired(set(cand), set(base), *lost),
+        not_compared=not_compared,
     )
 
 

@@ -44,7 +44,7 @@ def compare_all(
             lost=(outcome.lost_examples(), _baseline_lost(outcomes, source)),
         )  # fmt: skip
         comparison = _without_not_run(comparison, outcome, _in_run(outcomes, source))
-        if comparison.n_pairs == 0:
+        if comparison.n_pairs == 0 and not comparison.unpaired:
             comparisons[experiment_id] = (
                 f"no example was scored by both {experiment_id} ({len(outcome.records)} scored) "
                 f"and {source.label} ({len(baseline)} scored)"

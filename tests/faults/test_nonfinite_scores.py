@@ -55,6 +55,25 @@ def test_a_nan_or_infinite_score_names_the_metric_and_the_value():
     assert score("exact_match", "Paris", ["paris"]) == {"exact_match": 1.0}
 
 
+def test_a_score_too_large_to_sum_or_square_fails_like_a_nan():
+    # 1e200 is finite, but its square overflows the summary's sd: the item fails, not the run
+    with pytest.raises(
+        NonFiniteScore,
+        match=r"returned 1e\+200 for 'x': a score must be a finite number within ±1e\+100",
+    ):
+        finite("m", {"x": 1e200})
+    assert finite("m", {"x": -1e100}) == {"x": -1e100}  # the bound itself is a score
+
+
+def test_a_metric_that_leaves_out_a_declared_score_fails_its_item():
+    # a score missing on one example would drop the metric from the comparison unnoticed
+    with pytest.raises(
+        NonFiniteScore, match=r"metric 'm' returned no 'y' score \(it returned \['x'\]\)"
+    ):
+        finite("m", {"x": 0.5}, declared=("x", "y"))
+    assert finite("m", {"x": 0.5, "y": 1.0}, declared=("x", "y")) == {"x": 0.5, "y": 1.0}
+
+
 def test_summary_json_never_holds_a_bare_nan(tmp_path):
     path = write_json(tmp_path / "s.json", {"a": math.nan, "b": [math.inf, 1.0], "c": {"d": 2}})
     assert strict_load(path.read_text()) == {"a": None, "b": [None, 1.0], "c": {"d": 2}}
@@ -137,3 +156,49 @@ def test_a_marked_tests_nan_score_writes_its_raw_row_and_counts_as_failed(tmp_pa
     summary = strict_load((tmp_path / "out" / "test_answer_full_summary.json").read_text())
     assert (summary["n_examples"], summary["n_failed"]) == (7, 1)
     assert "n=7 of 8 (1 failed on the baseline side)" in output
+
+
+SHY = """
+from parity.evals.metrics import Metric, register_metric
+
+
+def shy(prediction, references):
+    bucket = sum(map(ord, references[0])) % 6
+    if prediction == "Lyon" and bucket == 0:
+        return {}  # leaves its declared score out on some of the candidate's answers
+    if prediction == "Lyon" and bucket == 1:
+        return {"shy": 1e200}  # finite, but too large to sum or square
+    return {"shy": 0.5}
+
+
+register_metric(Metric("shy", shy, reference="no score on some answers"))
+"""
+
+
+def test_a_left_out_or_huge_score_fails_its_item_and_the_gate_counts_it(tmp_path):
+    (tmp_path / "conftest.py").write_text(SHY)
+    with FakeLLMServer("openai") as server:
+        server.reply = lambda body: "Paris" if body["model"] == "base" else "Lyon"
+        config = write_yaml(tmp_path / "run.yaml", [
+            experiment("base", "base", server.url, metrics=["shy"]),
+            experiment("cand", "cand", server.url, baseline="base", metrics=["shy"],
+                       max_drop={"shy": 0.1}),
+        ])  # fmt: skip
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-report-dir=out", "--eval-cache=off",
+            "--eval-allow-skipped-gates", env=clean_env(),
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "OverflowError" not in output
+    assert "metric 'shy' returned no 'shy' score (it returned [])" in output
+    assert "metric 'shy' returned 1e+200 for 'shy'" in output
+    summary = strict_load((tmp_path / "out" / "cand_summary.json").read_text())
+    lost = summary["n_failed"]
+    assert 0 < lost < N and summary["n_examples"] == N - lost
+    (gate,) = strict_load((tmp_path / "out" / "summary.json").read_text())["gates"]
+    assert gate["verdict"] == "inconclusive", gate  # not 'unevaluable', which may be skipped
+    assert (
+        f"{lost} of {N} examples have no pair ({lost} failed on the candidate side)"
+        in (gate["message"])
+    )

@@ -397,3 +397,37 @@ def test_a_lower_bound_threshold_on_a_corpus_metric_needs_the_items_its_interval
     gate = _threshold_gate({**stats, "interval_min_pairs": 10})
     assert gate.verdict == "inconclusive"
     assert "inconclusive: n=1 < 10, the fewest scores a corpus metric's interval" in gate.message
+
+
+def test_a_score_not_compared_for_its_nan_value_is_inconclusive_not_skippable():
+    from parity.gates import _paired
+    from parity.paired import PairedComparison
+
+    cand = parse_config([experiment(id="cand")], "t.yaml").experiments[0]
+    nan_corpus = PairedComparison("cand", "base", 40, {}, {},
+                                  not_compared={"f1": "its value is nan on the candidate's side"})  # fmt: skip
+    gate = _paired(cand, "max_drop", "f1", 0.05, nan_corpus)
+    assert (gate.status, gate.verdict) == ("failed", "inconclusive")
+    assert gate.message == (
+        "f1 vs base: inconclusive: its value is nan on the candidate's side (margin 0.05)"
+    )
+    no_pairs = PairedComparison("cand", "base", 0, {}, {}, unpaired={"e0": "lost a repeat on the candidate side"})  # fmt: skip
+    gate = _paired(cand, "min_gain", "f1", 0.02, no_pairs)
+    assert gate.verdict == "inconclusive"
+    assert "n=0 < min_pairs 6, 1 lost a repeat on the candidate side (gain 0.02)" in gate.message
+
+
+def test_an_example_that_lost_a_repeat_everywhere_still_gets_a_comparison():
+    config = parse_config(
+        [experiment(id="base"),
+         experiment(id="cand", baseline="base", repeats=2, max_drop={"f1": 0.1},
+                    model={"name": "local:smollm2", "temperature": 0.7})], "t.yaml",
+    )  # fmt: skip
+    agg = Aggregator(config.experiments)
+    for i in range(8):
+        agg.add_report("base", "passed", record(f"e{i}", i, 0.5))
+        agg.add_report("cand", "passed", record(f"e{i}", i, 0.5))
+        agg.add_report("cand", "failed", record(f"e{i}", i, 0.5, **LOST["failed"]))
+    comparison = compare_all(agg.outcomes, {"cand": BaselineSource("base")})["cand"]
+    assert not isinstance(comparison, str), comparison
+    assert comparison.n_pairs == 0 and len(comparison.unpaired) == 8
