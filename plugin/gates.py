@@ -25,7 +25,7 @@ from typing import Any
 
 from parity.aggregation import ExperimentOutcome, count_text
 from parity.config import Experiment
-from parity.paired import MetricDelta, PairedComparison, examples_needed, mean_interval
+from parity.paired import MetricDelta, PairedComparison, examples_needed
 
 ALLOW_OPTION = "--eval-allow-skipped-gates"
 
@@ -129,8 +129,6 @@ def _threshold(
             observed, floor, "met" if passed else "not met",
         )  # fmt: skip
     low, high = stats["ci95_low"], stats["ci95_high"]
-    if not stats.get("corpus_level"):  # decide on an interval fit for the scores, not plain t
-        low, high, _ = mean_interval(_example_scores(outcome, metric))
     interval = f"{metric} = {observed:.4f} [{low:.4f}, {high:.4f}] over {n} examples"
     unsound = _unsound(experiment, sample, stats.get("interval_min_pairs") or 0)
     if unsound is not None:
@@ -243,15 +241,6 @@ def _examples(outcome: ExperimentOutcome) -> _Sample:
     missing = len(lost) + unknown
     total = len(scored | set(lost)) + unknown
     return _Sample(len(scored), total, missing, missing / total, count_text(reasons), "score")
-
-
-def _example_scores(outcome: ExperimentOutcome, metric: str) -> list[float]:
-    """``metric``'s score per example (the mean of its repeats), as the interval takes them."""
-    by_example: dict[str, list[float]] = {}
-    for record in outcome.records:
-        if metric in record.scores:
-            by_example.setdefault(record.example_key, []).append(record.scores[metric])
-    return [sum(scores) / len(scores) for scores in by_example.values()]
 
 
 def _unsound(experiment: Experiment, sample: _Sample, interval_min_pairs: int) -> str | None:

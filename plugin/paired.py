@@ -45,7 +45,6 @@ from parity.stats import (
     scipy_stats,
     t_critical,
     t_power_multiple,
-    wilson,
     z_critical,
 )
 
@@ -67,7 +66,6 @@ STUDENT_T = "Student t"
 SKEW_T = "Student t widened by Hall's skewness-corrected t"
 NO_SPREAD = "Newcombe paired score, no spread (every pair differs alike)"
 JACKKNIFE = "jackknife t"
-WILSON = "Wilson score"
 COMPRESSION_P50 = "compression_latency_p50_ms"  # the compressor's own time, per example
 
 Group = list[EvalRecord]  # every record (repeat) of one example on one side
@@ -143,25 +141,6 @@ def difference_interval(cand: np.ndarray, base: np.ndarray) -> tuple[float, floa
     if _within_unit(cand, base):  # proportions: a difference lies in [-1, 1]
         return max(-1.0, centre + low), min(1.0, centre + high), NO_SPREAD
     return centre + low, centre + high, NO_SPREAD
-
-
-def mean_interval(values: Sequence[float]) -> tuple[float, float, str]:
-    """The 95% interval of one experiment's mean score, chosen by the data as a paired
-    difference's is: Wilson's score interval when every score is 0 or 1, else the Student-t
-    interval widened to Hall's skewness-corrected t (:func:`skew_corrected_interval`). A
-    ``threshold_mode: lower_bound`` gate decides on it (the summary's ``ci95`` stays
-    ScaleBench's Student t)."""
-    import numpy as np
-
-    if all(v in (0.0, 1.0) for v in values):
-        low, high = wilson(int(sum(values)), len(values))
-        return low, high, WILSON
-    scores = np.asarray(values, dtype=float)
-    scale = max(1.0, float(np.max(np.abs(scores)))) if len(scores) else 1.0
-    if len(scores) < 2 or float(np.ptp(scores)) <= SPREAD_TOLERANCE * scale:
-        centre = float(np.mean(scores)) if len(scores) else 0.0
-        return centre, centre, NO_SPREAD  # no spread (or rounding's): a zero-width interval
-    return skew_corrected_interval(scores)
 
 
 def skew_corrected_interval(diffs: np.ndarray) -> tuple[float, float, str]:
