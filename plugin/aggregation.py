@@ -12,7 +12,15 @@ from parity.config import Experiment, decoding
 from parity.evals.metrics import METRICS
 from parity.evals.tasks.base import INVALID_PREDICTION
 from parity.record import EvalRecord
-from parity.stats import CORPUS_MIN_PAIRS, ci95, describe, jackknife_interval, mean, percentile, std
+from parity.stats import (
+    CORPUS_MIN_PAIRS,
+    describe,
+    jackknife_interval,
+    mean,
+    mean_interval,
+    percentile,
+    std,
+)
 
 EMPTY_STATS = ("mean", "std", "p50", "p95", "ci95_low", "ci95_high")
 LOWEST_SHOWN = 5
@@ -54,8 +62,9 @@ def _corpus_interval(name: str, output: str, records: Sequence[EvalRecord]) -> t
 
 
 def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[str, dict[str, Any]]:
-    """Per score name: mean/std/p50/p95 and a 95% interval (corpus metrics: value + jackknife
-    interval, trusted from ``interval_min_pairs`` items)."""
+    """Per score name: mean/std/p50/p95 and a 95% interval of the mean chosen by the data
+    (``stats.mean_interval``: Wilson's for 0/1 scores, the skewness-widened t otherwise);
+    corpus metrics: value + jackknife interval, trusted from ``interval_min_pairs`` items."""
     metrics: dict[str, dict[str, Any]] = {}
     for name in experiment.metrics:
         metric = METRICS.get(name)
@@ -74,7 +83,7 @@ def score_block(experiment: Experiment, records: Sequence[EvalRecord]) -> dict[s
             within: float | None = None
             if experiment.repeats > 1:  # the interval is between examples: one mean each
                 values, within = _example_means(output, records)
-            low, high = ci95(values)
+            low, high, _ = mean_interval(values)  # the interval a lower_bound gate decides on
             # Scores that all lie in [0, 1] are proportions: their interval is clipped to it,
             # and ci_clipped says when that moved an end. Other scores (an extension metric's
             # negative or 0-100 values) keep their interval as computed.

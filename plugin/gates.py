@@ -1,8 +1,10 @@
 """Gates: absolute floors on an experiment's score, and paired gates against a baseline.
 
 - ``thresholds`` with ``threshold_mode: mean`` (default): the mean must reach the floor;
-  ``lower_bound``: the 95% interval's lower end must (inconclusive when it straddles it,
-  and held to the sample rules below as a paired gate is, counting examples for pairs).
+  ``lower_bound``: the lower end of the summary's 95% interval of the mean must (Wilson's
+  for 0/1 scores, the Hall-widened t otherwise: ``stats.mean_interval``; inconclusive when
+  it straddles the floor, and held to the sample rules below as a paired gate is, counting
+  examples for pairs).
 - ``max_drop`` (non-inferiority): the lower end of the 95% interval of (candidate −
   baseline) must be above −margin. ``min_gain`` (superiority): above +gain.
 

@@ -4,13 +4,13 @@ Items are paired by example (dataset subset and id). Per score this gives both m
 mean paired difference (candidate − baseline), a 95% interval of that difference chosen by
 the data, and a paired test:
 
-- every score 0 or 1: Newcombe's hybrid score interval for paired proportions, exact McNemar;
+- every score 0 or 1: Tango's score interval for paired proportions, exact McNemar;
 - other scores: the Student-t interval of the mean difference with each end moved out to
   Hall's (1992) skewness-corrected t interval where that reaches further, Wilcoxon
   signed-rank; when every pair differs by the same amount (no spread to estimate) the
   paired-proportion interval of that many agreeing pairs, centred on the difference;
 - corpus-level metrics: a jackknife t interval over pairs (delete-a-group past
-  ``JACKKNIFE_GROUPS`` pairs), trusted from ``CORPUS_MIN_PAIRS`` pairs on, and a paired
+  ``JACKKNIFE_GROUPS`` pairs) widened by Hall's correction for its pseudo-values' skewness, trusted from ``CORPUS_MIN_PAIRS`` pairs on, and a paired
   permutation test (``scipy.stats.permutation_test``, each pair's sides swapped at random).
 
 These cover at 95% from 5 pairs on (corpus metrics: from ``CORPUS_MIN_PAIRS``), also when
@@ -38,13 +38,15 @@ from parity.stats import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
     CORPUS_MIN_PAIRS,
-    ci95,
+    STUDENT_T,
     jackknife_interval,
     paired_proportion_interval,
     percentile,
     scipy_stats,
+    skew_corrected_interval,
     t_critical,
     t_power_multiple,
+    tango_interval,
     z_critical,
 )
 
@@ -61,9 +63,7 @@ POWER = 0.80
 MCNEMAR = "exact McNemar"
 WILCOXON = "Wilcoxon signed-rank"
 PERMUTATION = "paired permutation"
-NEWCOMBE = "Newcombe paired score"
-STUDENT_T = "Student t"
-SKEW_T = "Student t widened by Hall's skewness-corrected t"
+TANGO = "Tango paired score"
 NO_SPREAD = "Newcombe paired score, no spread (every pair differs alike)"
 JACKKNIFE = "jackknife t"
 COMPRESSION_P50 = "compression_latency_p50_ms"  # the compressor's own time, per example
@@ -125,13 +125,10 @@ def difference_interval(cand: np.ndarray, base: np.ndarray) -> tuple[float, floa
 
     diffs = cand - base
     if _binary(cand, base):
-        both = int(np.sum((cand == 1) & (base == 1)))
         better = int(np.sum((cand == 1) & (base == 0)))
         worse = int(np.sum((cand == 0) & (base == 1)))
-        low, high = paired_proportion_interval(
-            both, better, worse, len(diffs) - both - better - worse
-        )
-        return low, high, NEWCOMBE
+        low, high = tango_interval(better, worse, len(diffs))
+        return low, high, TANGO
     scale = max(1.0, float(np.max(np.abs(diffs)))) if len(diffs) else 1.0
     if len(diffs) > 1 and float(np.ptp(diffs)) > SPREAD_TOLERANCE * scale:
         return skew_corrected_interval(diffs)
@@ -141,48 +138,6 @@ def difference_interval(cand: np.ndarray, base: np.ndarray) -> tuple[float, floa
     if _within_unit(cand, base):  # proportions: a difference lies in [-1, 1]
         return max(-1.0, centre + low), min(1.0, centre + high), NO_SPREAD
     return centre + low, centre + high, NO_SPREAD
-
-
-def skew_corrected_interval(diffs: np.ndarray) -> tuple[float, float, str]:
-    """The Student-t 95% interval of the mean of ``diffs``, each end moved out to Hall's
-    skewness-corrected t interval where that reaches further, and its name (below 3 values,
-    which have no skewness, the t interval alone).
-
-    Hall (1992), "On the removal of skewness by transformation", JRSS B 54(1): the pivot
-    t = (mean − μ)·√n / s is replaced by g(t) = t + a·t² + a²·t³/3 + a/2, a = γ / (3√n), which
-    is monotone; the interval inverts g(t) = ±t₀.₉₇₅,ₙ₋₁. γ is the adjusted sample skewness
-    G₁ (``scipy.stats.skew(bias=False)``), larger than the plain one at small n. The t
-    interval alone misses on the side of a long tail (a few pairs that drop far among many
-    ties, or exponential differences).
-    """
-    low, high = ci95(diffs.tolist())
-    n = len(diffs)
-    if n < 3:
-        return low, high, STUDENT_T
-    centre = float(diffs.mean())
-    error = float(diffs.std(ddof=1)) / math.sqrt(n)
-    a = _adjusted_skewness(diffs) / (3 * math.sqrt(n))
-    critical = t_critical(n - 1)
-    hall_low = centre - _hall_inverse(critical, a) * error
-    hall_high = centre - _hall_inverse(-critical, a) * error
-    return min(low, hall_low), max(high, hall_high), SKEW_T
-
-
-def _adjusted_skewness(values: np.ndarray) -> float:
-    """The adjusted Fisher–Pearson skewness G₁ of 3 or more values with a spread,
-    ``scipy.stats.skew(values, bias=False)`` (computed here: scipy's takes a millisecond)."""
-    n = len(values)
-    centred = values - values.mean()
-    g1 = float((centred**3).mean()) / float((centred**2).mean()) ** 1.5
-    return g1 * math.sqrt(n * (n - 1)) / (n - 2)
-
-
-def _hall_inverse(x: float, a: float) -> float:
-    """The t with Hall's g(t) = ((1 + a·t)³ − 1) / (3a) + a/2 equal to ``x``."""
-    shift = 3 * a * (x - a / 2)
-    if abs(shift) < 0.5:  # cube root of 1 + shift, minus 1, without cancellation
-        return x if shift == 0 else math.expm1(math.log1p(shift) / 3) / a
-    return (math.copysign(abs(1 + shift) ** (1 / 3), 1 + shift) - 1) / a
 
 
 def _within_unit(cand: np.ndarray, base: np.ndarray) -> bool:

@@ -1,6 +1,7 @@
 """Summary statistics: mean, sample std, linear-interpolated percentiles, the Student-t
-interval, Wilson's score interval, Newcombe's interval for a difference of paired proportions,
-paired-t power, and the jackknife t interval of any statistic (corpus metrics)."""
+interval and its skewness-corrected widening (Hall 1992), the interval of a mean chosen by the
+data (Wilson's for 0/1 scores), Tango's and Newcombe's intervals for a difference of paired
+proportions, paired-t power, and the jackknife t interval of any statistic (corpus metrics)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 CONFIDENCE = 0.95
+STUDENT_T = "Student t"
+SKEW_T = "Student t widened by Hall's skewness-corrected t"
+WILSON = "Wilson score"
 BOOTSTRAP_SEED = 0
 # a corpus metric's jackknife t interval covered a macro-F1 difference at >= 0.93 from 10
 # pairs on in a seeded simulation (0.91 at 8; the percentile bootstrap: 0.80 at 6, 0.92 at 32)
@@ -103,6 +107,115 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def mean_interval(values: Sequence[float]) -> tuple[float, float, str]:
+    """The 95% interval of the mean of ``values`` chosen by the data, and its name: every
+    value 0 or 1: Wilson's score interval (the Student t interval's lower end lies above the
+    proportion up to 11% of the time at 16 values); other values: :func:`skew_corrected_interval`
+    (the t interval's lower end lies above the mean of scores that crowd at 1.0 up to 7% of
+    the time); a point below 2 values or without a spread."""
+    import numpy as np
+
+    array = np.asarray(values, dtype=float)
+    if len(array) and bool(np.all((array == 0.0) | (array == 1.0))):
+        low, high = wilson(int(array.sum()), len(array))
+        return low, high, WILSON
+    if len(array) < 2 or float(np.ptp(array)) == 0.0:
+        centre = mean(values)
+        return centre, centre, STUDENT_T
+    return skew_corrected_interval(array)
+
+
+def skew_corrected_interval(values: np.ndarray) -> tuple[float, float, str]:
+    """The Student-t 95% interval of the mean of ``values``, each end moved out to Hall's
+    skewness-corrected t interval where that reaches further, and its name (below 3 values,
+    which have no skewness, the t interval alone).
+
+    Hall (1992), "On the removal of skewness by transformation", JRSS B 54(1): the pivot
+    t = (mean − μ)·√n / s is replaced by g(t) = t + a·t² + a²·t³/3 + a/2, a = γ / (3√n), which
+    is monotone; the interval inverts g(t) = ±t₀.₉₇₅,ₙ₋₁. γ is the adjusted sample skewness
+    G₁ (``scipy.stats.skew(bias=False)``), larger than the plain one at small n. The t
+    interval alone misses on the side of a long tail (a few pairs that drop far among many
+    ties, or exponential differences).
+    """
+    low, high = ci95(values.tolist())
+    n = len(values)
+    if n < 3:
+        return low, high, STUDENT_T
+    centre = float(values.mean())
+    error = float(values.std(ddof=1)) / math.sqrt(n)
+    hall_low, hall_high = _hall_ends(centre, error, _adjusted_skewness(values), n)
+    return min(low, hall_low), max(high, hall_high), SKEW_T
+
+
+def _hall_ends(centre: float, error: float, skewness: float, n: int) -> tuple[float, float]:
+    """Hall's (1992) skewness-corrected 95% t interval of a mean ``centre`` with standard
+    error ``error``, from ``n`` values of adjusted skewness ``skewness``."""
+    a = skewness / (3 * math.sqrt(n))
+    critical = t_critical(n - 1)
+    return centre - _hall_inverse(critical, a) * error, centre - _hall_inverse(-critical, a) * error
+
+
+def _adjusted_skewness(values: np.ndarray) -> float:
+    """The adjusted Fisher–Pearson skewness G₁ of 3 or more values with a spread,
+    ``scipy.stats.skew(values, bias=False)`` (computed here: scipy's takes a millisecond)."""
+    n = len(values)
+    centred = values - values.mean()
+    g1 = float((centred**3).mean()) / float((centred**2).mean()) ** 1.5
+    return g1 * math.sqrt(n * (n - 1)) / (n - 2)
+
+
+def _hall_inverse(x: float, a: float) -> float:
+    """The t with Hall's g(t) = ((1 + a·t)³ − 1) / (3a) + a/2 equal to ``x``."""
+    shift = 3 * a * (x - a / 2)
+    if abs(shift) < 0.5:  # cube root of 1 + shift, minus 1, without cancellation
+        return x if shift == 0 else math.expm1(math.log1p(shift) / 3) / a
+    return (math.copysign(abs(1 + shift) ** (1 / 3), 1 + shift) - 1) / a
+
+
+def tango_interval(better: int, worse: int, n: int) -> tuple[float, float]:
+    """Tango's (1998) 95% score interval of p1 − p2 for ``n`` paired 0/1 outcomes, ``better``
+    of them 1 on the first side only and ``worse`` on the second only (Tango, "Equivalence
+    test and confidence interval for the difference in proportions for the paired-sample
+    design", Statistics in Medicine 17:891–908): the δ with score statistic
+    T(δ) = (better − worse − nδ) / √(n(2q̃ + δ(1 − δ))) equal to ±z, q̃ the maximum-likelihood
+    share of ``worse`` pairs given δ; found by bisection (T falls as δ rises). When the
+    candidate only ever loses (5% to 20% of pairs), its low end lies above the true
+    difference at most 2.5% of the time at 10 to 200 pairs, exactly (Newcombe's method 10:
+    up to 7.1%). (−1, 1) for no pairs."""
+    if n == 0:
+        return -1.0, 1.0
+    z = z_critical(0.5 + CONFIDENCE / 2)
+    difference = (better - worse) / n
+    low = -1.0 if difference == -1 else _tango_root(better, worse, n, z)
+    high = 1.0 if difference == 1 else _tango_root(better, worse, n, -z)
+    return low, high
+
+
+def _tango_root(better: int, worse: int, n: int, target: float) -> float:
+    """The δ in (−1, 1) where Tango's score statistic crosses ``target``, to within 1e-15."""
+    low, high = -1.0, 1.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        if _tango_score(better, worse, n, middle) > target:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
+def _tango_score(better: int, worse: int, n: int, delta: float) -> float:
+    """Tango's score statistic at δ, with q̃ the positive root of
+    2n·q² + (−better − worse + (2n − better + worse)·δ)·q − worse·δ(1 − δ) = 0."""
+    b = -better - worse + (2 * n - better + worse) * delta
+    c = -worse * delta * (1 - delta)
+    q = (math.sqrt(max(b * b - 8 * n * c, 0.0)) - b) / (4 * n)
+    gap = better - worse - n * delta
+    variance = n * (2 * q + delta * (1 - delta))
+    if variance <= 0:
+        return math.copysign(math.inf, gap) if gap else 0.0
+    return gap / math.sqrt(variance)
+
+
 def paired_proportion_interval(
     both: int, only_first: int, only_second: int, neither: int
 ) -> tuple[float, float]:
@@ -165,8 +278,12 @@ def jackknife_interval(
     item indices): the full-sample value ± t₀.₉₇₅,g₋₁ · the jackknife standard error, with
     g = min(n, ``JACKKNIFE_GROUPS``) groups left out one at a time (Efron & Tibshirani 1993,
     An Introduction to the Bootstrap, ch. 11; past ``JACKKNIFE_GROUPS`` items Kott's 2001
-    delete-a-group jackknife, item i in group i mod g). Also that standard error. A point
-    (and error 0) below 2 items or when a left-out value is not finite."""
+    delete-a-group jackknife, item i in group i mod g), each end moved out to Hall's (1992)
+    skewness-corrected t interval where that reaches further, γ the adjusted skewness of the
+    jackknife pseudo-values g·θ̂ − (g − 1)·θ̂₍₋ₖ₎ (a macro-F1 difference over imbalanced
+    classes: coverage 0.92 at 10 and 16 pairs without it, 0.93 and 0.94 with it). Also that
+    standard error. A point (and error 0) below 2 items or when a left-out value is not
+    finite."""
     import numpy as np
 
     everything = np.arange(n)
@@ -179,4 +296,9 @@ def jackknife_interval(
         return point, point, 0.0
     error = math.sqrt((g - 1) / g * math.fsum((left_out - left_out.mean()) ** 2))
     half = t_critical(g - 1) * error
-    return point - half, point + half, error
+    low, high = point - half, point + half
+    pseudo = g * point - (g - 1) * left_out
+    if g >= 3 and float(np.ptp(pseudo)) > 0:
+        hall_low, hall_high = _hall_ends(point, error, _adjusted_skewness(pseudo), g)
+        low, high = min(low, hall_low), max(high, hall_high)
+    return low, high, error

@@ -73,7 +73,7 @@ def test_non_inferior_candidate_passes_and_the_verdict_is_printed_and_stored(
         hotpot("cand", "oracle2", server.url, baseline="base", max_drop={"f1": 0.25}),
     ], *workers)  # fmt: skip
     # oracle2 is unknown to the replier's wrong/mostly lists: it answers like the oracle. 12
-    # pairs that agree bound the drop by 0.242 (Newcombe's paired interval), not by 0.
+    # pairs that agree bound the drop by 0.242 (Tango's paired interval: z²/(n + z²)), not by 0.
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"cand vs base  f1 +0.000 [-0.242, +0.242] n={N} |" in result.stdout
     assert "-> f1 non-inferior (margin 0.25)" in result.stdout

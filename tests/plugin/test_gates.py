@@ -8,8 +8,10 @@ from parity.baselines import BaselineSource
 from parity.config import parse_config
 from parity.gates import evaluate_gates
 from parity.record import EvalRecord, StageUsage
+from parity.stats import wilson
 from parity.verdicts import compare_all, holm_table, verdict_line
 from tests.conftest import experiment
+from tests.support.hall import hall_widened_t
 
 
 def record(example_id, index, f1, **lost):
@@ -431,3 +433,23 @@ def test_an_example_that_lost_a_repeat_everywhere_still_gets_a_comparison():
     comparison = compare_all(agg.outcomes, {"cand": BaselineSource("base")})["cand"]
     assert not isinstance(comparison, str), comparison
     assert comparison.n_pairs == 0 and len(comparison.unpaired) == 8
+
+
+def test_a_lower_bound_threshold_on_0_1_scores_decides_on_wilsons_interval():
+    """15 of 16 right against a floor of 0.8: Student t's interval [0.804, 1.0] called it met;
+    Wilson's, [0.717, 0.989], straddles the floor (issue 28's outside review)."""
+    values = [1.0] * 15 + [0.0]
+    gates, _ = run(values, values, thresholds={"f1": 0.8}, threshold_mode="lower_bound")
+    gate = gates["cand::threshold::f1"]
+    assert (gate.status, gate.verdict) == ("failed", "inconclusive")
+    assert (gate.ci_low, gate.ci_high) == pytest.approx(wilson(15, 16), abs=1e-12)
+    assert "f1 = 0.9375 [0.7167, 0.9889] over 16 examples" in gate.message
+
+
+def test_a_lower_bound_threshold_on_scores_at_a_ceiling_decides_on_the_hall_widened_t():
+    """13 of 16 at 1.0 and three far below: Student t's lower end is 0.782, Hall's 0.408."""
+    values = [1.0] * 13 + [0.3, 0.5, 0.6]
+    gates, _ = run(values, values, thresholds={"f1": 0.7}, threshold_mode="lower_bound")
+    gate = gates["cand::threshold::f1"]
+    assert gate.verdict == "inconclusive"
+    assert gate.ci_low == pytest.approx(hall_widened_t(values)[0], rel=1e-9)

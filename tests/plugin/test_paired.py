@@ -10,11 +10,9 @@ from parity.config import parse_config
 from parity.paired import (
     JACKKNIFE,
     MCNEMAR,
-    NEWCOMBE,
     NO_SPREAD,
     PERMUTATION,
-    SKEW_T,
-    STUDENT_T,
+    TANGO,
     WILCOXON,
     PairedComparison,
     agreeing_pairs_needed,
@@ -25,8 +23,15 @@ from parity.paired import (
     minimum_detectable,
 )
 from parity.record import EvalRecord, StageUsage
-from parity.stats import CORPUS_MIN_PAIRS, paired_proportion_interval
+from parity.stats import (
+    CORPUS_MIN_PAIRS,
+    SKEW_T,
+    STUDENT_T,
+    paired_proportion_interval,
+    tango_interval,
+)
 from tests.conftest import experiment
+from tests.support.hall import jackknife_by_hand
 
 
 def record(example_id, index, scores, tokens=100, latency=10.0, cost=0.01, prediction="", gold=("",), subset=None):  # fmt: skip
@@ -41,7 +46,7 @@ def f1_experiment(**extra):
     return parse_config([experiment(**extra)], "t.yaml").experiments[0]
 
 
-def test_binary_scores_get_exact_mcnemar_and_newcombes_paired_interval():
+def test_binary_scores_get_exact_mcnemar_and_tangos_paired_interval():
     # 10 pairs: 6 where only the candidate is right, 1 where only the baseline is, 3 ties
     base = [0, 0, 0, 0, 0, 0, 1, 1, 0, 1]
     cand = [1, 1, 1, 1, 1, 1, 0, 1, 0, 1]
@@ -62,10 +67,10 @@ def test_binary_scores_get_exact_mcnemar_and_newcombes_paired_interval():
     assert delta.difference == pytest.approx(0.5)
     assert (delta.baseline, delta.candidate) == (pytest.approx(0.3), pytest.approx(0.8))
     diffs = [c - b for b, c in zip(base, cand, strict=True)]
-    # both right 2, only the candidate 6, only the baseline 1, neither 1 (Newcombe's method 10,
-    # checked against his published figures in test_stats)
-    assert delta.interval == NEWCOMBE
-    assert (delta.ci_low, delta.ci_high) == pytest.approx(paired_proportion_interval(2, 6, 1, 1))
+    # only the candidate 6, only the baseline 1 of 10 (Tango's score interval, checked against
+    # a published figure in test_stats)
+    assert delta.interval == TANGO
+    assert (delta.ci_low, delta.ci_high) == pytest.approx(tango_interval(6, 1, 10))
     assert delta.sd_difference == pytest.approx(np.std(diffs, ddof=1))
     assert result.n_pairs == 10
 
@@ -127,18 +132,17 @@ def test_corpus_metric_resamples_pairs_and_permutes_sides():
     assert delta.corpus_level and delta.test == PERMUTATION
     assert delta.baseline == pytest.approx(macro(base_pred, everything))
     assert delta.candidate == pytest.approx(macro(cand_pred, everything))
-    # the jackknife t interval by hand: each pair left out once, t with 7 degrees of freedom
+    # the jackknife t interval by hand: each pair left out once, t with 7 degrees of freedom,
+    # widened to Hall's end for the pseudo-values' skewness
     left_out = [
         macro(cand_pred, [j for j in everything if j != i])
         - macro(base_pred, [j for j in everything if j != i])
         for i in everything
     ]
     error = math.sqrt(7 / 8 * sum((v - np.mean(left_out)) ** 2 for v in left_out))
-    half = stats.t.ppf(0.975, 7) * error
+    expected = jackknife_by_hand(8, lambda idx: macro(cand_pred, idx) - macro(base_pred, idx))
     assert (delta.interval, delta.interval_min_pairs) == (JACKKNIFE, CORPUS_MIN_PAIRS)
-    assert (delta.ci_low, delta.ci_high) == pytest.approx(
-        (delta.difference - half, delta.difference + half), rel=1e-12
-    )
+    assert (delta.ci_low, delta.ci_high) == pytest.approx(expected, rel=1e-9)
     assert delta.sd_difference == pytest.approx(error * math.sqrt(8))
     # 8 pairs: 2**8 = 256 side swaps < 999, so scipy enumerates them all (an exact test)
     swapped = []

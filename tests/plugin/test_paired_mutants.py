@@ -17,19 +17,22 @@ from parity.paired import (
     CORPUS_MIN_PAIRS,
     MAX_PAIRS_NEEDED,
     MCNEMAR,
-    NEWCOMBE,
     NO_SPREAD,
-    SKEW_T,
-    STUDENT_T,
+    TANGO,
     WILCOXON,
-    _hall_inverse,
     compare,
     difference_interval,
     examples_needed,
     jackknife_interval,
 )
 from parity.record import EvalRecord, StageUsage
-from parity.stats import paired_proportion_interval
+from parity.stats import (
+    SKEW_T,
+    STUDENT_T,
+    _hall_inverse,
+    paired_proportion_interval,
+    tango_interval,
+)
 from tests.conftest import experiment
 
 
@@ -162,13 +165,13 @@ def test_a_spread_is_told_from_rounding_at_1e_9_of_differences_under_1(step, spr
 
 def test_binary_pairs_count_each_kind_apart():
     """Both right 3, only the candidate 5, only the baseline 1, neither 2: no two counts
-    alike, so counting one kind as another shows (Newcombe's interval is the same with
-    'both' and 'neither' swapped)."""
+    alike, so counting one kind as another shows (Tango's interval depends on the discordant
+    counts and n alone)."""
     cand = np.array([1.0] * 3 + [1.0] * 5 + [0.0] * 1 + [0.0] * 2)
     base = np.array([1.0] * 3 + [0.0] * 5 + [1.0] * 1 + [0.0] * 2)
     low, high, name = difference_interval(cand, base)
-    assert name == NEWCOMBE
-    assert (low, high) == pytest.approx(paired_proportion_interval(3, 5, 1, 2), rel=1e-12)
+    assert name == TANGO
+    assert (low, high) == pytest.approx(tango_interval(5, 1, 11), rel=1e-12)
     exp = parse_config([experiment(metrics=["exact_match"])], "t.yaml").experiments[0]
     delta = compare(
         exp, "base",

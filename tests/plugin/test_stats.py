@@ -7,18 +7,24 @@ import pytest
 from scipy import stats
 
 from parity.stats import (
+    SKEW_T,
+    STUDENT_T,
+    WILSON,
     ci95,
     describe,
     import_ahead,
     jackknife_interval,
+    mean_interval,
     paired_proportion_interval,
     percentile,
     std,
     t_critical,
     t_power_multiple,
+    tango_interval,
     wilson,
     z_critical,
 )
+from tests.support.hall import hall_widened_t
 
 
 def test_std_is_sample_std_like_scalebench():
@@ -104,7 +110,7 @@ def test_a_summary_interval_clipped_to_zero_one_says_so():
         records = [EvalRecord("x", str(i), i, "m", scores={"f1": v}) for i, v in enumerate(values)]
         return score_block(exp, records)["f1"]
 
-    clipped = block([1.0, 1.0, 1.0, 0.0])  # Student t: 0.75 ± 0.80
+    clipped = block([1.0, 1.0, 1.0, 0.5])  # Student t: 0.875 ± 0.40
     assert clipped["ci95_high"] == 1.0 and clipped["ci_clipped"] is True
     assert block([0.4, 0.5, 0.6])["ci_clipped"] is False
     summary = {"model": "m", "mode": "baseline", "dataset": "d", "task": "t",
@@ -118,6 +124,72 @@ def test_a_summary_interval_clipped_to_zero_one_says_so():
     assert negative["ci95_low"] < negative["ci95_high"] < 0 and negative["ci_clipped"] is False
     percent = block([40.0, 38.0, 42.0])
     assert 30 < percent["ci95_low"] < 40 < percent["ci95_high"] < 50
+    # 0/1 scores get Wilson's interval, which never leaves [0, 1] (Student t: [0.804, 1.07])
+    right = block([1.0] * 15 + [0.0])
+    assert (right["ci95_low"], right["ci95_high"]) == pytest.approx(wilson(15, 16), abs=1e-12)
+    assert right["ci_clipped"] is False
+
+
+def test_the_interval_of_a_mean_is_wilsons_for_0_1_scores_and_hall_widened_t_otherwise():
+    # 15 of 16 right: Wilson's lower end 0.7167 (scipy's binomtest), not Student t's 0.8043
+    low, high, name = mean_interval([1.0] * 15 + [0.0])
+    reference = stats.binomtest(15, 16).proportion_ci(0.95, method="wilson")
+    assert name == WILSON
+    assert (low, high) == pytest.approx((reference.low, reference.high), abs=1e-12)
+    assert round(low, 4) == 0.7167
+    # scores crowding at 1.0 with a few far below: Hall's low end, far under Student t's
+    values = [1.0] * 13 + [0.3, 0.5, 0.6]
+    low, high, name = mean_interval(values)
+    assert name == SKEW_T
+    assert (low, high) == pytest.approx(hall_widened_t(values), rel=1e-9)
+    assert low < stats.ttest_1samp(values, 0.0).confidence_interval(0.95)[0] - 0.3
+    # a point when nothing spreads, or below two values; two values: Student t
+    assert mean_interval([0.7] * 4) == (0.7, 0.7, STUDENT_T)
+    assert mean_interval([0.3]) == (0.3, 0.3, STUDENT_T)
+    assert mean_interval([0.25, 0.75])[:2] == pytest.approx(ci95([0.25, 0.75]))
+    assert mean_interval([1.0, 1.0, 1.0])[:2] == pytest.approx(wilson(3, 3))
+
+
+@pytest.mark.parametrize(
+    ("better", "worse", "n", "expected"),
+    [(1, 7, 21, (-0.517, -0.026))],
+)
+def test_tangos_interval_reproduces_a_published_figure(better, worse, n, expected):
+    # Fagerland, Lydersen & Laake (2014), "Recommended tests and confidence intervals for
+    # paired binomial proportions", Statistics in Medicine 33:2850, Table V: Tango's score
+    # interval for airway hyper-responsiveness before and after stem cell transplantation
+    # (Bentur et al. 2009; a 2x2 table 1, 1 / 7, 12: p1 - p2 = (1 - 7) / 21)
+    low, high = tango_interval(better, worse, n)
+    assert (round(low, 3), round(high, 3)) == expected
+
+
+@pytest.mark.parametrize(
+    ("better", "worse", "n"),
+    [(1, 7, 21), (12, 2, 50), (0, 5, 40), (3, 0, 8), (0, 0, 10), (40, 20, 160)],
+)
+def test_tangos_interval_ends_are_where_his_score_statistic_is_plus_or_minus_z(better, worse, n):
+    """Tango's statistic at δ, by hand from his restricted maximum-likelihood estimate,
+    solved with scipy's brentq: the ends agree to 1e-9, and swapping the sides mirrors them."""
+    from scipy.optimize import brentq
+
+    def score(delta):
+        b = -better - worse + (2 * n - better + worse) * delta
+        q = (math.sqrt(b * b + 8 * n * worse * delta * (1 - delta)) - b) / (4 * n)
+        return (better - worse - n * delta) / math.sqrt(n * (2 * q + delta * (1 - delta)))
+
+    z = stats.norm.ppf(0.975)
+    eps = 1e-12
+    low, high = tango_interval(better, worse, n)
+    assert low == pytest.approx(brentq(lambda d: score(d) - z, -1 + eps, 1 - eps), abs=1e-9)
+    assert high == pytest.approx(brentq(lambda d: score(d) + z, -1 + eps, 1 - eps), abs=1e-9)
+    assert tango_interval(worse, better, n) == pytest.approx((-high, -low), abs=1e-12)
+
+
+def test_tangos_interval_reaches_minus_or_plus_one_only_when_every_pair_lost_or_won():
+    assert tango_interval(0, 10, 10)[0] == -1.0 and tango_interval(10, 0, 10)[1] == 1.0
+    low, high = tango_interval(0, 0, 10)  # ten agreeing pairs: a width, centred on 0
+    assert low == pytest.approx(-high) and 0.2 < high < 0.3
+    assert tango_interval(0, 0, 0) == (-1.0, 1.0)
 
 
 def test_two_values_have_a_spread_and_an_interval():
@@ -180,18 +252,19 @@ def test_paired_proportion_interval_without_correlation_combines_the_two_wilsons
     assert high == pytest.approx(difference + math.sqrt((u1 - 2 / 3) ** 2 + (1 / 3 - l2) ** 2))
 
 
-def test_the_jackknife_interval_of_a_mean_is_student_ts_alone_and_by_groups():
-    values = np.random.default_rng(3).normal(0.0, 1.0, 3000)
+def test_the_jackknife_interval_of_a_mean_is_the_skew_widened_t_alone_and_by_groups():
+    """A mean's jackknife pseudo-values are the values themselves (by groups: the group
+    means), so its interval is the Hall-widened Student t interval of them."""
+    values = np.random.default_rng(3).exponential(1.0, 3000)
     # leave-one-out: the jackknife standard error of a mean is s/√n (here 20 values)
     low, high, _ = jackknife_interval(20, lambda idx: values[idx].mean())
-    expected = stats.ttest_1samp(values[:20], 0.0).confidence_interval(0.95)
-    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
-    # 3000 values: 1000 groups of 3 (i, i + 1000, i + 2000) left out in turn, i.e. Student t
-    # over the group means
+    assert (low, high) == pytest.approx(hall_widened_t(values[:20]), rel=1e-9)
+    assert high > stats.ttest_1samp(values[:20], 0.0).confidence_interval(0.95)[1] + 0.01
+    # 3000 values: 1000 groups of 3 (i, i + 1000, i + 2000) left out in turn, i.e. the
+    # interval over the group means
     low, high, _ = jackknife_interval(3000, lambda idx: values[idx].mean())
     means = values.reshape(3, 1000).mean(axis=0)
-    expected = stats.ttest_1samp(means, 0.0).confidence_interval(0.95)
-    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    assert (low, high) == pytest.approx(hall_widened_t(means), rel=1e-9)
     assert jackknife_interval(1, lambda idx: 0.25) == (0.25, 0.25, 0.0)
     # a left-out value is not finite (item 0 left out): a point, not [nan, nan]
     assert jackknife_interval(3, lambda idx: 1.0 if 0 in idx else math.inf) == (1.0, 1.0, 0.0)
