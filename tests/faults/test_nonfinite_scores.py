@@ -90,20 +90,28 @@ def experiment(experiment_id, model, url, **extra):
     }
 
 
-def test_a_run_with_nan_scores_under_max_drop_ends_with_a_summary_and_strict_json(tmp_path):
-    (tmp_path / "conftest.py").write_text(CONFTEST)
+def run_base_and_candidate(tmp_path, metric, *args):
+    """Run 'base' (answers "Paris") and 'cand' (answers "Lyon", ``max_drop`` 0.1 on
+    ``metric``) with the conftest already in ``tmp_path``; the output of a run that failed."""
     with FakeLLMServer("openai") as server:
         server.reply = lambda body: "Paris" if body["model"] == "base" else "Lyon"
         config = write_yaml(tmp_path / "run.yaml", [
-            experiment("base", "base", server.url),
-            experiment("cand", "cand", server.url, baseline="base", max_drop={"fragile": 0.1}),
+            experiment("base", "base", server.url, metrics=[metric]),
+            experiment("cand", "cand", server.url, baseline="base", metrics=[metric],
+                       max_drop={metric: 0.1}),
         ])  # fmt: skip
         result = run_pytest(
             tmp_path, f"--eval-config={config}", "--eval-report-dir=out", "--eval-cache=off",
-            "--junitxml=run.xml", env=clean_env(),
+            *args, env=clean_env(),
         )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-3000:]
+    return output
+
+
+def test_a_run_with_nan_scores_under_max_drop_ends_with_a_summary_and_strict_json(tmp_path):
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    output = run_base_and_candidate(tmp_path, "fragile", "--junitxml=run.xml")
     assert "Traceback" not in output and "math.ceil" not in output
     assert "metric 'fragile' returned nan for 'fragile'" in output
     assert "metric 'fragile' returned -inf for 'fragile'" in output
@@ -177,19 +185,7 @@ register_metric(Metric("shy", shy, reference="no score on some answers"))
 
 def test_a_left_out_or_huge_score_fails_its_item_and_the_gate_counts_it(tmp_path):
     (tmp_path / "conftest.py").write_text(SHY)
-    with FakeLLMServer("openai") as server:
-        server.reply = lambda body: "Paris" if body["model"] == "base" else "Lyon"
-        config = write_yaml(tmp_path / "run.yaml", [
-            experiment("base", "base", server.url, metrics=["shy"]),
-            experiment("cand", "cand", server.url, baseline="base", metrics=["shy"],
-                       max_drop={"shy": 0.1}),
-        ])  # fmt: skip
-        result = run_pytest(
-            tmp_path, f"--eval-config={config}", "--eval-report-dir=out", "--eval-cache=off",
-            "--eval-allow-skipped-gates", env=clean_env(),
-        )  # fmt: skip
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output[-3000:]
+    output = run_base_and_candidate(tmp_path, "shy", "--eval-allow-skipped-gates")
     assert "Traceback" not in output and "OverflowError" not in output
     assert "metric 'shy' returned no 'shy' score (it returned [])" in output
     assert "metric 'shy' returned 1e+200 for 'shy'" in output
