@@ -6,7 +6,8 @@ the data, and a paired test:
 
 - every score 0 or 1: Tango's score interval for paired proportions, exact McNemar;
 - other scores: the Student-t interval of the mean difference with each end moved out to
-  Hall's (1992) skewness-corrected t interval where that reaches further, Wilcoxon
+  Hall's (1992) skewness-corrected t interval where that reaches further (for scores in
+  [0, 1] no further than Tango's interval of the same pairs drawn as 0/1), Wilcoxon
   signed-rank; when every pair differs by the same amount (no spread to estimate) the
   paired-proportion interval of that many agreeing pairs, centred on the difference;
 - corpus-level metrics: a jackknife t interval over pairs (delete-a-group past
@@ -47,6 +48,7 @@ from parity.stats import (
     t_critical,
     t_power_multiple,
     tango_interval,
+    unit_scores_bound,
     z_critical,
 )
 
@@ -131,7 +133,8 @@ def difference_interval(cand: np.ndarray, base: np.ndarray) -> tuple[float, floa
         return low, high, TANGO
     scale = max(1.0, float(np.max(np.abs(diffs)))) if len(diffs) else 1.0
     if len(diffs) > 1 and float(np.ptp(diffs)) > SPREAD_TOLERANCE * scale:
-        return skew_corrected_interval(diffs)
+        bound = unit_scores_bound(cand, base) if _within_unit(cand, base) else None
+        return skew_corrected_interval(diffs, bound)
     # no spread, or only rounding's (0.6 - 0.5 and 0.7 - 0.6 differ in the last bits)
     low, high = paired_proportion_interval(0, 0, 0, len(diffs))
     centre = float(np.mean(diffs))

@@ -447,9 +447,12 @@ def test_a_lower_bound_threshold_on_0_1_scores_decides_on_wilsons_interval():
 
 
 def test_a_lower_bound_threshold_on_scores_at_a_ceiling_decides_on_the_hall_widened_t():
-    """13 of 16 at 1.0 and three far below: Student t's lower end is 0.782, Hall's 0.408."""
+    """13 of 16 at 1.0 and three far below: Student t's lower end is 0.782, Hall's 0.408,
+    held at Wilson's interval of the sum (14.4 of 16, the most any scores in [0, 1] with this
+    mean can spread): 0.670."""
     values = [1.0] * 13 + [0.3, 0.5, 0.6]
     gates, _ = run(values, values, thresholds={"f1": 0.7}, threshold_mode="lower_bound")
     gate = gates["cand::threshold::f1"]
     assert gate.verdict == "inconclusive"
-    assert gate.ci_low == pytest.approx(hall_widened_t(values)[0], rel=1e-9)
+    assert hall_widened_t(values)[0] < 0.41
+    assert gate.ci_low == pytest.approx(wilson(14.4, 16)[0], rel=1e-9)

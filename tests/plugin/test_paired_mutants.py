@@ -116,7 +116,7 @@ def test_halls_inverse_solves_g_of_t_on_both_branches(x, a):
 
 def test_three_pairs_are_enough_for_the_skewness_correction():
     diffs = np.array([0.0, 0.05, -0.4])
-    low, high, name = difference_interval(diffs + 0.5, np.full(3, 0.5))
+    low, high, name = difference_interval(diffs + 5.0, np.full(3, 5.0))
     t_low, t_high = stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95)
     assert name == SKEW_T
     assert low < t_low - 0.01 and high == pytest.approx(t_high, rel=1e-12)

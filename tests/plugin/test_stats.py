@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from parity.stats import (
@@ -17,10 +19,12 @@ from parity.stats import (
     mean_interval,
     paired_proportion_interval,
     percentile,
+    skew_corrected_interval,
     std,
     t_critical,
     t_power_multiple,
     tango_interval,
+    unit_scores_bound,
     wilson,
     z_critical,
 )
@@ -137,12 +141,18 @@ def test_the_interval_of_a_mean_is_wilsons_for_0_1_scores_and_hall_widened_t_oth
     assert name == WILSON
     assert (low, high) == pytest.approx((reference.low, reference.high), abs=1e-12)
     assert round(low, 4) == 0.7167
-    # scores crowding at 1.0 with a few far below: Hall's low end, far under Student t's
-    values = [1.0] * 13 + [0.3, 0.5, 0.6]
+    # values crowding at 10 with a few far below: Hall's low end, far under Student t's
+    values = [10.0] * 13 + [3.0, 5.0, 6.0]
     low, high, name = mean_interval(values)
     assert name == SKEW_T
     assert (low, high) == pytest.approx(hall_widened_t(values), rel=1e-9)
-    assert low < stats.ttest_1samp(values, 0.0).confidence_interval(0.95)[0] - 0.3
+    assert low < stats.ttest_1samp(values, 0.0).confidence_interval(0.95)[0] - 3
+    # the same as scores in [0, 1]: Hall's low end (0.407) held at Wilson's of the sum
+    values = [1.0] * 13 + [0.3, 0.5, 0.6]
+    low, high, name = mean_interval(values)
+    student_low = stats.ttest_1samp(values, 0.0).confidence_interval(0.95)[0]
+    assert hall_widened_t(values)[0] < wilson(14.4, 16)[0] == pytest.approx(low, abs=1e-12)
+    assert round(low, 4) == 0.6695 < student_low - 0.1
     # a point when nothing spreads, or below two values; two values: Student t
     assert mean_interval([0.7] * 4) == (0.7, 0.7, STUDENT_T)
     assert mean_interval([0.3]) == (0.3, 0.3, STUDENT_T)
@@ -268,3 +278,32 @@ def test_the_jackknife_interval_of_a_mean_is_the_skew_widened_t_alone_and_by_gro
     assert jackknife_interval(1, lambda idx: 0.25) == (0.25, 0.25, 0.0)
     # a left-out value is not finite (item 0 left out): a point, not [nan, nan]
     assert jackknife_interval(3, lambda idx: 1.0 if 0 in idx else math.inf) == (1.0, 1.0, 0.0)
+
+
+def test_the_bound_for_0_1_pairs_is_tangos_interval_of_the_expected_discordant_counts():
+    # 0/1 scores: the expected counts are the counts themselves
+    cand = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0])
+    base = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    assert unit_scores_bound(cand, base) == tango_interval(2, 2, 6)
+    # scores in [0, 1]: sum c(1 - b) = 0.5 * 0.8 + 0.9 * 0.5 + 0.2 * 0.7 = 0.99,
+    # sum b(1 - c) = 0.2 * 0.5 + 0.5 * 0.1 + 0.3 * 0.8 = 0.39
+    cand, base = np.array([0.5, 0.9, 0.2]), np.array([0.2, 0.5, 0.3])
+    assert unit_scores_bound(cand, base) == pytest.approx(tango_interval(0.99, 0.39, 3), abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(-5, 5, allow_subnormal=False), min_size=3, max_size=40),
+    st.floats(-1, 1),
+    st.floats(0, 1),
+)
+def test_a_bound_never_narrows_the_student_t_interval_nor_widens_past_itself(values, below, above):
+    values = np.asarray(values)
+    assume(np.ptp(values) > 1e-6)
+    t_low, t_high = ci95(values.tolist())
+    centre = float(values.mean())
+    bound = (centre - abs(below), centre + above)
+    low, high, _ = skew_corrected_interval(values, bound)
+    free_low, free_high, _ = skew_corrected_interval(values)
+    assert low == pytest.approx(min(t_low, max(free_low, bound[0])), abs=1e-12)
+    assert high == pytest.approx(max(t_high, min(free_high, bound[1])), abs=1e-12)
