@@ -121,7 +121,7 @@ def mean_interval(values: Sequence[float]) -> tuple[float, float, str]:
         low, high = wilson(int(array.sum()), len(array))
         return low, high, WILSON
     if len(array) < 2 or float(np.ptp(array)) == 0.0:
-        centre = mean(values)
+        centre = mean(array.tolist())
         return centre, centre, STUDENT_T
     bound = None
     if bool(np.all((array >= 0.0) & (array <= 1.0))):
@@ -186,10 +186,14 @@ def _hall_ends(centre: float, error: float, skewness: float, n: int) -> tuple[fl
 
 def _adjusted_skewness(values: np.ndarray) -> float:
     """The adjusted Fisher–Pearson skewness G₁ of 3 or more values with a spread,
-    ``scipy.stats.skew(values, bias=False)`` (computed here: scipy's takes a millisecond)."""
+    ``scipy.stats.skew(values, bias=False)`` (computed here: scipy's takes a millisecond);
+    0 when the spread underflows (values within 1e-154 of each other)."""
     n = len(values)
     centred = values - values.mean()
-    g1 = float((centred**3).mean()) / float((centred**2).mean()) ** 1.5
+    variance = float((centred**2).mean())
+    if variance == 0.0:
+        return 0.0
+    g1 = float((centred**3).mean()) / variance**1.5
     return g1 * math.sqrt(n * (n - 1)) / (n - 2)
 
 

@@ -487,3 +487,25 @@ def test_one_broken_pair_in_32_reaches_three_times_further_down_than_student_t()
     centre = diffs.mean()
     assert low == pytest.approx(-0.13487, abs=1e-5) and low < centre - 3 * (centre - t_low)
     assert high == pytest.approx(t_high)  # Hall's high end (+0.0046) is inside Student t's
+
+
+def test_a_corpus_metric_without_a_shared_example_compares_nothing():
+    exp = f1_experiment(metrics=["macro_f1"], dataset={"name": "banking77", "source": "shipped"},
+                        task={"name": "classification"})  # fmt: skip
+    cand = [record("a", 0, {}, prediction="x", gold=["x"])]
+    base = [record("z", 9, {}, prediction="y", gold=["y"])]
+    result = compare(exp, "base", cand, base)
+    assert result.metrics == {} and result.not_compared == {} and result.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("offset", "spread", "expected"),
+    [(0.1, 5e-10, NO_SPREAD), (0.1, 1.5e-9, SKEW_T), (3.0, 2.5e-9, NO_SPREAD)],
+)
+def test_rounding_is_judged_against_the_larger_of_one_and_the_largest_difference(
+    offset, spread, expected
+):
+    """Differences that spread less than 1e-9 × max(1, |largest difference|) are alike."""
+    base = np.array([1.0, 2.0, 3.0, 4.0])
+    cand = base + offset + np.array([0.0, 0.0, spread, spread / 3])
+    assert difference_interval(cand, base)[2] == expected

@@ -175,8 +175,9 @@ def test_tangos_interval_reproduces_a_published_figure(better, worse, n, expecte
 
 @pytest.mark.parametrize(
     ("better", "worse", "n"),
-    [(1, 7, 21), (12, 2, 50), (0, 5, 40), (3, 0, 8), (0, 0, 10), (40, 20, 160)],
-)
+    [(1, 7, 21), (12, 2, 50), (0, 5, 40), (3, 0, 8), (0, 0, 10), (40, 20, 160), (0, 0, 3),
+     (1, 0, 3), (0, 2, 3), (1, 1, 3), (2, 1, 4), (0, 15, 29), (14, 0, 29)],
+)  # fmt: skip
 def test_tangos_interval_ends_are_where_his_score_statistic_is_plus_or_minus_z(better, worse, n):
     """Tango's statistic at δ, by hand from his restricted maximum-likelihood estimate,
     solved with scipy's brentq: the ends agree to 1e-9, and swapping the sides mirrors them."""
@@ -301,9 +302,39 @@ def test_a_bound_never_narrows_the_student_t_interval_nor_widens_past_itself(val
     values = np.asarray(values)
     assume(np.ptp(values) > 1e-6)
     t_low, t_high = ci95(values.tolist())
-    centre = float(values.mean())
-    bound = (centre - abs(below), centre + above)
+    centre, reach = float(values.mean()), 3 * float(np.ptp(values))
+    bound = (centre - abs(below) * reach, centre + above * reach)
     low, high, _ = skew_corrected_interval(values, bound)
     free_low, free_high, _ = skew_corrected_interval(values)
     assert low == pytest.approx(min(t_low, max(free_low, bound[0])), abs=1e-12)
     assert high == pytest.approx(max(t_high, min(free_high, bound[1])), abs=1e-12)
+
+
+def test_wilsons_ends_are_held_to_0_and_1_against_rounding():
+    # unclamped, 0 of 21 ends at -1.4e-17 and 16 of 16 at 1 + 2.2e-16
+    assert wilson(0, 21)[0] == 0.0 and wilson(16, 16)[1] == 1.0
+
+
+def test_the_jackknife_widens_from_three_items_and_at_any_scale():
+    """Three values are enough for Hall's correction, also when their spread is small; a
+    statistic that does not vary gives a point, not a division by zero."""
+    values = np.array([0.001, 0.002, 0.009])
+    low, high, _ = jackknife_interval(3, lambda idx: values[idx].mean())
+    assert (low, high) == pytest.approx(hall_widened_t(values), rel=1e-9)
+    assert high > stats.ttest_1samp(values, 0.0).confidence_interval(0.95)[1] + 0.001
+    assert jackknife_interval(5, lambda idx: 0.7) == (0.7, 0.7, 0.0)
+
+
+def test_a_spread_that_underflows_or_an_array_without_one_is_no_error():
+    assert mean_interval([0.0, 0.0, 1e-300])[:2] == pytest.approx((0.0, 1e-300), abs=1e-299)
+    assert mean_interval(np.array([0.3, 0.3])) == (0.3, 0.3, STUDENT_T)
+
+
+def test_the_bound_applies_to_scores_in_0_1_only():
+    # a score of 2 takes the values out of [0, 1]: Hall's ends as they are
+    values = [2.0] * 13 + [0.6, 1.0, 1.2]
+    assert mean_interval(values)[:2] == pytest.approx(hall_widened_t(values), rel=1e-9)
+    # scores of exactly 0 are in [0, 1]: held within Wilson's interval of the sum
+    values = [0.0] * 13 + [0.3, 0.5, 0.6]
+    assert mean_interval(values)[1] == pytest.approx(wilson(1.4, 16)[1], abs=1e-12)
+    assert hall_widened_t(values)[1] > wilson(1.4, 16)[1] + 0.05
