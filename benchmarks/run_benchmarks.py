@@ -312,13 +312,13 @@ def test_bare(row, record_property):
 
 def _fill_cache(config: Path, cache_dir: Path) -> int:
     """Store an answer for every request of ``config`` (a warm cache, without a server)."""
-    from parity.budget import Budget
-    from parity.cache import ResponseCache
-    from parity.cases import build_plan
-    from parity.config import load_config
-    from parity.execution import Engine, build_requests
+    from parity.cases.cases import build_plan
+    from parity.config.config import load_config
+    from parity.engine.budget import Budget
+    from parity.engine.execution import Engine, build_requests
     from parity.fixtures.clients import ClientPool
     from parity.fixtures.providers import Completion
+    from parity.record.cache import ResponseCache
 
     plan = build_plan(load_config(config))
     cache = ResponseCache(cache_dir, "use")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity.cases import EvalCase
+from parity.cases.cases import EvalCase
 from parity.pytest_plugin import progress_waiter, record_result, runtime_for
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parity.scoring import score, score_corpus
+from parity.record.scoring import score, score_corpus
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "score", "score_corpus"]

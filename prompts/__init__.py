@@ -11,8 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from parity.errors import DataError
-from parity.yaml_loader import load_yaml_file, load_yaml_text
+from parity.config.errors import DataError
+from parity.config.yaml_loader import load_yaml_file, load_yaml_text
 
 _FIELDS = string.Formatter()
 _SOURCE = "prompt template"

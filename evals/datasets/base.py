@@ -13,11 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from parity.errors import DataError
+from parity.config.errors import DataError
+from parity.config.registry import Registry
+from parity.config.schema import Field
 from parity.evals.datasets.row_fields import check_row, convert_checked, row_place
-from parity.jsonl import JsonlError, parse_jsonl
-from parity.registry import Registry
-from parity.schema import Field
+from parity.record.jsonl import JsonlError, parse_jsonl
 
 SHIPPED_DATA = resources.files("parity.evals") / "data"
 _EXTRA_CELLS = "\x00extra"

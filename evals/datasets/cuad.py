@@ -11,10 +11,10 @@ import random
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from parity.config.schema import Field
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
 from parity.evals.datasets.row_fields import ID, MAPPING, TEXT
 from parity.evals.metrics.cuad import NOT_FOUND
-from parity.schema import Field
 
 
 @register_dataset

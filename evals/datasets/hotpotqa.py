@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from parity.errors import DataError
+from parity.config.errors import DataError
+from parity.config.schema import Field
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
 from parity.evals.datasets.row_fields import ID, MAPPING, TEXT
-from parity.schema import Field
 
 
 @register_dataset

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar
 
-from parity.errors import DataError
+from parity.config.errors import DataError
 from parity.evals.datasets.base import SHIPPED_DATA, DatasetLoader, Example
 
 

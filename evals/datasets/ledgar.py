@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from parity.config.schema import Field
 from parity.evals.datasets.base import register_dataset
 from parity.evals.datasets.labelled import LabelledTextLoader
 from parity.evals.datasets.row_fields import INDEX, TEXT
-from parity.schema import Field
 
 
 @register_dataset

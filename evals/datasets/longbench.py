@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from parity.config.schema import Field
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
 from parity.evals.datasets.row_fields import ID, TEXT, TEXTS
-from parity.schema import Field
 
 TASKS = ("narrativeqa", "qasper", "multifieldqa_en", "2wikimqa")
 

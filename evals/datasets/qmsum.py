@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from parity.config.schema import Field
 from parity.evals.datasets.base import DatasetLoader, Example, LoadedDataset, register_dataset
 from parity.evals.datasets.row_fields import LIST
-from parity.schema import Field
 
 
 def _turns(

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from parity.errors import DataError
-from parity.schema import Field
+from parity.config.errors import DataError
+from parity.config.schema import Field
 
 TEXT = Field((str,), example='"Paris"')
 TEXTS = Field((list,), items=str, example='["Paris"]')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from parity.registry import Registry
+from parity.config.registry import Registry
 
 ExampleScorer = Callable[[str, Sequence[str]], dict[str, float]]
 CorpusScorer = Callable[

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from parity.config.registry import Registry
+from parity.config.schema import Field
 from parity.evals.datasets import Example
 from parity.prompts import PromptTemplate
-from parity.registry import Registry
-from parity.schema import Field
 
 Messages = list[dict[str, str]]
 INVALID_PREDICTION = "<invalid>"  # a prediction outside the label or option set

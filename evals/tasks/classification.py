@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from parity.config.schema import Field
 from parity.evals.datasets import Example
 from parity.evals.tasks.base import INVALID_PREDICTION, Task, register_task
-from parity.schema import Field
 
 
 def _fold(text: str) -> str:

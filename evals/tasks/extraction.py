@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from parity.config.schema import Field, non_negative, positive
 from parity.evals.datasets import Example
 from parity.evals.metrics.cuad import NOT_FOUND, is_absent
 from parity.evals.tasks.base import Messages, Task, register_task
 from parity.prompts import PromptTemplate
-from parity.schema import Field, non_negative, positive
 
 DEFAULT_WINDOW_CHARS = 6000
 DEFAULT_OVERLAP = 600

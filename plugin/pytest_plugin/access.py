@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from parity.engine.runtime import EvalRuntime
+from parity.engine.scheduler import OnWait
 from parity.fixtures.pipeline_model import ParityModel
 from parity.pytest_plugin.planning import runtime_of
 from parity.pytest_plugin.state import state_of
-from parity.runtime import EvalRuntime
-from parity.scheduler import OnWait
 
 
 def runtime_for(config: pytest.Config) -> EvalRuntime:

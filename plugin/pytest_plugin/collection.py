@@ -8,20 +8,20 @@ from typing import Any
 
 import pytest
 
-from parity.cases import EvalCase, marker_name
-from parity.config import MODES, Experiment
-from parity.errors import ParityError
+from parity.analysis.stats import import_ahead
+from parity.cases.cases import EvalCase, marker_name
+from parity.config.config import MODES, Experiment
+from parity.config.errors import ParityError
+from parity.engine.gc_pause import paused_gc
 from parity.evals.datasets import DATASETS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
-from parity.gc_pause import paused_gc
-from parity.pipeline_plugin import PipelineItem, PipelinePlugin, pipeline_item
+from parity.marked.pipeline_plugin import PipelineItem, PipelinePlugin, pipeline_item
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.names import EVAL_MARK
 from parity.pytest_plugin.planning import plan_of, runtime_of
 from parity.pytest_plugin.run_dir import prepare_run_dir
 from parity.pytest_plugin.state import state_of
-from parity.stats import import_ahead
 
 FREEZE_FROM_ITEMS = 10_000  # runs this large freeze their collected objects (gc.freeze)
 

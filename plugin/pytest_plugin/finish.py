@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from parity.gates import evaluate_gates
-from parity.paired import PairedComparison
-from parity.pricing import price_for
+from parity.analysis.gates import evaluate_gates
+from parity.analysis.paired import PairedComparison
+from parity.analysis.tco import TcoSettings, render_tco, tco_block, training_block
+from parity.analysis.verdicts import compare_all, holm_table, verdict_line
+from parity.engine.pricing import price_for
 from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import ParityState, state_of
-from parity.reports import run_document
-from parity.tco import TcoSettings, render_tco, tco_block, training_block
-from parity.terminal import render_experiment, render_gates, render_verdicts
-from parity.verdicts import compare_all, holm_table, verdict_line
-from parity.writable import cannot_write
+from parity.record.writable import cannot_write
+from parity.report.reports import run_document
+from parity.report.terminal import render_experiment, render_gates, render_verdicts
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key
 
-from parity.gates import GateResult
-from parity.nodeids import EVAL_TEST
+from parity.analysis.gates import GateResult
+from parity.cases.nodeids import EVAL_TEST
 from parity.pytest_plugin.names import EVAL_CLASSNAME, EVAL_MARK, GATES_PATH
 
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from parity.errors import ParityError
+from parity.config.errors import ParityError
+from parity.config.extensions import hook_implementers
 from parity.evals.sandbox import allow_unconfined
-from parity.extensions import hook_implementers
 from parity.pytest_plugin.options import check_config_argument
 from parity.pytest_plugin.results import ReportFeed, record_result
 from parity.pytest_plugin.run_dir import refuse_earlier_rows, release_run_dir, run_dir_for
 from parity.pytest_plugin.state import STATE, STATES, ParityState
 from parity.pytest_plugin.workers import controller_workers
-from parity.reporters import builtin_reporters
+from parity.report.reporters import builtin_reporters
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from parity import hookspecs
-from parity.cache import CACHE_MODES
-from parity.progress import DEFAULT_INTERVAL_S
-from parity.scheduler import DEFAULT_STALL_S
+from parity.engine.scheduler import DEFAULT_STALL_S
+from parity.record.cache import CACHE_MODES
+from parity.report import hookspecs
+from parity.report.progress import DEFAULT_INTERVAL_S
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,7 +114,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    """Parity's own hooks (:mod:`parity.hookspecs`), which reporters implement."""
+    """Parity's own hooks (:mod:`parity.report.hookspecs`), which reporters implement."""
     pluginmanager.add_hookspecs(hookspecs)
 
 

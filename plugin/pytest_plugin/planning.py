@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parity.baselines import baseline_sources, experiment_setup
-from parity.cases import EvalPlan, build_plan
-from parity.config import Experiment, load_config
+from parity.analysis.baselines import baseline_sources, experiment_setup
+from parity.cases.cases import EvalPlan, build_plan
+from parity.cases.smoke import smoke_config
+from parity.config.config import Experiment, load_config
+from parity.engine.runtime import EvalRuntime, raw_file_stem
 from parity.pytest_plugin.state import ParityState
 from parity.pytest_plugin.training import train_missing_adapters
 from parity.pytest_plugin.workers import runs_xdist
-from parity.run_setup import check_resume
-from parity.runtime import EvalRuntime, raw_file_stem
-from parity.smoke import smoke_config
+from parity.record.run_setup import check_resume
 
 
 def plan_of(state: ParityState) -> EvalPlan:

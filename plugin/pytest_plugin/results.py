@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from parity.cases import EvalCase
-from parity.errors import ParityError
-from parity.nodeids import EVAL_TEST, case_param
-from parity.pipeline import experiment_from_data
-from parity.pipeline_plugin import EXPERIMENT_ATTRIBUTE
+from parity.cases.cases import EvalCase
+from parity.cases.nodeids import EVAL_TEST, case_param
+from parity.config.errors import ParityError
+from parity.marked.pipeline import experiment_from_data
+from parity.marked.pipeline_plugin import EXPERIMENT_ATTRIBUTE
 from parity.pytest_plugin.junit import junit_takes_properties, name_junit_class, prefer_xunit1
 from parity.pytest_plugin.names import EVAL_MARK, GATES_PATH, RECORD_ATTRIBUTE
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import ParityState, state_of
-from parity.record import BULKY_FIELDS, EvalRecord, junit_properties
+from parity.record.record import BULKY_FIELDS, EvalRecord, junit_properties
 
 _RECORD = pytest.StashKey[EvalRecord]()
 _KEYWORDS = pytest.StashKey[Mapping[str, Any]]()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from parity.cases.smoke import SMOKE_DIR
 from parity.pytest_plugin.state import ParityState
-from parity.run_dirs import RunDirInUse, RunDirLock, reserve_run_dir
-from parity.smoke import SMOKE_DIR
-from parity.writable import cannot_write, check_writable
+from parity.record.run_dirs import RunDirInUse, RunDirLock, reserve_run_dir
+from parity.record.writable import cannot_write, check_writable
 
 
 def run_dir_for(config: pytest.Config) -> Path:

@@ -8,25 +8,25 @@ from typing import Any
 
 import pytest
 
-from parity.aggregation import Aggregator
-from parity.baselines import BaselineSource, experiment_setup
-from parity.budget import Budget
-from parity.cache import ResponseCache
-from parity.call_process import CallProcess
-from parity.cases import EvalPlan
-from parity.config import Experiment
-from parity.execution import Engine
+from parity.analysis.aggregation import Aggregator
+from parity.analysis.baselines import BaselineSource, experiment_setup
+from parity.analysis.gates import GateResult
+from parity.analysis.tco import TcoSettings
+from parity.cases.cases import EvalPlan
+from parity.config.config import Experiment
+from parity.engine.budget import Budget
+from parity.engine.call_process import CallProcess
+from parity.engine.execution import Engine
+from parity.engine.runtime import EvalRuntime
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.pipeline_model import CallMeter, ParityModel
-from parity.gates import GateResult
-from parity.pipeline_plugin import PipelinePlugin
-from parity.progress import ProgressDisplay
+from parity.marked.pipeline_plugin import PipelinePlugin
 from parity.pytest_plugin.names import DEFAULT_CONFIG
-from parity.raw_writer import RawResultWriter
-from parity.record import EvalRecord
-from parity.run_dirs import RunDirLock
-from parity.runtime import EvalRuntime
-from parity.tco import TcoSettings
+from parity.record.cache import ResponseCache
+from parity.record.raw_writer import RawResultWriter
+from parity.record.record import EvalRecord
+from parity.record.run_dirs import RunDirLock
+from parity.report.progress import ProgressDisplay
 
 
 class ParityState:

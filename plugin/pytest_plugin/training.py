@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from parity.cases import missing_adapter
-from parity.config import RunConfig, adapter_task
-from parity.train import ensure_adapter
+from parity.cases.cases import missing_adapter
+from parity.config.config import RunConfig, adapter_task
+from parity.train.trainer import ensure_adapter
 
 
 def adapters_to_train(run_config: RunConfig) -> list[tuple[str, str, str]]:

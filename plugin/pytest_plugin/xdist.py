@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from parity.nodeids import EVAL_TEST, case_param
+from parity.analysis.stats import import_ahead
+from parity.cases.nodeids import EVAL_TEST, case_param
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.run_dir import prepare_run_dir
 from parity.pytest_plugin.state import state_of
 from parity.pytest_plugin.workers import partitioned
-from parity.stats import import_ahead
-from parity.xdist_scheduling import PartitionScheduling
+from parity.pytest_plugin.xdist_scheduling import PartitionScheduling
 
 
 @pytest.hookimpl(optionalhook=True)

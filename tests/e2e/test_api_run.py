@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -17,7 +18,6 @@ from tests.e2e.helpers import (
     summary,
     write_yaml,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 
 def test_cached_rerun_makes_zero_requests_and_reproduces_the_report(tmp_path):
@@ -258,7 +258,7 @@ def call_processes():
     pids = []
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         pids += (task / "children").read_text().split()
-    return [p for p in pids if b"parity.call_process" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    return [p for p in pids if b"parity.engine.call_process" in Path(f"/proc/{p}/cmdline").read_bytes()]
 
 
 def pytest_collection_modifyitems(config, items):

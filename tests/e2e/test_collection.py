@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SHORT_HOTPOTQA
-from tests.e2e.helpers import one_experiment, run_pytest, write_yaml
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import one_experiment, run_pytest, write_yaml
 
 
 def config(tmp_path, **extra):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     clean_env,
     junit_cases,
     junit_properties,
@@ -15,7 +16,6 @@ from tests.e2e.helpers import (
     run_pytest,
     write_yaml,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 N = 6
 
@@ -104,7 +104,7 @@ def test_scalebench_scaledown_mode_runs_unchanged_and_skips_without_its_key(tmp_
 def test_the_shipped_compression_config_pairs_every_scalebench_dataset(tmp_path):
     from pathlib import Path
 
-    from parity.config import load_config
+    from parity.config.config import load_config
 
     config = Path(__file__).resolve().parents[2] / "configs" / "compression.yaml"
     experiments = load_config(config).experiments

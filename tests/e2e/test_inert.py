@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from tests.e2e.helpers import clean_env
+from tests.support.pytest_runs import clean_env
 
 PLAIN_TEST = """
 import pytest

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from tests.conftest import SHORT_HOTPOTQA
-from tests.e2e.helpers import junit_cases, junit_properties, read_jsonl, run_pytest, write_yaml
+from tests.support.pytest_runs import (
+    junit_cases,
+    junit_properties,
+    read_jsonl,
+    run_pytest,
+    write_yaml,
+)
 
 
 def local_config(tmp_path, threshold=None):

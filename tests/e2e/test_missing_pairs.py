@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.e2e.helpers import clean_env
+from tests.support.pytest_runs import clean_env
 
 VARIANTS = """
 import pytest

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from parity.cases import build_plan
-from parity.config import parse_config
-from tests.e2e.helpers import clean_env, run_pytest, write_yaml
+from parity.cases.cases import build_plan
+from parity.config.config import parse_config
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import clean_env, run_pytest, write_yaml
 
 EXPERIMENTS = [
     ("hotpotqa", "rag_qa", ["exact_match", "f1"], {"split": "validation"}),

@@ -9,8 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.e2e.helpers import SECRET, clean_env, junit_cases, junit_properties, read_jsonl
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import SECRET, clean_env, junit_cases, junit_properties, read_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 

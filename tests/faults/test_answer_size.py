@@ -12,19 +12,19 @@ import json
 
 import pytest
 
-from parity.budget import Budget
-from parity.cache import ResponseCache
-from parity.execution import Engine, ProviderCallError
+from parity.engine.budget import Budget
+from parity.engine.execution import Engine, ProviderCallError
 from parity.fixtures.compressors.scaledown import ScaleDownClient
 from parity.fixtures.providers import ChatRequest
 from parity.fixtures.providers.anthropic_messages import AnthropicClient
 from parity.fixtures.providers.api_base import ApiModelClient
 from parity.fixtures.providers.gemini import GeminiClient
 from parity.fixtures.providers.openai_chat import OpenAIClient
-from tests.e2e.helpers import api_config, clean_env, run_pytest
+from parity.record.cache import ResponseCache
 from tests.faults.test_redaction import written_text
 from tests.support.engine_runs import run_cases, synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import api_config, clean_env, run_pytest
 
 CAP = 64 * 1024
 TOO_LARGE = "answer larger than 64 KiB; raise model.max_response_bytes"

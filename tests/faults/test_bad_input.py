@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import one_experiment, run_pytest, write_yaml
+from tests.support.pytest_runs import one_experiment, run_pytest, write_yaml
 
 
 def test_a_placeholder_typo_stops_the_dry_run(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import SECRET, answer_from_gold, api_config, clean_env, run_pytest
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import SECRET, answer_from_gold, api_config, clean_env, run_pytest
 
 N = 32
 

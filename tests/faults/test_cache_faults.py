@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from parity.cache import CacheRecoveryWarning, CacheUnavailableWarning, ResponseCache
 from parity.fixtures.providers import Completion
+from parity.record.cache import CacheRecoveryWarning, CacheUnavailableWarning, ResponseCache
 
 REPO = Path(__file__).resolve().parents[2]
 NOBODY = 65534
@@ -67,7 +67,7 @@ def _seed(folder: Path, killed_writer: bool = True) -> None:
     if not killed_writer:
         return
     killed = (
-        "import os, sys\nfrom parity.cache import ResponseCache\n"
+        "import os, sys\nfrom parity.record.cache import ResponseCache\n"
         "from parity.fixtures.providers import Completion\n"
         "cache = ResponseCache(sys.argv[1])\n"
         f"for n in range({ROWS}, {ROWS + WAL_ROWS}):\n"

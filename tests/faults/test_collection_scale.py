@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.collection_scale import write_config
-from parity.baselines import experiment_setup
-from parity.cases import EvalCase, EvalPlan, build_plan
-from parity.config import load_config, parse_config
+from parity.analysis.baselines import experiment_setup
+from parity.cases.cases import EvalCase, EvalPlan, build_plan
+from parity.config.config import load_config, parse_config
 from tests.conftest import experiment
 
 

@@ -11,12 +11,12 @@ import time
 import pytest
 import yaml
 
-from parity.cases import build_plan
-from parity.config import load_config
-from parity.errors import ConfigError, DataError
-from parity.training_spec import load_task_spec
-from parity.yaml_loader import MAX_DEPTH
-from tests.e2e.helpers import clean_env, one_experiment, run_pytest, write_yaml
+from parity.cases.cases import build_plan
+from parity.config.config import load_config
+from parity.config.errors import ConfigError, DataError
+from parity.config.yaml_loader import MAX_DEPTH
+from parity.train.spec import load_task_spec
+from tests.support.pytest_runs import clean_env, one_experiment, run_pytest, write_yaml
 
 # Nine levels of nine aliases: 9**9 copies of "lol", a few GB once serialized into a body.
 ALIAS_BOMB = """\

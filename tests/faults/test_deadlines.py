@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from parity.call_process import CallProcess, RemoteCallFailed
+from parity.engine.call_process import CallProcess, RemoteCallFailed
 from parity.fixtures.compressors.scaledown import ScaleDownClient
 from parity.fixtures.providers import PROVIDERS, ChatRequest
-from tests.e2e.helpers import SECRET, api_config, clean_env, junit_cases, run_pytest
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.fake_scaledown_server import FakeScaleDownServer
+from tests.support.pytest_runs import SECRET, api_config, clean_env, junit_cases, run_pytest
 
 DEADLINE_S = 1.0
 BOUND_S = 10 * DEADLINE_S  # generous: the call ends at the deadline, give or take a read

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import SHORT_HOTPOTQA
-from tests.e2e.helpers import one_experiment, run_pytest, write_yaml
+from tests.support.pytest_runs import one_experiment, run_pytest, write_yaml
 
 
 def test_a_dataset_with_a_repeated_example_id_is_refused_naming_both_rows(tmp_path):

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -19,7 +20,6 @@ from tests.e2e.helpers import (
     read_jsonl,
     run_pytest,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 N = 12
 

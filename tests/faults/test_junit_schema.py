@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -17,7 +18,6 @@ from tests.e2e.helpers import (
     run_pytest,
     write_yaml,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 TESTCASE_ATTRIBUTES = {"name", "time", "classname", "group"}
 TESTCASE_CHILDREN = {"skipped", "error", "failure", "rerunFailure", "rerunError", "flakyFailure",

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from parity.reporters.json_summary import write_json
-from parity.scoring import NonFiniteScore, finite, score
-from tests.e2e.helpers import clean_env, run_pytest, write_yaml
+from parity.record.scoring import NonFiniteScore, finite, score
+from parity.report.reporters.json_summary import write_json
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import clean_env, run_pytest, write_yaml
 
 N = 12
 # A conftest metric that is undefined (NaN) or unbounded (-inf) on some of the baseline's

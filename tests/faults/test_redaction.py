@@ -1,7 +1,7 @@
 """Keys of every length stay out of what Parity prints and stores, also inside an error body
 that is cut short, and a provider's text cannot write on the terminal (B3, B4, E1, E2).
 
-The rule under test is :mod:`parity.redaction`'s: a key of 8 characters or more is replaced
+The rule under test is :mod:`parity.engine.redaction`'s: a key of 8 characters or more is replaced
 wherever it occurs; a shorter one where it stands as a whole token (no ASCII letter, digit,
 ``_`` or ``-`` on either side, or an escape such as ``%3D`` or ``\\n`` just before it). The
 same holds for a key's percent-encoded and JSON-escaped forms (red-team B). Redaction runs
@@ -20,15 +20,15 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from parity.budget import Budget
-from parity.cache import ResponseCache
-from parity.execution import Engine, ProviderCallError
+from parity.engine.budget import Budget
+from parity.engine.execution import Engine, ProviderCallError
+from parity.engine.redaction import LONG_KEY_LENGTH, MARK, redact, sanitize
 from parity.fixtures.compressors.scaledown import ScaleDownClient
 from parity.fixtures.providers import ChatRequest
-from parity.redaction import LONG_KEY_LENGTH, MARK, redact, sanitize
-from tests.e2e.helpers import api_config, clean_env, junit_cases, read_jsonl, run_pytest
+from parity.record.cache import ResponseCache
 from tests.support.engine_runs import run_cases, synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import api_config, clean_env, junit_cases, read_jsonl, run_pytest
 
 # A realistic project key: 164 characters.
 LONG_KEY = "sk-proj-" + ("Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 5)[:156]

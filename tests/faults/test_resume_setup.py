@@ -10,13 +10,14 @@ import json
 import pytest
 import yaml
 
-from parity.baselines import BaselineSource, check_stored, content_sha256, experiment_setup
-from parity.config import parse_config
-from parity.errors import ConfigError
+from parity.analysis.baselines import BaselineSource, check_stored, content_sha256, experiment_setup
+from parity.config.config import parse_config
+from parity.config.errors import ConfigError
 from parity.evals.datasets.base import Example
 from parity.prompts import load_template
-from parity.run_setup import check_resume, store_setups, stored_setups, with_endpoint
-from tests.e2e.helpers import (
+from parity.record.run_setup import check_resume, store_setups, stored_setups, with_endpoint
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -24,7 +25,6 @@ from tests.e2e.helpers import (
     one_experiment,
     run_pytest,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 N = 8
 KEPT = 4

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parity.baselines import stored_records
+from parity.analysis.baselines import stored_records
 from parity.evals.datasets.base import read_rows
-from parity.jsonl import read_jsonl
-from parity.raw_writer import RawResultWriter
-from parity.record import EvalRecord, raw_row
-from tests.e2e.helpers import SECRET, api_config, clean_env, run_pytest
+from parity.record.jsonl import read_jsonl
+from parity.record.raw_writer import RawResultWriter
+from parity.record.record import EvalRecord, raw_row
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import SECRET, api_config, clean_env, run_pytest
 
 BREAKS = "\u2028\u2029\x85\r\x00\x1c\x0b"  # each a line break to str.splitlines, or a control
 
@@ -75,7 +75,7 @@ def test_a_valid_jsonl_dataset_with_u2028_in_a_string_is_read(tmp_path):
 
 
 def test_a_jsonl_dataset_line_that_is_not_json_is_named(tmp_path):
-    from parity.errors import DataError
+    from parity.config.errors import DataError
 
     path = tmp_path / "data.jsonl"
     path.write_text('{"question": "q"}\n{"question": \n', encoding="utf-8")

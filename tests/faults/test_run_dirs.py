@@ -12,9 +12,9 @@ import threading
 import time
 from pathlib import Path
 
-from parity.run_dirs import reserve_run_dir
-from tests.e2e.helpers import SECRET, answer_from_gold, api_config, clean_env, read_jsonl
+from parity.record.run_dirs import reserve_run_dir
 from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import SECRET, answer_from_gold, api_config, clean_env, read_jsonl
 
 
 def test_runs_reserving_the_same_name_at_once_each_get_their_own_directory(tmp_path):

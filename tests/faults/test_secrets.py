@@ -3,7 +3,8 @@ echoes the key into the answer."""
 
 from __future__ import annotations
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     api_config,
     clean_env,
@@ -11,7 +12,6 @@ from tests.e2e.helpers import (
     read_jsonl,
     run_pytest,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 
 def test_provider_errors_fail_items_without_leaking_the_key(tmp_path):

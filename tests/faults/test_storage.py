@@ -10,7 +10,8 @@ import random
 
 import pytest
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -18,7 +19,6 @@ from tests.e2e.helpers import (
     read_jsonl,
     run_pytest,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 
 def test_resume_over_a_torn_last_line_keeps_every_row_parseable(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.helpers import (
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -13,7 +14,6 @@ from tests.e2e.helpers import (
     read_jsonl,
     run_pytest,
 )
-from tests.support.fake_llm_server import FakeLLMServer
 
 CRASHING_PLUGIN = """
 import os

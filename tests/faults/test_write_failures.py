@@ -26,13 +26,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parity.budget import Budget
-from parity.cache import ResponseCache
-from parity.execution import Engine
-from parity.file_names import MAX_NAME_PART, safe_name_part
+from parity.config.file_names import MAX_NAME_PART, safe_name_part
+from parity.engine.budget import Budget
+from parity.engine.execution import Engine
+from parity.engine.scheduler import RunScheduler
 from parity.fixtures.clients import ClientPool
-from parity.scheduler import RunScheduler
-from tests.e2e.helpers import (
+from parity.record.cache import ResponseCache
+from tests.support.engine_runs import synthetic_cases
+from tests.support.fake_llm_server import FakeLLMServer
+from tests.support.pytest_runs import (
     SECRET,
     answer_from_gold,
     api_config,
@@ -41,8 +43,6 @@ from tests.e2e.helpers import (
     run_pytest,
     write_yaml,
 )
-from tests.support.engine_runs import synthetic_cases
-from tests.support.fake_llm_server import FakeLLMServer
 
 DISK_KB = 64  # about five raw rows of the HotpotQA sample (12 KB each)
 

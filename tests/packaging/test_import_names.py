@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import parity.evals.metrics.squad
-from tests.e2e.helpers import clean_env
+from tests.support.pytest_runs import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_doctest_modules_on_a_single_file_works():
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--doctest-modules",
-         "evals/metrics/squad.py", "plugin/scoring.py", "evals/metrics/base.py"],
+         "evals/metrics/squad.py", "plugin/record/scoring.py", "evals/metrics/base.py"],
         cwd=ROOT, env=clean_env(), capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

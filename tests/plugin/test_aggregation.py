@@ -3,10 +3,10 @@
 import pytest
 from sklearn.metrics import f1_score
 
-from parity.aggregation import Aggregator
-from parity.config import parse_config
-from parity.record import EvalRecord, StageUsage
-from parity.stats import CORPUS_MIN_PAIRS
+from parity.analysis.aggregation import Aggregator
+from parity.analysis.stats import CORPUS_MIN_PAIRS
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage
 from tests.conftest import experiment
 from tests.support.hall import jackknife_by_hand
 

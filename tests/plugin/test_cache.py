@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from parity.cache import ResponseCache, cache_key
 from parity.fixtures.providers import ChatRequest, Completion
+from parity.record.cache import ResponseCache, cache_key
 
 REQUEST = ChatRequest(messages=({"role": "user", "content": "hi"},), max_tokens=5)
 
@@ -61,7 +61,7 @@ def test_a_damaged_cache_is_moved_aside_with_a_warning_naming_it(tmp_path, damag
     import os
     import random
 
-    from parity.cache import CacheRecoveryWarning
+    from parity.record.cache import CacheRecoveryWarning
 
     cache = ResponseCache(tmp_path, "use")
     for number in range(300):
@@ -85,8 +85,8 @@ def test_a_damaged_cache_is_moved_aside_with_a_warning_naming_it(tmp_path, damag
 
 
 def test_a_requests_share_of_a_batch_survives_the_cache(tmp_path):
-    from parity.cache import ResponseCache
     from parity.fixtures.providers import Completion
+    from parity.record.cache import ResponseCache
 
     cache = ResponseCache(tmp_path, "use")
     cache.put("k", Completion("x", 10, 2, 400.0, extra={"compute_ms": 100.0}))

@@ -14,8 +14,9 @@ import warnings
 
 import pytest
 
-from parity import cache as cache_module
-from parity.cache import (
+from parity.fixtures.providers import ChatRequest, Completion
+from parity.record import cache as cache_module
+from parity.record.cache import (
     CacheRecoveryWarning,
     CacheUnavailableWarning,
     NonFiniteAnswerWarning,
@@ -23,7 +24,6 @@ from parity.cache import (
     _is_damage,
     cache_key,
 )
-from parity.fixtures.providers import ChatRequest, Completion
 
 REQUEST = ChatRequest(messages=({"role": "user", "content": "hi"},), max_tokens=5)
 SCHEMA = "CREATE TABLE responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"

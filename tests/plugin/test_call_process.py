@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from parity.budget import Budget
-from parity.cache import ResponseCache
-from parity.call_process import CallProcess, sendable
-from parity.execution import Engine
+from parity.engine.budget import Budget
+from parity.engine.call_process import CallProcess, sendable
+from parity.engine.execution import Engine
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.providers import PROVIDERS, ChatRequest, Completion, ModelClient
 from parity.fixtures.providers.api_base import ApiModelClient
+from parity.record.cache import ResponseCache
 from tests.support.engine_runs import run_cases, synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer, first_attempt_429
 
@@ -108,7 +108,7 @@ def test_only_built_in_api_providers_are_sent():
 def test_a_run_that_will_send_starts_the_helper_before_any_call_and_a_cached_one_never(
     tmp_path,
 ):
-    from parity.scheduler import RunScheduler
+    from parity.engine.scheduler import RunScheduler
 
     with FakeLLMServer("openai") as server:
         cases = synthetic_cases(server.url, 4)
@@ -132,7 +132,7 @@ def test_a_run_that_will_send_starts_the_helper_before_any_call_and_a_cached_one
 def test_options_the_sdk_refuses_fail_each_item_once_with_its_message(tmp_path, helper):
     """The SDK client is made on first use (in the helper, when it runs). A ``base_url`` the
     SDK cannot parse fails every item of the experiment at once, without retries."""
-    from parity.scheduler import RunScheduler
+    from parity.engine.scheduler import RunScheduler
 
     cases = synthetic_cases("http://[::1", 3)
     calls = CallProcess() if helper else None

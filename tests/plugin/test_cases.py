@@ -2,9 +2,9 @@
 
 import pytest
 
-from parity.cases import build_plan, example_keys, marker_name
-from parity.config import parse_config
-from parity.errors import ConfigError
+from parity.cases.cases import build_plan, example_keys, marker_name
+from parity.config.config import parse_config
+from parity.config.errors import ConfigError
 from tests.conftest import experiment
 
 
@@ -50,10 +50,10 @@ def test_same_seed_same_rows_across_experiments():
 
 
 def test_code_experiments_skip_where_code_cannot_be_confined(monkeypatch):
-    import parity.cases
+    import parity.cases.cases
     from parity.evals.sandbox import allow_unconfined
 
-    monkeypatch.setattr(parity.cases, "sandbox_unavailable_reason", lambda: "no bwrap")
+    monkeypatch.setattr(parity.cases.cases, "sandbox_unavailable_reason", lambda: "no bwrap")
     mbpp = experiment(dataset={"name": "mbpp", "source": "shipped", "num_examples": 1},
                       task={"name": "code"}, metrics=["pass_at_1"])  # fmt: skip
     case = plan_for(mbpp).cases[0]
@@ -71,7 +71,7 @@ def test_unsafe_exec_is_configuration_not_environment(tmp_path):
     import subprocess
     import sys
 
-    from tests.e2e.helpers import clean_env
+    from tests.support.pytest_runs import clean_env
 
     (tmp_path / "test_probe.py").write_text(
         "import os\n"
@@ -90,16 +90,16 @@ def test_unsafe_exec_is_configuration_not_environment(tmp_path):
 def test_data_that_failed_to_load_is_tried_once_per_plan(monkeypatch, tmp_path):
     """Two experiments on the same unreachable data: one attempt (a Hub that cannot be
     reached costs its timeout each time), each experiment still gets its own message."""
-    import parity.cases
+    import parity.cases.cases
 
     attempts = []
-    real_load = parity.cases._load
+    real_load = parity.cases.cases._load
 
     def counted(experiment, path, source):
         attempts.append(experiment.id)
         return real_load(experiment, path, source)
 
-    monkeypatch.setattr(parity.cases, "_load", counted)
+    monkeypatch.setattr(parity.cases.cases, "_load", counted)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     missing = {"name": "hotpotqa", "split": "test"}  # not shipped: the keyless fallback fails
     keyless = [experiment(id=name, model={"name": "openai:gpt-4o"}, dataset=missing)
@@ -123,16 +123,16 @@ def test_an_experiment_that_cannot_run_does_not_reach_the_hub(monkeypatch):
     """A keyless API experiment lists the shipped sample (``source: auto``) or one skipped
     item (``source: hub``) instead of downloading data it will not use, or waiting out the
     Hub's timeout offline."""
-    import parity.cases
+    import parity.cases.cases
 
     sources = []
-    real_load = parity.cases._load
+    real_load = parity.cases.cases._load
 
     def recorded(experiment, path, source):
         sources.append((experiment.id, source))
         return real_load(experiment, path, source)
 
-    monkeypatch.setattr(parity.cases, "_load", recorded)
+    monkeypatch.setattr(parity.cases.cases, "_load", recorded)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     api = {"name": "openai:gpt-4o"}
     auto = experiment(id="auto", model=api, dataset={"name": "hotpotqa", "num_examples": 4})
@@ -151,16 +151,16 @@ def test_an_experiment_that_cannot_run_does_not_reach_the_hub(monkeypatch):
 
 
 def test_before_loading_sees_the_runnable_experiments_before_any_data_loads(monkeypatch):
-    import parity.cases
+    import parity.cases.cases
 
     events = []
-    real_load = parity.cases._load
+    real_load = parity.cases.cases._load
 
     def recorded(experiment, path, source):
         events.append(("load", experiment.id))
         return real_load(experiment, path, source)
 
-    monkeypatch.setattr(parity.cases, "_load", recorded)
+    monkeypatch.setattr(parity.cases.cases, "_load", recorded)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     local = experiment(id="local")
     keyless = experiment(id="keyless", model={"name": "openai:gpt-4o"})

@@ -7,9 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parity.config import load_config, parse_config
-from parity.errors import ConfigError
-from parity.yaml_loader import load_yaml_file, load_yaml_text
+from parity.config.config import load_config, parse_config
+from parity.config.errors import ConfigError
+from parity.config.yaml_loader import load_yaml_file, load_yaml_text
 from tests.conftest import experiment
 
 
@@ -116,7 +116,7 @@ def test_metric_without_its_package_names_the_install(write_config, monkeypatch)
 
 def test_report_dir_is_not_a_config_key_it_is_an_option():
     """``report_dir:`` was accepted and ignored; now it is refused with the valid keys."""
-    from parity.config import parse_config
+    from parity.config.config import parse_config
 
     with pytest.raises(ConfigError) as error:
         parse_config({"experiments": [experiment()], "report_dir": "out"}, "t.yaml")
@@ -148,7 +148,7 @@ def test_compression_settings_are_checked(write_config, model, expected):
 
 
 def test_scalebench_scaledown_form_is_a_compressed_experiment(write_config):
-    from parity.config import load_config
+    from parity.config.config import load_config
 
     model = {"name": "openai:gpt-4o", "mode": "scaledown",
              "scaledown": {"rate": "auto", "compression_model": "gemini-2.5-flash"}}  # fmt: skip
@@ -163,7 +163,7 @@ def test_scalebench_scaledown_form_is_a_compressed_experiment(write_config):
 
 
 def test_conditions_expand_into_one_experiment_each_with_shots_ids_and_keywords():
-    from parity.cases import build_plan
+    from parity.cases.cases import build_plan
 
     raw = experiment(id="b77", dataset={"name": "banking77", "source": "shipped", "num_examples": 2},
                      task={"name": "classification"}, metrics=["accuracy"],

@@ -13,8 +13,8 @@ from functools import cache
 import numpy as np
 import pytest
 
-from parity.paired import difference_interval
-from parity.stats import CORPUS_MIN_PAIRS, jackknife_interval, mean_interval
+from parity.analysis.paired import difference_interval
+from parity.analysis.stats import CORPUS_MIN_PAIRS, jackknife_interval, mean_interval
 
 REPETITIONS = 1000
 FLOOR = 0.93

@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from parity.budget import Budget
-from parity.pacing import AdaptiveLimit
-from parity.ratelimit import TokenBucket
-from parity.redaction import redact
-from parity.retry import CircuitBreaker, CircuitOpenError, RetryPolicy
+from parity.engine.budget import Budget
+from parity.engine.pacing import AdaptiveLimit
+from parity.engine.ratelimit import TokenBucket
+from parity.engine.redaction import redact
+from parity.engine.retry import CircuitBreaker, CircuitOpenError, RetryPolicy
 
 
 class FakeClock:
@@ -221,7 +221,7 @@ def test_secrets_are_read_safely_while_pytest_changes_the_environment():
     import sys
     import threading
 
-    from parity.redaction import known_secrets
+    from parity.engine.redaction import known_secrets
 
     errors: list[BaseException] = []
     stop = threading.Event()

@@ -3,13 +3,13 @@
 
 import pytest
 
-from parity.aggregation import Aggregator
-from parity.baselines import BaselineSource
-from parity.config import parse_config
-from parity.gates import evaluate_gates
-from parity.record import EvalRecord, StageUsage
-from parity.stats import wilson
-from parity.verdicts import compare_all, holm_table, verdict_line
+from parity.analysis.aggregation import Aggregator
+from parity.analysis.baselines import BaselineSource
+from parity.analysis.gates import evaluate_gates
+from parity.analysis.stats import wilson
+from parity.analysis.verdicts import compare_all, holm_table, verdict_line
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage
 from tests.conftest import experiment
 from tests.support.hall import hall_widened_t
 
@@ -124,8 +124,8 @@ def test_fewer_pairs_than_min_pairs_never_decide(candidate, baseline, gate):
 
 
 def test_a_zero_width_paired_interval_never_decides():
-    from parity.gates import _paired
-    from parity.paired import MetricDelta, PairedComparison
+    from parity.analysis.gates import _paired
+    from parity.analysis.paired import MetricDelta, PairedComparison
 
     delta = MetricDelta("f1", 0.5, 0.5, 0.0, 0.0, 0.0, "paired permutation", 1.0, 0.0, 40, True)
     comparison = PairedComparison("cand", "base", 40, {"f1": delta}, {})
@@ -252,21 +252,21 @@ def test_holm_is_listed_only_for_several_gated_tests():
     [("min_pairs", 0, "must be greater than 0"), ("max_missing_share", 1.5, "below 1")],
 )
 def test_gate_sample_options_are_checked(key, value, problem):
-    from parity.errors import ConfigError
+    from parity.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match=f"key '{key}'.*{problem}"):
         parse_config([experiment(id="cand", **{key: value})], "t.yaml")
 
 
 def _delta(low, high, sd=0.1, difference=0.0):
-    from parity.paired import MetricDelta
+    from parity.analysis.paired import MetricDelta
 
     return MetricDelta("f1", 0.5, 0.5 + difference, difference, low, high, "t", 1.0, sd, 40)
 
 
 def _paired_gate(delta, kind="max_drop", limit=0.05):
-    from parity.gates import _paired
-    from parity.paired import PairedComparison
+    from parity.analysis.gates import _paired
+    from parity.analysis.paired import PairedComparison
 
     metrics = {} if delta is None else {"f1": delta}
     comparison = PairedComparison("cand", "base", 40, metrics, {})
@@ -306,7 +306,7 @@ def test_a_metric_compared_on_one_side_only_cannot_be_evaluated():
 
 
 def _threshold_gate(stats, mode="lower_bound", floor=0.5):
-    from parity.gates import _threshold
+    from parity.analysis.gates import _threshold
 
     config = parse_config([experiment(id="cand", threshold_mode=mode, min_pairs=1)], "t.yaml")
     agg = Aggregator(config.experiments)
@@ -345,7 +345,7 @@ def test_a_lower_bound_threshold_is_held_to_min_pairs_and_max_missing_share():
 
 
 def test_a_lower_bound_threshold_counts_items_never_reported_as_missing():
-    from parity.gates import _threshold
+    from parity.analysis.gates import _threshold
 
     config = parse_config([experiment(id="cand", threshold_mode="lower_bound")], "t.yaml")
     agg = Aggregator(config.experiments)
@@ -378,7 +378,7 @@ def test_a_deselected_experiment_has_no_gates_and_one_without_baseline_says_how_
 
 
 def test_a_corpus_metrics_gate_needs_the_pairs_its_interval_is_trusted_from():
-    from parity.paired import MetricDelta
+    from parity.analysis.paired import MetricDelta
 
     # 8 pairs clear min_pairs (6) but not a corpus interval's floor (10): an interval that
     # would pass is not trusted yet
@@ -402,8 +402,8 @@ def test_a_lower_bound_threshold_on_a_corpus_metric_needs_the_items_its_interval
 
 
 def test_a_score_not_compared_for_its_nan_value_is_inconclusive_not_skippable():
-    from parity.gates import _paired
-    from parity.paired import PairedComparison
+    from parity.analysis.gates import _paired
+    from parity.analysis.paired import PairedComparison
 
     cand = parse_config([experiment(id="cand")], "t.yaml").experiments[0]
     nan_corpus = PairedComparison("cand", "base", 40, {}, {},

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-import parity.raw_writer
-from parity.jsonl import JsonlError, encode_line, parse_jsonl, read_jsonl
-from parity.raw_writer import RawResultWriter
+import parity.record.raw_writer
+from parity.record.jsonl import JsonlError, encode_line, parse_jsonl, read_jsonl
+from parity.record.raw_writer import RawResultWriter
 
 
 def test_lines_are_numbered_from_one_and_blank_lines_are_skipped():
@@ -97,7 +97,7 @@ class ShortWrites:
 
 
 def test_a_short_write_is_followed_by_the_rest_of_the_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(parity.raw_writer, "os", ShortWrites())
+    monkeypatch.setattr(parity.record.raw_writer, "os", ShortWrites())
     writer = RawResultWriter(tmp_path)
     writer.append("exp", {"id": "1", "pred": "a longer answer"})
     writer.append("exp", {"id": "2"})

@@ -7,13 +7,13 @@ import csv
 import numpy as np
 import pytest
 
-from parity.aggregation import Aggregator
-from parity.baselines import BaselineSource
-from parity.config import parse_config
-from parity.record import EvalRecord, StageUsage
-from parity.reporters.csv_summary import pytest_parity_experiment_finished as write_csv
-from parity.terminal import render_experiment
-from parity.verdicts import compare_all, verdict_line
+from parity.analysis.aggregation import Aggregator
+from parity.analysis.baselines import BaselineSource
+from parity.analysis.verdicts import compare_all, verdict_line
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage
+from parity.report.reporters.csv_summary import pytest_parity_experiment_finished as write_csv
+from parity.report.terminal import render_experiment
 from tests.conftest import experiment
 
 RATIOS = [0.25, 0.3, 0.35, 0.5, 0.2, 0.3]

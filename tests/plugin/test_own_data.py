@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from parity.errors import DataError
+from parity.config.errors import DataError
 from parity.evals.datasets.base import read_rows
-from parity.own_data import load_own_data, rows_to_examples
+from parity.marked.own_data import load_own_data, rows_to_examples
 
 
 def test_a_csv_file_is_read_with_its_header_and_quoted_commas(tmp_path):

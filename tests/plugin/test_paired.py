@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from parity.config import parse_config
-from parity.paired import (
+from parity.analysis.paired import (
     JACKKNIFE,
     MCNEMAR,
     NO_SPREAD,
@@ -22,14 +21,15 @@ from parity.paired import (
     holm,
     minimum_detectable,
 )
-from parity.record import EvalRecord, StageUsage
-from parity.stats import (
+from parity.analysis.stats import (
     CORPUS_MIN_PAIRS,
     SKEW_T,
     STUDENT_T,
     paired_proportion_interval,
     tango_interval,
 )
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage
 from tests.conftest import experiment
 from tests.support.hall import jackknife_by_hand
 
@@ -242,7 +242,7 @@ def test_two_pairs_have_a_spread_and_a_student_t_interval():
 
 
 def test_resources_compare_each_percentile_and_leave_an_empty_side_out():
-    from parity.paired import _resources
+    from parity.analysis.paired import _resources
 
     cand = [record(str(i), i, {}, tokens=50, cost=0.002, latency=v) for i, v in enumerate([40.0, 60.0])]  # fmt: skip
     base = [record(str(i), i, {}, tokens=100, cost=0.004, latency=100.0) for i in range(2)]
@@ -263,7 +263,7 @@ def test_examples_needed_is_none_without_a_gap_or_a_spread():
 
 
 def test_agreeing_pairs_needed_is_the_first_n_narrow_enough():
-    from parity.paired import agreeing_pairs_needed
+    from parity.analysis.paired import agreeing_pairs_needed
 
     for gap in (0.5, 0.2, 0.05):
         n = agreeing_pairs_needed(gap)
@@ -344,7 +344,7 @@ def test_lost_on_both_sides_alike_is_said_once():
 
 
 def test_resource_changes_without_a_baseline_value_or_price():
-    from parity.paired import _change, _stage_p50, _total_cost
+    from parity.analysis.paired import _change, _stage_p50, _total_cost
 
     assert _change(0.0, 5.0) == {"baseline": 0.0, "candidate": 5.0, "change": None}
     assert _change(None, 5.0)["change"] is None and _change(2.0, None)["change"] is None
@@ -360,7 +360,7 @@ def test_resource_changes_without_a_baseline_value_or_price():
 
 
 def test_resource_percentiles_differ_on_both_sides_and_the_compressor_overhead_is_paired():
-    from parity.paired import COMPRESSION_P50, _resources
+    from parity.analysis.paired import COMPRESSION_P50, _resources
 
     def staged(i, latency, compression=None):
         made = record(str(i), i, {}, latency=latency)

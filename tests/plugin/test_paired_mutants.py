@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from parity.config import parse_config
-from parity.paired import (
+from parity.analysis.paired import (
     CORPUS_MIN_PAIRS,
     MAX_PAIRS_NEEDED,
     MCNEMAR,
@@ -25,14 +24,15 @@ from parity.paired import (
     examples_needed,
     jackknife_interval,
 )
-from parity.record import EvalRecord, StageUsage
-from parity.stats import (
+from parity.analysis.stats import (
     SKEW_T,
     STUDENT_T,
     _hall_inverse,
     paired_proportion_interval,
     tango_interval,
 )
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage
 from tests.conftest import experiment
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from parity.errors import ConfigError
+from parity.config.errors import ConfigError
 from parity.evals.datasets import Example
-from parity.pipeline import (
+from parity.marked.pipeline import (
     NO_MODEL,
     ModelCall,
     PipelineDef,

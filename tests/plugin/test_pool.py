@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from parity.pool import KeyedPool
+from parity.engine.pool import KeyedPool
 
 
 class Thing:

@@ -2,7 +2,7 @@
 
 import json
 
-from parity.raw_writer import RawResultWriter
+from parity.record.raw_writer import RawResultWriter
 
 
 def test_rows_are_appended_one_per_line(tmp_path):

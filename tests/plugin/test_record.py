@@ -4,9 +4,9 @@ copy) is derived from it, and a measurement is never averaged as a score."""
 import json
 import sys
 
-from parity.aggregation import Aggregator
-from parity.config import parse_config
-from parity.record import EvalRecord, StageUsage, from_raw_row, junit_properties, raw_row
+from parity.analysis.aggregation import Aggregator
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage, from_raw_row, junit_properties, raw_row
 from tests.conftest import experiment
 
 

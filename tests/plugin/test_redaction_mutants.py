@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from parity.redaction import LONG_KEY_LENGTH, excerpt, known_secrets, redact
+from parity.engine.redaction import LONG_KEY_LENGTH, excerpt, known_secrets, redact
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@
 import csv
 import json
 
-from parity.aggregation import Aggregator
-from parity.config import parse_config
-from parity.gates import evaluate_gates
-from parity.record import EvalRecord, StageUsage
-from parity.reporters.csv_summary import pytest_parity_experiment_finished as write_csv
-from parity.reporters.json_summary import pytest_parity_experiment_finished as write_json
-from parity.reporters.json_summary import pytest_parity_run_finished
-from parity.reports import run_document
+from parity.analysis.aggregation import Aggregator
+from parity.analysis.gates import evaluate_gates
+from parity.config.config import parse_config
+from parity.record.record import EvalRecord, StageUsage
+from parity.report.reporters.csv_summary import pytest_parity_experiment_finished as write_csv
+from parity.report.reporters.json_summary import pytest_parity_experiment_finished as write_json
+from parity.report.reporters.json_summary import pytest_parity_run_finished
+from parity.report.reports import run_document
 from tests.conftest import experiment
 
 
@@ -68,7 +68,7 @@ def test_an_experiment_with_no_scored_item_has_null_means_and_says_why():
 def test_resampling_spread_is_the_spread_over_seeded_resamples():
     import numpy as np
 
-    from parity.aggregation import resampling_spread
+    from parity.analysis.aggregation import resampling_spread
 
     config = parse_config([experiment(n_eval_seeds=3)], "t.yaml")
     scores = [1.0, 0.0, 0.5, 0.25]
@@ -86,7 +86,7 @@ def test_resampling_spread_is_the_spread_over_seeded_resamples():
 
 
 def test_lowest_scoring_examples_show_the_raw_text_of_invalid_predictions():
-    from parity.aggregation import lowest_scoring
+    from parity.analysis.aggregation import lowest_scoring
     from parity.evals.tasks.base import INVALID_PREDICTION
 
     config = parse_config([experiment()], "t.yaml")

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from parity.sampling import sample_indices
+from parity.cases.sampling import sample_indices
 
 
 def test_all_rows_when_no_limit_or_limit_too_large():
@@ -19,7 +19,7 @@ def test_sample_is_sorted_unique_and_seed_dependent():
 
 
 def test_sample_is_identical_in_a_fresh_process_with_other_hash_seed():
-    code = "from parity.sampling import sample_indices; print(sample_indices(1000, 7, 42))"
+    code = "from parity.cases.sampling import sample_indices; print(sample_indices(1000, 7, 42))"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

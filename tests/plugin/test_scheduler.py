@@ -8,15 +8,15 @@ import threading
 import time
 from contextlib import ExitStack
 
-from parity.budget import Budget
-from parity.cache import ResponseCache
-from parity.cases import EvalPlan
-from parity.config import RunConfig
-from parity.execution import Engine, build_requests
+from parity.cases.cases import EvalPlan
+from parity.config.config import RunConfig
+from parity.engine.budget import Budget
+from parity.engine.execution import Engine, build_requests
+from parity.engine.runtime import EvalRuntime
+from parity.engine.scheduler import LOOKUP_BATCH, RunScheduler
 from parity.fixtures.clients import ClientPool
-from parity.progress import status_line
-from parity.runtime import EvalRuntime
-from parity.scheduler import LOOKUP_BATCH, RunScheduler
+from parity.record.cache import ResponseCache
+from parity.report.progress import status_line
 from tests.support.engine_runs import run_cases, synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer, first_attempt_fails
 
@@ -186,16 +186,16 @@ def test_the_status_line_reports_progress_retries_and_throttling(tmp_path):
 
 
 def test_each_case_builds_its_requests_once_sent_or_cached(tmp_path, monkeypatch):
-    import parity.scheduler
+    import parity.engine.scheduler
 
     built = []
-    real = parity.scheduler.build_requests
+    real = parity.engine.scheduler.build_requests
 
     def counting(experiment, case):
         built.append(case.id)
         return real(experiment, case)
 
-    monkeypatch.setattr(parity.scheduler, "build_requests", counting)
+    monkeypatch.setattr(parity.engine.scheduler, "build_requests", counting)
     with FakeLLMServer("openai") as server:
         cases = synthetic_cases(server.url, 8)
         for _ in range(2):  # the second pass answers every case from the cache

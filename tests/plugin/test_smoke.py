@@ -3,11 +3,11 @@ every output (reports, adapters) under its own smoke/ namespace."""
 
 from __future__ import annotations
 
-from parity.cases import build_plan
-from parity.config import load_config, parse_config
-from parity.smoke import smoke_config
+from parity.cases.cases import build_plan
+from parity.cases.smoke import smoke_config
+from parity.config.config import load_config, parse_config
 from tests.conftest import experiment
-from tests.e2e.helpers import run_pytest
+from tests.support.pytest_runs import run_pytest
 
 
 def test_smoke_swaps_in_the_small_model_caps_examples_and_namespaces_adapters():

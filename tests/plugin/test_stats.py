@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from parity.stats import (
+from parity.analysis.stats import (
     SKEW_T,
     STUDENT_T,
     WILSON,
@@ -102,10 +102,10 @@ def test_paired_proportion_interval_stays_within_minus_one_and_one():
 
 
 def test_a_summary_interval_clipped_to_zero_one_says_so():
-    from parity.aggregation import score_block
-    from parity.config import parse_config
-    from parity.record import EvalRecord
-    from parity.terminal import render_experiment
+    from parity.analysis.aggregation import score_block
+    from parity.config.config import parse_config
+    from parity.record.record import EvalRecord
+    from parity.report.terminal import render_experiment
     from tests.conftest import experiment
 
     exp = parse_config([experiment(metrics=["f1"])], "t.yaml").experiments[0]

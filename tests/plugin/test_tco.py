@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from parity.config import parse_config, parse_model
-from parity.errors import ConfigError
-from parity.pricing import cost_usd, price_for
-from parity.schema import Context
-from parity.tco import TcoSettings, render_tco, tco_block
+from parity.analysis.tco import TcoSettings, render_tco, tco_block
+from parity.config.config import parse_config, parse_model
+from parity.config.errors import ConfigError
+from parity.config.schema import Context
+from parity.engine.pricing import cost_usd, price_for
 from tests.conftest import experiment
 
 
@@ -68,7 +68,7 @@ def test_the_config_sets_the_volume_and_checks_it():
 
 
 def test_training_cost_comes_from_the_record_beside_the_adapter(tmp_path):
-    from parity.tco import training_block
+    from parity.analysis.tco import training_block
 
     (tmp_path / "training.json").write_text(
         '{"wall_s": 1800.0, "cpu_hours": 0.5, "gpu_hours": 0.0, "rows": {"train": 450}}'

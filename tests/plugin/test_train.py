@@ -9,17 +9,17 @@ from collections import Counter
 
 import pytest
 
-from parity.errors import ParityError
+from parity.config.errors import ParityError
 from parity.evals.datasets import Example
 from parity.prompts import load_template
-from parity.train import (
+from parity.train.spec import train_command
+from parity.train.trainer import (
     dataset_hash,
     ensure_adapter,
     split_validation,
     stratified_sample,
     train,
 )
-from parity.training_spec import train_command
 
 pytest.importorskip("peft", reason="training needs peft (the open-models extra)")
 
@@ -77,7 +77,7 @@ def test_training_writes_the_best_epochs_adapter_and_its_record(project, capsys)
     assert {"torch", "transformers", "peft"} <= set(record["packages"])
     assert record["cpu_hours"] > 0 and record["gpu_hours"] == 0.0
     assert [h["epoch"] for h in record["history"]] == [1] and record["best_epoch"] == 1
-    assert "parity.train: epoch 1 validation loss" in capsys.readouterr().err
+    assert "parity.train.trainer: epoch 1 validation loss" in capsys.readouterr().err
     # The shipped banking77 task config trains on the label-free prompt, nothing cut.
     assert record["prompt"]["name"] == "classification_tuned"
     assert record["prompt"]["sha256"] == load_template("classification_tuned").sha256
@@ -98,7 +98,7 @@ def test_prompts_longer_than_the_limit_are_counted_and_warned_about(project, cap
 
 
 def test_a_lora_condition_defaults_to_the_prompt_its_adapter_trains_on():
-    from parity.config import parse_config
+    from parity.config.config import parse_config
     from tests.conftest import experiment
 
     def prompt(condition):
@@ -114,7 +114,7 @@ def test_a_lora_condition_defaults_to_the_prompt_its_adapter_trains_on():
 def test_a_diverged_training_writes_no_record(project, monkeypatch):
     """A loss of NaN is refused, as every other JSON writer of Parity refuses it: bare
     ``NaN`` is not JSON and would break whatever reads ``training.json``."""
-    import parity.train as training
+    import parity.train.trainer as training
 
     def diverged(self, train, validation, output, log=None):
         nan = float("nan")
@@ -129,7 +129,7 @@ def test_a_diverged_training_writes_no_record(project, monkeypatch):
 
 
 def test_an_adapter_is_trained_once_while_other_processes_wait(project, monkeypatch):
-    import parity.train as training
+    import parity.train.trainer as training
 
     calls = []
 
@@ -160,7 +160,7 @@ def test_the_answer_only_loss_equals_the_models_own_loss(tmp_path):
     import torch
     import transformers
 
-    from parity.train import answer_loss
+    from parity.train.trainer import answer_loss
     from tests.support.tiny_model import save_tiny_llama
 
     model = transformers.AutoModelForCausalLM.from_pretrained(save_tiny_llama(tmp_path / "m"))
@@ -175,7 +175,7 @@ def test_the_answer_only_loss_equals_the_models_own_loss(tmp_path):
 
 @pytest.mark.parametrize("model", ["qwen3-8b", "gemma-3-4b", "phi-4-mini"])
 def test_the_baseweight_gpu_models_ship_qlora_configs(model, tmp_path):
-    from parity.train import load_training_config
+    from parity.train.trainer import load_training_config
 
     config = load_training_config(model, tmp_path)  # no project config: the shipped one
     assert config.method == "unsloth" and "/" in config.base  # a hub id

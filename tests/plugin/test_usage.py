@@ -9,9 +9,9 @@ import pytest
 from parity.fixtures.compressors import Compression
 from parity.fixtures.pipeline_model import Reply
 from parity.fixtures.providers import Completion
-from parity.pipeline import ModelCall
-from parity.record import StageUsage
-from parity.usage import Usage
+from parity.marked.pipeline import ModelCall
+from parity.record.record import StageUsage
+from parity.record.usage import Usage
 
 USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_ms", "cost_usd")
 

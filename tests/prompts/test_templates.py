@@ -2,7 +2,7 @@
 
 import pytest
 
-from parity.errors import DataError
+from parity.config.errors import DataError
 from parity.evals.datasets import Example
 from parity.evals.tasks import TASKS
 from parity.prompts import load_template, template_names

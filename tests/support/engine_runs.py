@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from parity.cases import EvalCase
-from parity.execution import Engine
+from parity.cases.cases import EvalCase
+from parity.engine.execution import Engine
+from parity.engine.scheduler import RunScheduler
 from parity.fixtures.clients import ClientPool
-from parity.record import EvalRecord
-from parity.scheduler import RunScheduler
+from parity.record.record import EvalRecord
 
 
 def run_cases(engine: Engine, cases: Sequence[EvalCase]) -> list[EvalRecord]:
@@ -31,7 +31,7 @@ def synthetic_cases(
 
     The data is synthetic on purpose: these runs measure the machinery, not scores.
     """
-    from parity.config import parse_config
+    from parity.config.config import parse_config
     from parity.evals.datasets import Example
 
     model = {"name": "openai-compatible:synthetic", "base_url": base_url, **model_options}

@@ -40,30 +40,36 @@ REPO = Path(__file__).resolve().parents[2]
 
 # module (as imported) -> the test files that are its own tests
 TARGETS: dict[str, tuple[str, ...]] = {
-    "parity.paired": ("tests/plugin/test_paired.py", "tests/plugin/test_paired_mutants.py"),
-    "parity.gates": ("tests/plugin/test_gates.py",),
-    "parity.stats": (
+    "parity.analysis.paired": (
+        "tests/plugin/test_paired.py",
+        "tests/plugin/test_paired_mutants.py",
+    ),
+    "parity.analysis.gates": ("tests/plugin/test_gates.py",),
+    "parity.analysis.stats": (
         "tests/plugin/test_stats.py",
         "tests/plugin/test_paired.py",
         "tests/plugin/test_paired_mutants.py",
     ),
-    "parity.redaction": (
+    "parity.engine.redaction": (
         "tests/faults/test_redaction.py",
         "tests/faults/test_secrets.py",
         "tests/plugin/test_redaction_mutants.py",
     ),
-    "parity.cache": (
+    "parity.record.cache": (
         "tests/plugin/test_cache.py",
         "tests/faults/test_cache_faults.py",
         "tests/plugin/test_cache_mutants.py",
     ),
-    "parity.raw_writer": (
+    "parity.record.raw_writer": (
         "tests/plugin/test_raw_writer.py",
         "tests/faults/test_row_format.py",
         "tests/plugin/test_jsonl_mutants.py",
     ),
-    "parity.jsonl": ("tests/faults/test_row_format.py", "tests/plugin/test_jsonl_mutants.py"),
-    "parity.record": ("tests/plugin/test_record.py",),
+    "parity.record.jsonl": (
+        "tests/faults/test_row_format.py",
+        "tests/plugin/test_jsonl_mutants.py",
+    ),
+    "parity.record.record": ("tests/plugin/test_record.py",),
     "parity.evals.metrics.overlap": (
         "tests/evals/metrics/test_overlap.py",
         "tests/evals/metrics/test_squad.py",

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from parity.errors import DataError
+from parity.config.errors import DataError
 from parity.evals.datasets import DATASETS
 from tests.conftest import REPO
 

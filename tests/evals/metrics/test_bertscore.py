@@ -34,7 +34,7 @@ def test_loading_the_model_changes_nothing_process_wide():
     import subprocess
     import sys
 
-    from tests.e2e.helpers import clean_env
+    from tests.support.pytest_runs import clean_env
 
     env = {k: v for k, v in clean_env().items() if not k.startswith("HF_")}
     program = (

@@ -1,0 +1,1 @@
+"""Analysis: aggregation, statistics, paired verdicts, gates, stored baselines and TCO."""

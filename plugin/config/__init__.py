@@ -1,0 +1,1 @@
+"""Config: the YAML schema and its loader, experiments, models, registries and extensions."""

@@ -1,0 +1,69 @@
+"""A small name -> implementation registry shared by datasets, tasks, metrics and providers."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from parity.config.extensions import load_extensions
+
+T = TypeVar("T")
+
+
+def closest(name: str, choices: list[str]) -> str | None:
+    """Return the closest spelling of ``name`` among ``choices``, or None."""
+    matches = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+class Registry(Generic[T]):
+    """Maps names to registered implementations; one new file registers one new entry."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, T] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        """Decorator that registers ``obj`` under ``name``."""
+
+        def decorate(obj: T) -> T:
+            if name in self._entries:
+                raise ValueError(f"{self.kind} '{name}' is registered twice")
+            self._entries[name] = obj
+            return obj
+
+        return decorate
+
+    @staticmethod
+    def _with_extensions() -> None:
+        """Make sure installed extensions have registered their entries."""
+        load_extensions()
+
+    def get(self, name: str) -> T:
+        """Return the entry for ``name``; KeyError names the closest valid one."""
+        if name not in self._entries:
+            self._with_extensions()
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise KeyError(self.unknown_message(name)) from None
+
+    def unknown_message(self, name: str) -> str:
+        """Explain that ``name`` is unknown and suggest the closest valid name."""
+        hint = closest(name, self.names())
+        suggestion = f"did you mean '{hint}'? " if hint else ""
+        return f"unknown {self.kind} '{name}'; {suggestion}valid: {', '.join(self.names())}"
+
+    def __contains__(self, name: object) -> bool:
+        if name not in self._entries:
+            self._with_extensions()
+        return name in self._entries
+
+    def names(self) -> list[str]:
+        """All registered names (installed extensions included), sorted."""
+        self._with_extensions()
+        return sorted(self._entries)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())

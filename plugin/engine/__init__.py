@@ -1,0 +1,1 @@
+"""Engine: runs the model calls apart from pytest's item order (scheduler, call process, pacing, retries, budget, pricing, redaction)."""

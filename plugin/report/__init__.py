@@ -1,0 +1,1 @@
+"""Report: the terminal summary, the report files and the reporter hook specs."""
