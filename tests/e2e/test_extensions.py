@@ -10,14 +10,12 @@ import textwrap
 
 import pytest
 
-from tests.e2e.helpers import clean_env, run_pytest, write_yaml
+from tests.support.pytest_runs import clean_env, run_pytest, write_yaml
 
 EXTENSION = '''
 """parity_demo: one metric, one provider and one reporter from outside Parity."""
 
-from parity.evals.metrics import Metric, register_metric
-from parity.fixtures.providers import Completion, ModelClient, register_provider
-from parity.schema import Field
+from parity.api import Completion, Field, Metric, ModelClient, register_metric, register_provider
 
 
 def shouted_match(prediction, references):
