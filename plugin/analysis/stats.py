@@ -143,7 +143,8 @@ def unit_scores_bound(cand: np.ndarray, base: np.ndarray) -> tuple[float, float]
     skewed scores such as mostly-zero F1): 32 real HotpotQA F1 scores of mean 0.110 got an
     upper end of 0.493; held within Wilson's: 0.263. In the seeded coverage simulations
     (tests/plugin/test_coverage.py) the bound leaves every miss rate as it was and narrows
-    the median interval of few pairs by up to 40%."""
+    the median interval of few pairs by up to 40%. Scores that are nearly 0/1 (0 or 0.99)
+    inherit Wilson's and Tango's own dips in coverage: 0.923 at 16 values (0.9995 unbounded)."""
     better = float((cand * (1 - base)).sum())
     worse = float((base * (1 - cand)).sum())
     return tango_interval(better, worse, len(cand))
