@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from parity.config.registry import Registry
+from parity.config.suggest import Alias
 
 ExampleScorer = Callable[[str, Sequence[str]], dict[str, float]]
 CorpusScorer = Callable[
@@ -84,7 +85,10 @@ class Metric:
         }
 
 
-METRICS: Registry[Metric] = Registry("metric")
+# Other names for a metric, suggested (never accepted) when a config uses them.
+METRICS: Registry[Metric] = Registry(
+    "metric", aliases={"em": Alias("exact_match"), "acc": Alias("accuracy")}
+)
 
 
 def register_metric(metric: Metric) -> Metric:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from parity.config.registry import Registry
 from parity.config.schema import Field
+from parity.config.suggest import Alias
 from parity.evals.datasets import Example
 from parity.prompts import PromptTemplate
 
@@ -84,7 +85,16 @@ class Task:
         return list(example.answers)
 
 
-TASKS: Registry[Task] = Registry("task")
+# Other names for a task, suggested (never accepted) when a config uses them.
+TASKS: Registry[Task] = Registry(
+    "task",
+    aliases={
+        "qa": Alias("rag_qa"),
+        "mcq": Alias("multiple_choice"),
+        "summarize": Alias("summarization"),
+        "classify": Alias("classification"),
+    },
+)
 
 
 def register_task(cls: type[Task]) -> type[Task]:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 from parity.config.extensions import load_extensions
+from parity.config.suggest import Alias, suggest
+from parity.config.suggest import closest as closest  # every "did you mean" uses one matcher
 
 T = TypeVar("T")
-
-
-def closest(name: str, choices: list[str]) -> str | None:
-    """Return the closest spelling of ``name`` among ``choices``, or None."""
-    matches = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return matches[0] if matches else None
 
 
 class Registry(Generic[T]):
     """Maps names to registered implementations; one new file registers one new entry."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, aliases: Mapping[str, Alias] | None = None) -> None:
         self.kind = kind
         self._entries: dict[str, T] = {}
+        # Names users write for an entry (``ollama`` for ``openai-compatible``): suggested,
+        # never accepted.
+        self.aliases: dict[str, Alias] = dict(aliases or {})
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator that registers ``obj`` under ``name``."""
@@ -49,10 +47,16 @@ class Registry(Generic[T]):
         except KeyError:
             raise KeyError(self.unknown_message(name)) from None
 
+    def suggestion(self, name: str) -> str | None:
+        """``did you mean 'NAME'?`` for an unknown ``name`` (with an alias's advice, such as
+        the base URL to use), or None when no entry is close."""
+        found = suggest(name, self.names(), self.aliases)
+        return found.hint() if found else None
+
     def unknown_message(self, name: str) -> str:
         """Explain that ``name`` is unknown and suggest the closest valid name."""
-        hint = closest(name, self.names())
-        suggestion = f"did you mean '{hint}'? " if hint else ""
+        hint = self.suggestion(name)
+        suggestion = f"{hint} " if hint else ""
         return f"unknown {self.kind} '{name}'; {suggestion}valid: {', '.join(self.names())}"
 
     def __contains__(self, name: object) -> bool:

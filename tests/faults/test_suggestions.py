@@ -1,0 +1,60 @@
+"""The config errors a new user meets first carry the one matcher's suggestion (issue 30,
+point 7): ``metrics: [f1_score]`` is told ``f1``, and ``ollama:llama3`` is told
+``openai-compatible`` with Ollama's base URL instead of "did you mean 'vllm'?". Checked at
+the dry run (``pytest --collect-only``) as a user runs it, and at ``load_config``."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity.config.config import load_config
+from parity.config.errors import ConfigError
+from tests.support.pytest_runs import one_experiment, run_pytest, write_yaml
+
+F1_SCORE = {"metrics": ["f1_score"]}
+OLLAMA = {"model": {"name": "ollama:llama3"}}
+
+
+def config_with(tmp_path, change):
+    experiment = one_experiment()
+    if "model" in change:  # the whole model block, as the user wrote it
+        experiment["model"] = change["model"]
+    else:
+        experiment.update(change)
+    return write_yaml(tmp_path / "exp.yaml", [experiment])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (F1_SCORE, ["key 'metrics'", "unknown metric 'f1_score'; did you mean 'f1'?"]),
+        (
+            OLLAMA,
+            [
+                "key 'model.name'",
+                "unknown provider 'ollama'; did you mean 'openai-compatible'?",
+                "use 'openai-compatible:<model>' with base_url: http://localhost:11434/v1",
+            ],
+        ),
+    ],
+)
+def test_load_config_suggests(tmp_path, change, expected):
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_with(tmp_path, change))
+    message = str(caught.value)
+    for text in expected:
+        assert text in message
+    assert "did you mean 'vllm'" not in message
+
+
+def test_the_dry_run_shows_both_suggestions(tmp_path):
+    for change, expected in (
+        (F1_SCORE, "did you mean 'f1'?"),
+        (OLLAMA, "did you mean 'openai-compatible'? (Ollama serves an OpenAI-compatible API"),
+    ):
+        config_file = config_with(tmp_path, change)
+        result = run_pytest(tmp_path, "--collect-only", "-q", f"--eval-config={config_file}")
+        assert result.returncode != 0, result.stdout
+        assert expected in result.stdout, result.stdout
+        assert "did you mean 'vllm'" not in result.stdout
+        assert "Traceback" not in result.stdout + result.stderr
