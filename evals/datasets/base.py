@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from parity.config.errors import DataError
-from parity.config.registry import Registry
+from parity.config.registry import Registry, closest
 from parity.config.schema import Field
 from parity.evals.datasets.row_fields import check_row, convert_checked, row_place
 from parity.record.jsonl import JsonlError, parse_jsonl
@@ -182,10 +183,18 @@ def _hub_reachable() -> bool:
 
 
 def read_rows(path: Path) -> list[Mapping[str, Any]]:
-    """Read a JSONL file (one object per line), a JSON file holding a list of objects, or a
-    CSV file with a header row."""
-    if not path.exists():
-        raise DataError(f"data file {path} does not exist")
+    """Read a JSONL file (one object per line), a JSON file holding a list of objects, a
+    CSV file with a header row, or a Parquet file."""
+    return read_rows_and_lines(path)[0]
+
+
+def read_rows_and_lines(path: Path) -> tuple[list[Mapping[str, Any]], list[int] | None]:
+    """:func:`read_rows`, with the line each row starts on (JSONL and CSV; None for JSON and
+    Parquet), so a message about a row can name its line."""
+    if not path.is_file():
+        raise DataError(missing_file_message(path))
+    if path.suffix == ".parquet":
+        return _parquet_rows(path), None
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -202,41 +211,78 @@ def read_rows(path: Path) -> list[Mapping[str, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(
-                f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})"
+                f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno}); "
+                "fix the file there"
             ) from None
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
             raise DataError(f"{path}: expected a JSON list of objects (one per row)")
-        return data
-    return list(_jsonl_rows(path, text))
+        return data, None
+    located = list(_jsonl_rows(path, text))
+    return [row for _, row in located], [number for number, _ in located]
 
 
-def _csv_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
-    """A CSV file's rows as mappings from its header's names; a row with more or fewer cells
-    than the header is an error naming its line."""
+def missing_file_message(path: Path) -> str:
+    """Why ``path`` cannot be read, with the file of the closest name in its folder."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"data file {path} does not exist (nor does its folder {folder})"
+    if path.exists():
+        return f"data file {path} is not a file"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    hint = closest(path.name, names)
+    if hint is None:
+        return f"data file {path} does not exist (its folder holds no file of a close name)"
+    return f"data file {path} does not exist; did you mean {folder / hint}?"
+
+
+def _parquet_rows(path: Path) -> list[Mapping[str, Any]]:
+    """A Parquet file's rows, through pyarrow (installed with ``datasets``)."""
+    try:
+        parquet = importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise DataError(
+            f"{path}: reading Parquet needs pyarrow; pip install pyarrow "
+            "(or parity-evals[hub]), or save the rows as JSONL"
+        ) from None
+    try:
+        rows: list[Mapping[str, Any]] = parquet.read_table(path).to_pylist()
+    except Exception as exc:  # pyarrow.ArrowInvalid and its relatives: not a Parquet file
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    return rows
+
+
+def _csv_rows(path: Path, text: str) -> tuple[list[Mapping[str, Any]], list[int]]:
+    """A CSV file's rows as mappings from its header's names, with the line each starts on;
+    a row with more or fewer cells than the header is an error naming its line."""
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
     if not reader.fieldnames:
         raise DataError(f"{path}: empty CSV file; expected a header row naming the columns")
     rows: list[Mapping[str, Any]] = []
+    lines: list[int] = []
+    end = reader.line_num
     for row in reader:
+        start, end = end + 1, reader.line_num
         if _EXTRA_CELLS in row or None in row.values():
             raise DataError(
-                f"{path}:{reader.line_num}: {len(reader.fieldnames)} columns in the header but "
+                f"{path}:{end}: {len(reader.fieldnames)} columns in the header but "
                 "a different number in this row; quote cells that contain commas"
             )
         rows.append(row)
-    return rows
+        lines.append(start)
+    return rows, lines
 
 
-def _jsonl_rows(path: Path, text: str) -> Iterator[Mapping[str, Any]]:
-    """A JSONL file's objects: lines end at ``"\\n"`` only, so U+2028 inside a string is text."""
+def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """A JSONL file's objects with their line numbers: lines end at ``"\\n"`` only, so U+2028
+    inside a string is text."""
     try:
         lines = parse_jsonl(text, path)
     except JsonlError as exc:
-        raise DataError(str(exc)) from None
+        raise DataError(f"{exc}; fix or remove that line") from None
     for line in lines:
         if not isinstance(line.value, dict):
             raise DataError(f"{path}:{line.number}: expected a JSON object per line")
-        yield line.value
+        yield line.number, line.value
 
 
 DATASETS: Registry[DatasetLoader] = Registry("dataset")

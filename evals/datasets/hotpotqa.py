@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from parity.config.errors import DataError
 from parity.config.schema import Field
 from parity.evals.datasets.base import DatasetLoader, Example, register_dataset
+from parity.evals.datasets.joining import join_sentences
 from parity.evals.datasets.row_fields import ID, MAPPING, TEXT
 
 
@@ -35,7 +36,7 @@ class HotpotQA(DatasetLoader):
                 "{title: [...], sentences: [[...], ...]} as in hotpotqa/hotpot_qa"
             )
         paragraphs = [
-            f"{title}: {''.join(sentences).strip()}"
+            f"{title}: {join_sentences(sentences).strip()}"
             for title, sentences in zip(context["title"], context["sentences"], strict=False)
         ]
         return Example(

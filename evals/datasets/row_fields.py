@@ -33,6 +33,8 @@ def check_row(row: Mapping[str, Any], fields: Mapping[str, Field], place: str) -
     if missing:
         raise DataError(
             f"{place} lacks field(s) {', '.join(missing)}; expected the fields {', '.join(fields)}"
+            f" (the dataset's own layout). For rows of your own layout, map their keys with "
+            "fields: {input: ..., expected: ..., context: ..., id: ...}; name: is then your label"
         )
     for name, spec in fields.items():
         if not spec.accepts(row[name]):

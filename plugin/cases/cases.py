@@ -15,7 +15,7 @@ from parity.config.config import DatasetConfig, Experiment, RunConfig, adapter_t
 from parity.config.errors import ConfigError, DataError, ProviderError
 from parity.config.registry import closest
 from parity.engine.gc_pause import paused_gc
-from parity.evals.datasets import DATASETS, Example
+from parity.evals.datasets import Example
 from parity.evals.datasets.base import LoadedDataset
 from parity.evals.metrics import METRICS
 from parity.evals.sandbox import sandbox_unavailable_reason, unsafe_allowed
@@ -199,7 +199,7 @@ class _Draw:
 def _draw(experiment: Experiment, pool: list[Example], path: str) -> _Draw:
     """Select and sample ``experiment``'s examples from its loaded ``pool``, and its shots."""
     spec = experiment.dataset
-    selected = DATASETS.get(spec.name).select(pool, spec.seed)
+    selected = spec.loader().select(pool, spec.seed)
     chosen = sample_examples(selected, spec.num_examples, spec.seed)
     available: dict[str | None, int] = {}
     for example in selected:
@@ -269,7 +269,7 @@ def _draw_shots(
     spec = experiment.dataset
     if not spec.num_shots:
         return ()
-    loader = DATASETS.get(spec.name)
+    loader = spec.loader()
     pool = evaluated_pool
     if loader.shot_split and loader.shot_split != (spec.split or loader.default_split):
         try:
@@ -300,7 +300,10 @@ def _data_key(spec: DatasetConfig, source: str | None = None) -> DatasetConfig:
     """What identifies one load of a dataset: name, split, task, source and path (sampling
     and shots are applied per experiment)."""
     source = source or spec.source
-    return DatasetConfig(spec.name, spec.split, spec.subset, None, 0, source, spec.path, 0)
+    return DatasetConfig(
+        spec.name, spec.split, spec.subset, None, 0, source, spec.path, 0,
+        fields=spec.fields, hub=spec.hub,
+    )  # fmt: skip
 
 
 def _local(spec: DatasetConfig) -> bool:
@@ -311,7 +314,7 @@ def _local(spec: DatasetConfig) -> bool:
 
 def _load(experiment: Experiment, path: str, source: str) -> LoadedDataset:
     spec = experiment.dataset
-    loader = DATASETS.get(spec.name)
+    loader = spec.loader()
     try:
         dataset = loader.load(spec.split, source, spec.path, spec.subset)
     except DataError as exc:

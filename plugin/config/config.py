@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from parity.analysis.tco import TcoSettings
-from parity.config.errors import ConfigError
+from parity.config.errors import ConfigError, DataError
 from parity.config.model_config import ModelConfig
 from parity.config.registry import Registry, closest
 from parity.config.schema import Context, Field, check_mapping, non_negative, positive
 from parity.config.yaml_loader import load_yaml_file
 from parity.engine.gc_pause import paused_gc
-from parity.evals.datasets import DATASETS
+from parity.evals.datasets import DATASETS, DatasetLoader
+from parity.evals.datasets.user_data import OwnData, field_mapping
 from parity.evals.metrics import METRICS
 from parity.evals.tasks import TASKS
 from parity.fixtures.compressors import COMPRESSORS
@@ -79,6 +80,24 @@ DATASET_SCHEMA = {
     "path": Field((str,), example="data/my_split.jsonl"),
     "num_shots": Field((int,), check=non_negative, example="5"),
 }  # plus the dataset loader's own ``option_fields``
+# Your own data: a file (``path``) or any Hugging Face dataset (``hub``), mapped by ``fields``;
+# ``name`` is then only your label (in keywords, markers and reports).
+OWN_DATASET_SCHEMA = {
+    "name": Field((str,), example="capitals"),
+    "path": Field((str,), example="data/capitals.jsonl"),
+    "hub": Field((str,), example="org/name"),
+    "subset": Field((str,), example="default"),
+    "split": Field((str,), example="test"),
+    "fields": Field((dict,), example="{input: question, expected: answer}"),
+    "num_examples": DATASET_SCHEMA["num_examples"],
+    "seed": DATASET_SCHEMA["seed"],
+    "num_shots": DATASET_SCHEMA["num_shots"],
+}
+_OWN_DATA_FIX = (
+    "To evaluate your own rows, add path: data/your_rows.jsonl (JSONL, JSON, CSV or Parquet, "
+    "relative to this config) or hub: org/name, with fields: {input: ..., expected: ...}; "
+    "name: is then your label"
+)
 TASK_SCHEMA = {
     "name": Field((str,), required=True, example="rag_qa"),
     "prompt": Field((str,), example="rag_qa"),
@@ -134,6 +153,15 @@ class DatasetConfig:
     path: str | None = None
     num_shots: int = 0
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)  # the loader's own keys
+    # Your own data's field mapping as given (None: ``name`` is a registered dataset).
+    fields: tuple[tuple[str, str], ...] | None = None
+    hub: str | None = None  # your own data's Hugging Face dataset (id or local folder)
+
+    def loader(self) -> DatasetLoader:
+        """What loads these rows: the registered dataset ``name``, or your own data."""
+        if self.fields is None:
+            return DATASETS.get(self.name)
+        return OwnData(dict(self.fields), self.hub)
 
 
 @dataclass(frozen=True)
@@ -531,6 +559,16 @@ def _parse_compression(raw: Any, mode: str, ctx: Context) -> dict[str, Any] | No
 
 def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
     path = raw.get("path")
+    if _is_own_data(raw):
+        return _parse_own_dataset(raw, ctx)
+    name = raw.get("name")
+    if isinstance(name, str) and name not in DATASETS:
+        hint = _did_you_mean(name, DATASETS.names())
+        raise ctx.error(
+            DATASETS.unknown_message(name),
+            key="dataset.name",
+            fix=" ".join(filter(None, (hint, _OWN_DATA_FIX))),
+        )
     name = _named(raw, "dataset", DATASETS, DATASET_SCHEMA, ctx)
     return DatasetConfig(
         name=name,
@@ -543,6 +581,63 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
         num_shots=raw.get("num_shots", 0),
         options={k: v for k, v in raw.items() if k not in DATASET_SCHEMA},
     )
+
+
+def _is_own_data(raw: Mapping[str, Any]) -> bool:
+    """Whether a ``dataset:`` block names your own rows: ``hub:``, ``fields:``, or a ``path:``
+    under a name that is no registered dataset."""
+    if "hub" in raw or "fields" in raw:
+        return True
+    name = raw.get("name")
+    return raw.get("path") is not None and not (isinstance(name, str) and name in DATASETS)
+
+
+def _parse_own_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
+    """``dataset: {name: LABEL, path: FILE | hub: ID, fields: {...}}``: your own data."""
+    check_mapping(raw, OWN_DATASET_SCHEMA, ctx.child("dataset"), "'dataset' (your own data)")
+    path, hub = raw.get("path"), raw.get("hub")
+    if path is None and hub is None:
+        raise ctx.error(
+            "your own data needs 'path' (a file) or 'hub' (a Hugging Face dataset)",
+            key="dataset",
+            fix="add e.g. path: data/capitals.jsonl (relative to this config) or hub: org/name",
+        )
+    if path is not None and hub is not None:
+        raise ctx.error("set 'path' or 'hub', not both", key="dataset.hub",
+                        fix="remove one of them")  # fmt: skip
+    for key in ("split", "subset"):
+        if path is not None and key in raw:
+            raise ctx.error(
+                f"'{key}' applies to a Hugging Face dataset (hub:); a file is one split",
+                key=f"dataset.{key}",
+                fix=f"remove '{key}', or point path: at the file of the split you want",
+            )
+    try:
+        field_mapping(raw.get("fields"))
+    except DataError as exc:
+        raise ctx.error(str(exc), key="dataset.fields") from None
+    label = raw.get("name") or (
+        Path(path).stem if path is not None else Path(str(hub).rstrip("/")).name
+    )
+    return DatasetConfig(
+        name=label,
+        split=raw.get("split"),
+        subset=raw.get("subset"),
+        num_examples=raw.get("num_examples"),
+        seed=raw.get("seed", 42),
+        source="hub" if hub is not None else "auto",
+        path=relative_to_config(path, ctx.path) if path is not None else None,
+        num_shots=raw.get("num_shots", 0),
+        fields=tuple((raw.get("fields") or {}).items()),
+        hub=_hub_folder(hub, ctx.path) if hub is not None else None,
+    )
+
+
+def _hub_folder(hub: str, config_path: str) -> str:
+    """``hub:`` as given (a Hub id), or the local dataset folder it names relative to the
+    config file when there is one."""
+    folder = Path(relative_to_config(hub, config_path))
+    return str(folder) if folder.is_dir() else hub
 
 
 def parse_metrics(raw: list[Any], ctx: Context) -> list[str]:

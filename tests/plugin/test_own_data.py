@@ -1,15 +1,19 @@
-"""Your own data for @pytest.mark.parity: files (JSONL, JSON, CSV) with a field mapping, rows
-given in Python, registered datasets; and one clear message for each kind of bad input."""
+"""Your own data for @pytest.mark.parity: files (JSONL, JSON, CSV, Parquet) with a field
+mapping, rows given in Python, registered datasets; and one clear message for each kind of bad
+input, the same as a YAML experiment's (one reader: parity.evals.datasets.user_data)."""
 
 from __future__ import annotations
 
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from parity.config.errors import DataError
 from parity.evals.datasets.base import read_rows
-from parity.marked.own_data import load_own_data, rows_to_examples
+from parity.evals.datasets.user_data import rows_to_examples
+from parity.marked.own_data import load_own_data
 
 
 def test_a_csv_file_is_read_with_its_header_and_quoted_commas(tmp_path):
@@ -54,11 +58,14 @@ def test_rows_given_in_python_are_examples_too():
     ("rows", "fields", "message"),
     [
         ([{"question": "q", "answer": "a"}], None,
-         r"dataset rows: row 1 has no value for 'input', 'expected' \(its columns: question, answer\)"),
+         r"dataset rows: row 1 has no value for 'input' \(fields\.input\), 'expected' \(fields"
+         r"\.expected\); the row's keys are: question, answer\. Fix: map each role to the key "
+         r"that holds it, e.g. fields: \{input: question, expected: answer\}"),
         ([{"input": "q", "expected": "a", "id": 1}, {"input": "r", "expected": "b", "id": 1}],
-         None, r"row 2: the id '1' appears twice"),
+         None, r"row 2: the id '1' appears twice \(first at dataset rows: row 1\)"),
         (["just a string"], None, r"row 1: expected a mapping"),
-        ([{"input": "q", "expected": {"a": 1}}], None, r"row 1: the expected answer must be"),
+        ([{"input": "q", "expected": {"a": 1}}], None,
+         r"row 1: 'expected' \(fields\.expected\) must be text or a number, got dict"),
         ([{"input": "q", "expected": "a"}], {"answer": "x"}, r"fields: unknown role 'answer'"),
         ([], None, r"dataset rows: no rows to evaluate"),
     ],
@@ -86,3 +93,13 @@ def test_a_registered_dataset_loads_its_shipped_sample_and_refuses_a_field_mappi
     assert len(loaded.examples) == 32
     with pytest.raises(DataError, match="fields= applies to your own files"):
         load_own_data("hotpotqa", {"input": "q"}, tmp_path)
+
+
+def test_a_parquet_file_and_a_close_file_name_share_the_yaml_readers_handling(tmp_path):
+    pq.write_table(
+        pa.Table.from_pylist([{"q": "Capital of Peru?", "a": "Lima"}]), tmp_path / "c.parquet"
+    )
+    (example,) = load_own_data("c.parquet", {"input": "q", "expected": "a"}, tmp_path).examples
+    assert (example.question, example.answers) == ("Capital of Peru?", ("Lima",))
+    with pytest.raises(DataError, match=r"c\.parquets does not exist; did you mean .*c\.parquet\?"):
+        load_own_data("c.parquets", None, tmp_path)
