@@ -17,6 +17,7 @@ from parity.evals.datasets import DATASETS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
 from parity.marked.pipeline_plugin import PipelineItem, PipelinePlugin, pipeline_item
+from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.names import EVAL_MARK
 from parity.pytest_plugin.planning import plan_of, runtime_of
@@ -123,13 +124,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Hand the selected cases (after ``-k``/``-m``) to the runtime, which starts them all."""
+    """Hand the selected cases (after ``-k``/``-m``) to the runtime, which starts them all
+    (an inspection command only shows them: it starts nothing)."""
     cases = [case for item in session.items if (case := _eval_case(item)) is not None]
     marked = [own for item in session.items if (own := pipeline_item(item)) is not None]
     state = state_of(session.config)
+    running = not inspecting(session.config)
     if cases or marked:
         prefer_xunit1(session.config)
-        running = not session.config.option.collectonly
         if running and not state.is_worker:
             prepare_run_dir(state)
             for experiment, ids in _pipeline_experiments(marked, state.pipelines):
@@ -138,7 +140,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             state.aggregator.expect(expected + [own.experiment.id for own in marked])
             state.expected_known = True
             import_ahead()
-    if cases and not session.config.option.collectonly:
+    if cases and running:
         runtime_of(state).select(cases)
         freeze_collected_objects(len(cases))
 

@@ -12,6 +12,7 @@ from parity.analysis.paired import PairedComparison
 from parity.analysis.tco import TcoSettings, render_tco, tco_block, training_block
 from parity.analysis.verdicts import compare_all, holm_table, verdict_line
 from parity.engine.pricing import price_for
+from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import ParityState, state_of
@@ -24,7 +25,7 @@ from parity.report.terminal import render_experiment, render_gates, render_verdi
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Evaluate gates (as reports pytest counts and JUnit records) and write summary files."""
     state = state_of(session.config)
-    if state.is_worker or not state.aggregator.has_data():
+    if state.is_worker or inspecting(session.config) or not state.aggregator.has_data():
         return
     if state.runtime is not None and state.runtime.rows_lost:
         return  # the run stopped: its summaries cannot be written where its rows could not

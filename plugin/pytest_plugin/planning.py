@@ -10,6 +10,7 @@ from parity.cases.cases import EvalPlan, build_plan
 from parity.cases.smoke import smoke_config
 from parity.config.config import Experiment, load_config
 from parity.engine.runtime import EvalRuntime, raw_file_stem
+from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.state import ParityState
 from parity.pytest_plugin.training import train_missing_adapters
 from parity.pytest_plugin.workers import runs_xdist
@@ -70,13 +71,14 @@ def runtime_of(state: ParityState) -> EvalRuntime:
 def _start_call_process_early(state: ParityState, runnable: list[Experiment]) -> None:
     """Start the call process while the data loads (its SDK import overlaps the loading
     and the rest of collection) in a serial run whose items are all selected; a run
-    narrowed by ``-k``, ``-m`` or node ids starts it once collection has selected them."""
+    narrowed by ``-k``, ``-m`` or node ids starts it once collection has selected them; an
+    inspection command (``--fixtures``, ``--collect-only``...) never starts it."""
     config = state.config
     option = config.option
     narrowed = option.keyword or option.markexpr or option.deselect or config.getoption("lf", False)
     named = any("::" in arg for arg in config.args)
     xdist_controller = not state.is_worker and runs_xdist(config)
-    if option.collectonly or narrowed or named or xdist_controller:
+    if inspecting(config) or narrowed or named or xdist_controller:
         return
     if state.uses_call_process():
         state.get_engine().start_call_process(runnable)

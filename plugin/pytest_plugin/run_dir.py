@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from parity.cases.smoke import SMOKE_DIR
+from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.state import ParityState
 from parity.record.run_dirs import RunDirInUse, RunDirLock, reserve_run_dir
 from parity.record.writable import cannot_write, check_writable
@@ -89,7 +90,7 @@ def release_run_dir(state: ParityState) -> None:
 def refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:
     """A new run's directory must not hold an earlier run's raw rows: a serial run would
     append to them and xdist workers would take them as this run's results."""
-    if config.getoption("eval_resume") is not None or config.option.collectonly:
+    if config.getoption("eval_resume") is not None or inspecting(config):
         return
     earlier = sorted(run_dir.glob("*.jsonl")) if run_dir.is_dir() else []
     if earlier:

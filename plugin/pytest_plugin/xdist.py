@@ -10,6 +10,7 @@ import pytest
 
 from parity.analysis.stats import import_ahead
 from parity.cases.nodeids import EVAL_TEST, case_param
+from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.run_dir import prepare_run_dir
@@ -26,7 +27,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         return
     prefer_xunit1(node.config)
     state = state_of(node.config)
-    if not state.expected_known and not node.config.option.collectonly:
+    if not state.expected_known and not inspecting(node.config):
         state.expected_known = True
         by_id = plan_of(state).by_id
         state.aggregator.expect(
@@ -39,7 +40,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 def pytest_configure_node(node: Any) -> None:
     """Check the run directory before any worker runs, and tell each worker where it is."""
     state = state_of(node.config)
-    if not node.config.option.collectonly:
+    if not inspecting(node.config):
         # The controller collects nothing, so it checks before any worker runs an item
         # (in a session without eval items too; what it made empty is removed at the end).
         prepare_run_dir(state)
