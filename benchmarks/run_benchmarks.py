@@ -325,13 +325,12 @@ def _fill_cache(config: Path, cache_dir: Path) -> int:
     engine = Engine(cache, Budget(None))
     clients = ClientPool()
     answer = Completion("Paris", 10, 1, 1.0)
-    db = cache._db()
-    db.execute("BEGIN")
+    cache._use(lambda db: db.execute("BEGIN"))  # one transaction for every answer
     for case in plan.cases:
         client = clients.get(case.experiment)
         for request in build_requests(case.experiment, case):
             cache.put(engine._key(client, case.experiment.model, request), answer)
-    db.execute("COMMIT")
+    cache._use(lambda db: db.execute("COMMIT"))
     cache.close()
     return len(plan.cases)
 
