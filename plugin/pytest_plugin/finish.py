@@ -14,6 +14,7 @@ from parity.analysis.verdicts import compare_all, holm_table, verdict_line
 from parity.engine.pricing import price_for
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
+from parity.pytest_plugin.nothing_evaluated import nothing_evaluated
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import ParityState, state_of
 from parity.record.writable import cannot_write
@@ -55,6 +56,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.testsfailed += 1
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    allow_skipped = bool(session.config.getoption("eval_allow_skipped"))
+    state.nothing_evaluated = nothing_evaluated(outcomes, allow_skipped)
+    failing = state.nothing_evaluated is not None and not allow_skipped
+    if failing and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     try:
         _write_summaries(session, state, summaries)
     except OSError as exc:
@@ -115,8 +121,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = state_of(config)
     if state.report_error:
         terminalreporter.write_line(state.report_error, red=True)
-    if not state.summaries:
-        return
+    if state.summaries:
+        _write_summary(terminalreporter, state)
+    if state.nothing_evaluated:
+        allowed = bool(config.getoption("eval_allow_skipped"))
+        terminalreporter.write_line(state.nothing_evaluated, red=not allowed, yellow=allowed)
+
+
+def _write_summary(terminalreporter: Any, state: ParityState) -> None:
+    """Each experiment, TCO, verdicts, gates, notes, the engine and the report folder."""
     terminalreporter.write_sep("=", "parity summary")
     for summary in state.summaries:
         for line in render_experiment(

@@ -93,6 +93,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "skipped instead of failing the run",
     )
     group.addoption(
+        "--eval-allow-skipped",
+        action="store_true",
+        help="let a run in which every experiment item was skipped (a missing key or "
+        "base_url, the cost cap) pass; by default it fails, since it evaluated nothing",
+    )
+    group.addoption(
         "--eval-train",
         action="store_true",
         help="train every LoRA adapter a selected lora-500/lora-full condition lacks before "

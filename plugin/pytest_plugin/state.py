@@ -65,6 +65,7 @@ class ParityState:
         self.made_run_dir = False
         self.made_reports_dir = False
         self.report_error: str | None = None  # why the summaries could not be written
+        self.nothing_evaluated: str | None = None  # why no item was evaluated (all skipped)
         self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
         self.cache: ResponseCache | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}

@@ -79,7 +79,8 @@ def test_bad_config_gives_one_clear_message_without_traceback(tmp_path):
 
 
 def test_missing_key_skips_with_the_variable_name(tmp_path):
-    result = run_pytest(tmp_path, "-q", "-rs", f"--eval-config={config(tmp_path)}", "-k", "gpt-4o")
+    result = run_pytest(tmp_path, "-q", "-rs", f"--eval-config={config(tmp_path)}", "-k", "gpt-4o",
+                        "--eval-allow-skipped")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6 skipped" in result.stdout
     assert "needs the environment variable OPENAI_API_KEY" in result.stdout

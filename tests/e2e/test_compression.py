@@ -91,7 +91,7 @@ def test_scalebench_scaledown_mode_runs_unchanged_and_skips_without_its_key(tmp_
         ran = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=sd",
                          env=clean_env(SCALEDOWN_API_KEY=key))  # fmt: skip
         skipped = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=no", "-rs",
-                             env=clean_env())  # fmt: skip
+                             "--eval-allow-skipped", env=clean_env())  # fmt: skip
         assert len(sd.requests) == N
     assert ran.returncode == 0, ran.stdout[-3000:]
     rows = read_jsonl(tmp_path / "sd" / "sd.jsonl")
