@@ -12,7 +12,8 @@ _SENTENCE_END = (".", "!", "?", ":", ";", ",")
 def join_sentences(sentences: Iterable[str]) -> str:
     """Sentences as one paragraph: a space goes between two pieces that would otherwise touch
     (``"a large city."`` + ``"Japan is"``), none where a piece already brings its own
-    whitespace or continues a word or a quotation (HotpotQA's ``" album."``, ``'"'``)."""
+    whitespace, continues a quotation (HotpotQA's ``'" album.'``) or follows an ellipsis
+    (``'"I...Amanda Lepore"'``, an album title)."""
     text = ""
     for sentence in sentences:
         if _needs_space(text, sentence):
@@ -24,7 +25,9 @@ def join_sentences(sentences: Iterable[str]) -> str:
 def _needs_space(before: str, after: str) -> bool:
     if not before or not after or before[-1].isspace() or after[0].isspace():
         return False
-    return after[0].isalnum() and (before[-1].isalnum() or before.endswith(_SENTENCE_END))
+    if not after[0].isalnum() or before.endswith(".."):  # an ellipsis may run into a word
+        return False
+    return before[-1].isalnum() or before.endswith(_SENTENCE_END)
 
 
 def join_passages(passages: Iterable[str]) -> str:

@@ -21,6 +21,7 @@ def test_sentences_that_bring_their_own_spacing_or_continue_a_quotation_are_kept
     assert (
         join_sentences(['won in 2010. "', 'Lucifer" also won']) == 'won in 2010. "Lucifer" also won'
     )
+    assert join_sentences(['album, "I..', ".", 'Amanda Lepore"']) == 'album, "I...Amanda Lepore"'
 
 
 def test_passages_are_one_per_line():
