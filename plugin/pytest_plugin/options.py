@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from parity.engine.scheduler import DEFAULT_STALL_S
 from parity.record.cache import CACHE_MODES
 from parity.report import hookspecs
 from parity.report.progress import DEFAULT_INTERVAL_S
+
+# Run folders kept under reports/ by default: a day or two of runs to compare or resume
+# (--eval-baseline-run, --eval-resume), while 25 runs no longer leave 22 folders behind.
+DEFAULT_KEEP_REPORTS = 20
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,6 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eval-report-dir",
         metavar="DIR",
         help="directory for raw JSONL and summary files (default: reports/<run timestamp>/)",
+    )
+    group.addoption(
+        "--eval-keep-reports",
+        metavar="N",
+        type=_count,
+        default=DEFAULT_KEEP_REPORTS,
+        help="after a run, keep the newest N run folders Parity made under reports/ and remove "
+        f"the older ones (default {DEFAULT_KEEP_REPORTS}; 0 = keep all); reports/latest names "
+        "the newest",
     )
     group.addoption(
         "--eval-cache",
@@ -117,6 +132,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run generated code (MBPP) even where it cannot be confined (no bubblewrap); "
         "only on a throwaway machine",
     )
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 0 (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return value
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

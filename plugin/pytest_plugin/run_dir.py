@@ -1,5 +1,7 @@
 """The run directory: its name, made once before any request and locked for the session,
-checked for an earlier run's rows, and removed at the end if the run wrote nothing there."""
+checked for an earlier run's rows, and removed at the end if the run wrote nothing there;
+else ``reports/latest`` names the newest run and the oldest beyond ``--eval-keep-reports``
+are pruned."""
 
 from __future__ import annotations
 
@@ -11,7 +13,16 @@ import pytest
 from parity.cases.smoke import SMOKE_DIR
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.state import ParityState
-from parity.record.run_dirs import RunDirInUse, RunDirLock, reserve_run_dir
+from parity.record.run_dirs import (
+    RUN_MARK,
+    RunDirInUse,
+    RunDirLock,
+    is_parity_run,
+    parity_runs,
+    point_latest,
+    prune_runs,
+    reserve_run_dir,
+)
 from parity.record.writable import cannot_write, check_writable
 
 
@@ -74,17 +85,35 @@ def prepare_run_dir(state: ParityState) -> None:
 
 def release_run_dir(state: ParityState) -> None:
     """Drop the run directory's lock; remove the directory (and ``reports/``) if this run
-    made it and wrote nothing there (an xdist run without eval items)."""
+    made it and wrote nothing there (an xdist run without eval items). A run directory of
+    Parity's own that stays is then the newest ``reports/latest`` can name, and the oldest
+    beyond ``--eval-keep-reports`` are removed (by the serial process or xdist controller
+    alone: only it holds the lock)."""
     if state.run_dir_lock is None:
         return
     state.run_dir_lock.release()
     state.run_dir_lock = None
-    made = [state.run_dir] if state.made_run_dir else []
-    made += [state.run_dir.parent] if state.made_reports_dir else []
-    for directory in made:
-        if any(directory.iterdir()):
-            return
-        directory.rmdir()
+    if state.made_run_dir and _remove_if_unused(state):
+        return
+    if is_parity_run(state.run_dir):
+        base = state.run_dir.parent
+        prune_runs(base, state.config.getoption("eval_keep_reports"), state.run_dir)
+        runs = parity_runs(base)
+        if runs:
+            point_latest(base, runs[-1])
+
+
+def _remove_if_unused(state: ParityState) -> bool:
+    """Remove the run directory this run made, and ``reports/`` if it made that too, when
+    nothing was written there but Parity's mark. True if the run directory was removed."""
+    if any(path.name != RUN_MARK for path in state.run_dir.iterdir()):
+        return False
+    (state.run_dir / RUN_MARK).unlink(missing_ok=True)
+    state.run_dir.rmdir()
+    base = state.run_dir.parent
+    if state.made_reports_dir and not any(base.iterdir()):
+        base.rmdir()
+    return True
 
 
 def refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:
