@@ -128,3 +128,21 @@ def test_your_rows_under_a_registered_name_are_told_how_to_map_their_keys(write_
     with pytest.raises(ConfigError, match=r"row 1 of dataset 'hotpotqa' lacks field\(s\) .*For "
                        r"rows of your own layout, map their keys with fields: \{input: "):  # fmt: skip
         build_plan(config)
+
+
+def test_shots_come_from_your_rows_that_are_not_evaluated(write_config, data_file):
+    config = load_config(write_config([own(name="capitals", path="data/capitals.jsonl",
+                                           fields=FIELDS, num_examples=2, num_shots=1)]))  # fmt: skip
+    plan = build_plan(config)
+    chosen = {case.example.id for case in plan.cases}
+    (shot,) = plan.cases[0].shots
+    assert len(chosen) == 2 and shot.id not in chosen and shot.id in {"q01", "q02", "q03"}
+
+
+def test_an_experiment_that_cannot_run_here_does_not_fetch_its_hub_data(write_config, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    data = own(hub="someorg/not-fetched", split="test", fields=FIELDS)
+    data["model"] = {"name": "openai:gpt-4o"}
+    (case,) = build_plan(load_config(write_config([data]))).cases
+    assert case.id == "geo-unavailable" and "OPENAI_API_KEY" in case.skip_reason
+    assert "fetched only when it can run" in case.skip_reason
