@@ -11,13 +11,13 @@ from __future__ import annotations
 import pytest
 from banking_classifier import CentroidClassifier
 
-from parity.evals.datasets import DATASETS
+from parity.api import load_dataset
 
 
 @pytest.fixture(scope="session")
 def train_rows() -> list[tuple[str, str]]:
     """BANKING77's training split (the copy that ships with Parity): (text, intent) pairs."""
-    examples = DATASETS.get("banking77").load("train", "shipped", None).examples
+    examples = load_dataset("banking77", "train", "shipped").examples
     return [(example.question, example.answers[0]) for example in examples]
 
 

@@ -222,7 +222,7 @@ class Trainer:
         rows = [self.encode(tokenizer, e) for e in train]
         held = [self.encode(tokenizer, e) for e in validation]
         if self.truncated:
-            print(f"parity.train.trainer: warning: {self.truncated} of {len(rows) + len(held)} prompts "
+            print(f"parity.train: warning: {self.truncated} of {len(rows) + len(held)} prompts "
                   f"are longer than max_seq_length and lose their start; raise max_seq_length "
                   f"in configs/tasks/{self.spec.task_id}.yaml", file=log, flush=True)  # fmt: skip
         steps_per_epoch = math.ceil(len(rows) / self.config.batch_size)
@@ -253,7 +253,7 @@ class Trainer:
                 losses.append(float(loss.detach()))
                 step += 1
                 if step % 10 == 0 or step == total:
-                    print(f"parity.train.trainer: epoch {epoch}/{self.config.epochs} step {step}/{total} "
+                    print(f"parity.train: epoch {epoch}/{self.config.epochs} step {step}/{total} "
                           f"loss {sum(losses[-10:]) / len(losses[-10:]):.4f} "
                           f"({time.perf_counter() - started:.0f} s)", file=log, flush=True)  # fmt: skip
             val = self._validation_loss(model, tokenizer, held)
@@ -261,7 +261,7 @@ class Trainer:
                 {"epoch": epoch, "train_loss": sum(losses) / len(losses), "val_loss": val}
             )
             print(
-                f"parity.train.trainer: epoch {epoch} validation loss {val:.4f}",
+                f"parity.train: epoch {epoch} validation loss {val:.4f}",
                 file=log,
                 flush=True,
             )
@@ -388,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = train(args.model, args.task, args.condition, Path(args.root), args.smoke,
                        args.config, args.device, args.source)  # fmt: skip
     except ParityError as exc:
-        print(f"parity.train.trainer: {exc}", file=sys.stderr)
+        print(f"parity.train: {exc}", file=sys.stderr)
         return 2
-    print(f"parity.train.trainer: adapter written to {output}")
+    print(f"parity.train: adapter written to {output}")
     return 0

@@ -45,9 +45,7 @@ def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
     assert "6 passed, 6 deselected" in second.stdout
     # Another adapter (and its own label-free prompt): computed, not taken from any cache.
     assert "engine: 6 requests sent, 0 cache hits" in second.stdout
-    assert (
-        "parity.train.trainer: epoch 1 validation loss" in second.stderr
-    )  # progress, not captured
+    assert "parity.train: epoch 1 validation loss" in second.stderr  # progress, not captured
     record = json.loads((tmp_path / "adapters/tiny/banking77/lora-500/training.json").read_text())
     assert record["rows"]["train"] + record["rows"]["validation"] == 500
     summary = json.loads((tmp_path / "r2" / "b77_tiny_lora_500_summary.json").read_text())

@@ -16,7 +16,7 @@ import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOTS = ("parity", "parity.evals", "parity.fixtures")
+ROOTS = ("parity", "parity.evals", "parity.fixtures", "parity.prompts", "parity.configs")
 
 
 def package_modules(roots: tuple[str, ...] = ROOTS) -> dict[str, Path]:
@@ -108,6 +108,9 @@ def import_graph(
                 edges.update(n for n in _ancestors(target) if n not in running)
                 if target != module:  # ``from parity import x`` in parity.y runs parity first
                     edges.add(target)
+    for module, path in modules.items():  # a registry imports every module it holds
+        if path.name == "__init__.py" and "iter_modules(__path__)" in path.read_text("utf-8"):
+            graph[module].update(m for m in modules if m.rpartition(".")[0] == module)
     return graph, inside
 
 
@@ -206,3 +209,29 @@ def test_the_reader_finds_a_cycle_and_an_import_inside_a_function(tmp_path: Path
     (tmp_path / "c.py").write_text("from pkg.d import y\n")
     graph, _ = import_graph(modules)
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c", "pkg.d", "pkg.a"]]
+
+
+def test_the_graph_covers_the_package_data_packages():
+    assert {"parity.prompts", "parity.configs"} <= set(package_modules())
+
+
+def test_a_registry_that_imports_every_module_it_holds_counts_as_importing_them(tmp_path: Path):
+    """``importlib.import_module`` over ``pkgutil.iter_modules(__path__)`` (how the metric,
+    task, dataset and provider registries load their files) is an import like any other: a
+    metric file that imports what imports the registry closes a cycle."""
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "scoring.py").write_text("import pkg.metrics\n")
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "__init__.py").write_text(
+        "import importlib, pkgutil\nfor m in pkgutil.iter_modules(__path__):\n"
+        "    importlib.import_module(f'{__name__}.{m.name}')\n"
+    )
+    (metrics / "squad.py").write_text("x = 1\n")
+    modules: dict[str, Path] = {}
+    _walk("pkg", tmp_path, modules)
+    assert cycles(import_graph(modules)[0]) == []
+    (metrics / "squad.py").write_text("import pkg.scoring\n")
+    assert cycles(import_graph(modules)[0]) == [
+        ["pkg.metrics", "pkg.metrics.squad", "pkg.scoring", "pkg.metrics"]
+    ]

@@ -77,7 +77,7 @@ def test_training_writes_the_best_epochs_adapter_and_its_record(project, capsys)
     assert {"torch", "transformers", "peft"} <= set(record["packages"])
     assert record["cpu_hours"] > 0 and record["gpu_hours"] == 0.0
     assert [h["epoch"] for h in record["history"]] == [1] and record["best_epoch"] == 1
-    assert "parity.train.trainer: epoch 1 validation loss" in capsys.readouterr().err
+    assert "parity.train: epoch 1 validation loss" in capsys.readouterr().err
     # The shipped banking77 task config trains on the label-free prompt, nothing cut.
     assert record["prompt"]["name"] == "classification_tuned"
     assert record["prompt"]["sha256"] == load_template("classification_tuned").sha256

@@ -11,7 +11,7 @@ tests (and any pytest they start) import the mutant instead of the installed pac
 worker is a warm pytest process (:mod:`tests.support.mutation_worker`); a mutant's tests run
 fastest first and stop at the first failure, or are killed past 3x the unmutated run + 10 s
 (a hang counts as killed). mutmut 3.8 cannot be used here: it mutates a copy under
-``mutants/`` named by file path (``plugin.gates``), which the ``parity`` imports never load.
+``mutants/`` named by file path (``plugin.analysis.gates``), which the ``parity`` imports never load.
 Needs Python 3.11+ (``tomllib``).
 """
 
