@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from parity.config.errors import DataError
-from parity.config.registry import Registry, closest
+from parity.config.registry import Registry
 from parity.config.schema import Field
+from parity.config.suggest import suggest_file
 from parity.evals.datasets.row_fields import check_row, convert_checked, row_place
 from parity.record.jsonl import JsonlError, parse_jsonl
 
@@ -228,11 +229,10 @@ def missing_file_message(path: Path) -> str:
         return f"data file {path} does not exist (nor does its folder {folder})"
     if path.exists():
         return f"data file {path} is not a file"
-    names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    hint = closest(path.name, names)
-    if hint is None:
+    found = suggest_file(path)
+    if found is None:
         return f"data file {path} does not exist (its folder holds no file of a close name)"
-    return f"data file {path} does not exist; did you mean {folder / hint}?"
+    return f"data file {path} does not exist; did you mean {found}?"
 
 
 def _parquet_rows(path: Path) -> list[Mapping[str, Any]]:

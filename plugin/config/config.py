@@ -14,6 +14,7 @@ from parity.config.errors import ConfigError, DataError
 from parity.config.model_config import ModelConfig
 from parity.config.registry import Registry, closest
 from parity.config.schema import Context, Field, check_mapping, non_negative, positive
+from parity.config.suggest import suggest_file
 from parity.config.yaml_loader import load_yaml_file
 from parity.engine.gc_pause import paused_gc
 from parity.evals.datasets import DATASETS, DatasetLoader
@@ -224,9 +225,13 @@ def load_config(path: str | Path) -> RunConfig:
     path = Path(path)
     shown = str(path)
     if not path.exists():
-        raise ConfigError(
-            shown, "the file does not exist", fix="pass --eval-config PATH to an existing YAML file"
+        beside = suggest_file(path)
+        fix = (
+            f"did you mean {beside}?"
+            if beside
+            else "pass --eval-config PATH to an existing YAML file"
         )
+        raise ConfigError(shown, "the file does not exist", fix=fix)
     with paused_gc():  # a config may hold 100,000 experiments
         return parse_config(load_yaml_file(path), shown)
 
@@ -468,7 +473,7 @@ def _named(
         raise ctx.error(
             registry.unknown_message(name),
             key=ctx.key(f"{section}.{name_key}"),
-            fix=_did_you_mean(name, registry.names()),
+            fix=registry.suggestion(name),
         )
     own = getattr(registry.get(name), "option_fields", {})
     check_mapping(raw, {**core, **own}, ctx.child(section), f"'{section}'")
@@ -563,7 +568,7 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
         return _parse_own_dataset(raw, ctx)
     name = raw.get("name")
     if isinstance(name, str) and name not in DATASETS:
-        hint = _did_you_mean(name, DATASETS.names())
+        hint = DATASETS.suggestion(name)
         raise ctx.error(
             DATASETS.unknown_message(name),
             key="dataset.name",
@@ -652,7 +657,7 @@ def parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
             raise ctx.error(
                 METRICS.unknown_message(shown),
                 key="metrics",
-                fix=_did_you_mean(str(name), METRICS.names()),
+                fix=METRICS.suggestion(str(name)),
             )
     for name in raw:
         requirement = METRICS.get(name).missing_requirement()

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from parity.config.errors import DataError
-from parity.config.registry import closest
 from parity.evals.datasets import DATASETS
 from parity.evals.datasets.base import LoadedDataset
 from parity.evals.datasets.user_data import FILE_SUFFIXES, read_data_file, rows_to_examples
@@ -38,11 +37,10 @@ def load_own_data(
             return DATASETS.get(text).load(split, source, None)
         path = Path(text)
         if not path.suffix:
-            hint = closest(text, DATASETS.names())
+            hint = DATASETS.suggestion(text)
             raise DataError(
                 f"dataset={text!r} is neither a registered dataset ({', '.join(DATASETS.names())}) "
-                f"nor a {'/'.join(FILE_SUFFIXES)} file"
-                + (f"; did you mean '{hint}'?" if hint else "")
+                f"nor a {'/'.join(FILE_SUFFIXES)} file" + (f"; {hint}" if hint else "")
             )
         return read_data_file(path if path.is_absolute() else base_dir / path, fields)
     if isinstance(dataset, Mapping) or not isinstance(dataset, Iterable):

@@ -58,3 +58,10 @@ def test_the_dry_run_shows_both_suggestions(tmp_path):
         assert expected in result.stdout, result.stdout
         assert "did you mean 'vllm'" not in result.stdout
         assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_missing_config_file_suggests_the_file_of_a_close_name_beside_it(tmp_path):
+    (tmp_path / "experiments.yaml").write_text("[]\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "experiment.yaml")
+    assert f"did you mean {tmp_path / 'experiments.yaml'}?" in str(raised.value)
