@@ -12,6 +12,7 @@ from parity.analysis.stats import import_ahead
 from parity.cases.cases import EvalCase, marker_name
 from parity.config.config import MODES, Experiment
 from parity.config.errors import ParityError
+from parity.config.suggest import respell_marker_expression
 from parity.engine.gc_pause import paused_gc
 from parity.evals.datasets import DATASETS
 from parity.evals.tasks import TASKS
@@ -120,6 +121,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(getattr(pytest.mark, EVAL_MARK))
         for word in words:
             item.add_marker(_register_marker(config, word))
+    _respell_mark_expression(config)
+
+
+def _respell_mark_expression(config: pytest.Config) -> None:
+    """Read ``-m openai-compatible`` as ``-m openai_compatible`` (a marker spelled up to case
+    and separators), saying so, before pytest's own ``-m`` filter runs."""
+    expression = config.option.markexpr
+    if not expression:
+        return
+    registered = [line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")]
+    respelled = respell_marker_expression(expression, registered)
+    if respelled != expression:
+        config.option.markexpr = respelled
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"parity: -m {expression!r} is read as -m {respelled!r}")
 
 
 @pytest.hookimpl(trylast=True)

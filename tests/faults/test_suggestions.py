@@ -65,3 +65,14 @@ def test_a_missing_config_file_suggests_the_file_of_a_close_name_beside_it(tmp_p
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "experiment.yaml")
     assert f"did you mean {tmp_path / 'experiments.yaml'}?" in str(raised.value)
+
+
+def test_a_marker_spelled_with_a_dash_selects_its_items_and_says_so(tmp_path):
+    """``-m openai-compatible`` selected nothing (pytest's marker is ``openai_compatible``)."""
+    config_file = write_yaml(tmp_path / "cfg.yaml", [one_experiment()])
+    result = run_pytest(
+        tmp_path, "--collect-only", "-q", f"--eval-config={config_file}", "-m", "openai-compatible"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 tests collected" in result.stdout or "2/" in result.stdout
+    assert "-m 'openai-compatible' is read as -m 'openai_compatible'" in result.stdout
