@@ -16,16 +16,20 @@ without a pair (failed, skipped, lost a repeat, missing on either side) than
 ``max_missing_share`` of them (default 0: a gate decides on the whole sample or not at all).
 A gate that cannot be evaluated (no scored items, no baseline scores, no shared examples)
 fails the run with its reason, unless ``--eval-allow-skipped-gates`` lets it be skipped.
+A gate of a narrowed experiment (``-k``/``-m``/node ids selected part of it, or deselected
+its baseline: :mod:`parity.analysis.narrowing`) is not evaluated (skipped, with why) unless
+``--eval-gate-narrowed`` asks for it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from parity.analysis.aggregation import ExperimentOutcome, count_text
+from parity.analysis.narrowing import OPTION as NARROWED_OPTION
 from parity.analysis.paired import MetricDelta, PairedComparison, examples_needed
 from parity.config.config import Experiment
 
@@ -35,7 +39,8 @@ ALLOW_OPTION = "--eval-allow-skipped-gates"
 @dataclass(frozen=True)
 class GateResult:
     """One evaluated gate: ``status`` is passed, failed or skipped; ``verdict`` says why
-    (met, not met, non-inferior, inferior, superior, not superior, inconclusive, unevaluable)."""
+    (met, not met, non-inferior, inferior, superior, not superior, inconclusive, unevaluable,
+    not evaluated: a narrowed run's)."""
 
     experiment_id: str
     kind: str
@@ -69,8 +74,13 @@ def evaluate_gates(
     summaries: Mapping[str, Mapping[str, Any]],
     comparisons: Mapping[str, PairedComparison | str],
     allow_unevaluated: bool = False,
+    narrowed: Mapping[str, str] | None = None,
+    paired_narrowed: Mapping[str, str] | None = None,
+    evaluate_narrowed: bool = False,
 ) -> list[GateResult]:
-    """Evaluate every threshold and paired gate of every experiment in the run."""
+    """Evaluate every threshold and paired gate of every experiment in the run. ``narrowed``
+    and ``paired_narrowed`` say, by experiment, why its threshold and its paired gates are
+    narrowed: then they are not evaluated, unless ``evaluate_narrowed``."""
     results: list[GateResult] = []
     for experiment_id, outcome in outcomes.items():
         if not outcome.selected:  # not part of this run: its gates are not either
@@ -88,9 +98,31 @@ def evaluate_gates(
                 )
             for metric, limit in limits.items():
                 results.append(_paired(experiment, kind, metric, limit, comparison))
+    reasons = (narrowed or {}, paired_narrowed or {})
     return [
-        _unevaluated(g, allow_unevaluated) if g.verdict == "unevaluable" else g for g in results
-    ]
+        _settled(g, reasons[g.kind != "threshold"].get(g.experiment_id), evaluate_narrowed,
+                 allow_unevaluated)
+        for g in results
+    ]  # fmt: skip
+
+
+def _settled(
+    gate: GateResult, narrowed: str | None, evaluate_narrowed: bool, allow_unevaluated: bool
+) -> GateResult:
+    """``gate`` as reported: not evaluated when ``narrowed`` says why its run was narrowed
+    (skipped: neither passed nor failed), unless ``evaluate_narrowed`` (then evaluated on the
+    selection, saying so); one that cannot be evaluated fails or is skipped."""
+    if narrowed is not None and not evaluate_narrowed:
+        return GateResult(
+            gate.experiment_id, gate.kind, gate.metric, "skipped",
+            f"not evaluated: {narrowed} (pass {NARROWED_OPTION} to gate on what was selected)",
+            limit=gate.limit, verdict="not evaluated",
+        )  # fmt: skip
+    if gate.verdict == "unevaluable":
+        return _unevaluated(gate, allow_unevaluated)
+    if narrowed is not None and narrowed not in gate.message:
+        return replace(gate, message=f"{gate.message} ({narrowed})")
+    return gate
 
 
 def _unevaluated(gate: GateResult, allowed: bool) -> GateResult:

@@ -19,14 +19,18 @@ from typing import Any
 from parity.analysis.aggregation import ExperimentOutcome
 from parity.analysis.baselines import BaselineSource, stored_records, stored_summary
 from parity.analysis.gates import GateResult, signed
+from parity.analysis.narrowing import Narrowing
 from parity.analysis.paired import COMPRESSION_P50, PairedComparison, compare, holm
 from parity.config.errors import DataError
 
 
 def compare_all(
-    outcomes: Mapping[str, ExperimentOutcome], sources: Mapping[str, BaselineSource]
+    outcomes: Mapping[str, ExperimentOutcome],
+    sources: Mapping[str, BaselineSource],
+    narrowing: Narrowing | None = None,
 ) -> dict[str, PairedComparison | str]:
-    """Each experiment with a baseline: its paired comparison, or why there is none."""
+    """Each experiment with a baseline: its paired comparison, or why there is none (in a
+    run ``narrowing`` narrowed, a baseline it deselected is named so)."""
     comparisons: dict[str, PairedComparison | str] = {}
     for experiment_id, source in sources.items():
         outcome = outcomes.get(experiment_id)
@@ -34,6 +38,10 @@ def compare_all(
             continue
         if not outcome.records:
             comparisons[experiment_id] = outcome.no_scores_reason()
+            continue
+        deselected = narrowing.deselected(outcomes, source) if narrowing is not None else None
+        if deselected is not None:
+            comparisons[experiment_id] = deselected
             continue
         baseline = _baseline_records(outcomes, source)
         if isinstance(baseline, str):

@@ -3,11 +3,13 @@ verdicts, summaries handed to the reporters, and the terminal's parity summary."
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
 
 from parity.analysis.gates import evaluate_gates
+from parity.analysis.narrowing import Narrowing
 from parity.analysis.paired import PairedComparison
 from parity.analysis.tco import TcoSettings, render_tco, tco_block, training_block
 from parity.analysis.verdicts import compare_all, holm_table, verdict_line
@@ -45,9 +47,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             summary["training"] = training
         summary["tco"] = tco_block(summary, settings)
     state.tco = settings
-    comparisons = compare_all(outcomes, state.sources)
+    narrowing = _narrowing(state)
+    comparisons = compare_all(outcomes, state.sources, narrowing)
     allow = bool(session.config.getoption("eval_allow_skipped_gates"))
-    state.gates = evaluate_gates(outcomes, summaries, comparisons, allow)
+    narrowed, paired_narrowed = _narrowed_gates(state, narrowing)
+    evaluate_narrowed = bool(session.config.getoption("eval_gate_narrowed", False))
+    state.gates = evaluate_gates(
+        outcomes, summaries, comparisons, allow, narrowed, paired_narrowed, evaluate_narrowed
+    )
     _add_verdicts(state, summaries, comparisons)
     for gate in state.gates:
         for report in gate_reports(gate, junit_takes_properties(session.config)):
@@ -68,6 +75,51 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.report_error = cannot_write(state.run_dir, "summaries", where, exc)
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def narrowed_by(config: pytest.Config) -> str | None:
+    """What narrowed the run's selection (``-k``, ``-m``, ``--deselect``, ``--lf``, node ids),
+    e.g. ``-k and -m``; None when nothing did."""
+    option = config.option
+    given = [
+        ("-k", option.keyword),
+        ("-m", option.markexpr),
+        ("--deselect", option.deselect),
+        ("--lf", config.getoption("lf", False)),
+        ("node ids", any("::" in arg for arg in config.args)),
+    ]
+    names = [name for name, value in given if value]
+    return " and ".join(names) if names else None
+
+
+def _narrowing(state: ParityState) -> Narrowing | None:
+    """How the run was narrowed, with each config experiment's items before selection."""
+    by = narrowed_by(state.config)
+    if by is None:
+        return None
+    cases = plan_of(state).cases if state.plan_loaded() else []
+    return Narrowing(by, Counter(case.experiment.id for case in cases))
+
+
+def _narrowed_gates(
+    state: ParityState, narrowing: Narrowing | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Why each narrowed experiment's threshold gates, and its paired gates, are narrowed."""
+    if narrowing is None:
+        return {}, {}
+    outcomes = state.aggregator.outcomes
+    thresholds = {
+        experiment_id: reason
+        for experiment_id, outcome in outcomes.items()
+        if (reason := narrowing.of(outcome)) is not None
+    }
+    paired = {
+        experiment_id: reason
+        for experiment_id, source in state.sources.items()
+        if (outcome := outcomes.get(experiment_id)) is not None
+        and (reason := narrowing.paired(outcomes, outcome, source)) is not None
+    }
+    return thresholds, paired
 
 
 def _write_summaries(
