@@ -19,6 +19,7 @@ from parity.pytest_plugin.collection import (
     pytest_collection_modifyitems,
     pytest_generate_tests,
 )
+from parity.pytest_plugin.config_file import pytest_collect_file
 from parity.pytest_plugin.finish import pytest_sessionfinish, pytest_terminal_summary
 from parity.pytest_plugin.fixtures import eval_runtime, model_clients, parity_model, parity_result
 from parity.pytest_plugin.lifecycle import (
@@ -45,6 +46,7 @@ __all__ = [
     "progress_waiter",
     "pytest_addhooks",
     "pytest_addoption",
+    "pytest_collect_file",
     "pytest_collection",
     "pytest_collection_finish",
     "pytest_collection_modifyitems",

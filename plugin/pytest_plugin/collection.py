@@ -18,6 +18,7 @@ from parity.evals.datasets import DATASETS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
 from parity.marked.pipeline_plugin import PipelineItem, PipelinePlugin, pipeline_item
+from parity.pytest_plugin.config_file import from_config_file
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.names import EVAL_MARK
@@ -101,6 +102,7 @@ def pytest_collection(session: pytest.Session) -> Any:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``),
     and give marked tests' items their experiments, keywords and markers."""
+    _drop_duplicates(config, items)
     keywords_of: dict[str, list[str]] = {}  # by experiment id
     for item in items:
         case = _eval_case(item)
@@ -122,6 +124,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for word in words:
             item.add_marker(_register_marker(config, word))
     _respell_mark_expression(config)
+
+
+def _drop_duplicates(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Collected both from the eval config file and from ``--pyargs parity.evals``: keep
+    the config file's items (their node ids name the config), each case once; the module's
+    copies are reported as deselected."""
+    if not any(from_config_file(item) for item in items):
+        return
+    kept: list[pytest.Item] = []
+    copies: list[pytest.Item] = []
+    for item in items:
+        duplicate = not from_config_file(item) and _eval_case(item) is not None
+        (copies if duplicate else kept).append(item)
+    if copies:
+        config.hook.pytest_deselected(items=copies)
+        items[:] = kept
 
 
 def _respell_mark_expression(config: pytest.Config) -> None:

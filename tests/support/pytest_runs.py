@@ -104,3 +104,14 @@ def one_experiment(**changes):
     for key, value in changes.items():
         experiment[key] = {**experiment[key], **value}
     return experiment
+
+
+def run_plain_pytest(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """``python -m pytest ARGS`` in ``cwd``, without ``--pyargs``: what a user types in a
+    project of their own."""
+    command = [sys.executable, "-m", "pytest", *args]
+    return subprocess.run(
+        command, cwd=cwd, env=env or clean_env(), capture_output=True, text=True, timeout=timeout
+    )

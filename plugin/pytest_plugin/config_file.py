@@ -1,0 +1,57 @@
+"""Plain ``pytest`` collects the experiments: the named eval config file becomes a collector
+(as pytest plugins that collect YAML do), whose items are the experiment test's items.
+
+The collector reads the experiment test, ``parity.evals.test_experiments``, as its module,
+so every item is the same test as under ``--pyargs parity.evals`` (its fixtures, its
+parametrization by ``pytest_generate_tests``, its records and JUnit properties), with a
+node id under the config file: ``configs/experiments.yaml::test_example[<case id>]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from parity.pytest_plugin.state import state_of
+
+EXPERIMENT_MODULE = "parity.evals.test_experiments"
+EXPERIMENT_FUNCTION = "test_example"
+
+
+class ConfigFile(pytest.Module):
+    """The eval config file as a collector of the experiment test's items."""
+
+    def _getobj(self) -> ModuleType:
+        return importlib.import_module(EXPERIMENT_MODULE)
+
+    def istestfunction(self, obj: object, name: str) -> bool:
+        """Only the experiment test (whatever the project's ``python_functions``)."""
+        return name == EXPERIMENT_FUNCTION
+
+    def istestclass(self, obj: object, name: str) -> bool:
+        """The experiment module holds no test class."""
+        return False
+
+
+def named_config(config: pytest.Config) -> bool:
+    """Whether the run names an eval config (``--eval-config``, or its ini key, which the
+    option's value resolves)."""
+    return bool(config.getoption("eval_config"))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ConfigFile | None:
+    """The named eval config file, when pytest meets it, as a :class:`ConfigFile`."""
+    config = parent.config
+    if not named_config(config):
+        return None
+    if file_path.resolve() != state_of(config).config_path().resolve():
+        return None
+    return ConfigFile.from_parent(parent, path=file_path)
+
+
+def from_config_file(item: pytest.Item) -> bool:
+    """Whether ``item`` was collected from the eval config file (not from the module)."""
+    return isinstance(item.parent, ConfigFile)
