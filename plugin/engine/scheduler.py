@@ -157,13 +157,7 @@ class _LaneRunner:
             batch: list[_Work] = []
             while self.unfed and self.outstanding < window and len(batch) < LOOKUP_BATCH:
                 work = self._prepare(self.unfed.popleft())
-                if work is None:
-                    continue
-                if work.requests is None:  # compressed first, on a sender thread: queued
-                    self._look_up(batch)  # behind the cases fed before it (pytest order)
-                    batch = []
-                    self.queue.put(work)
-                else:
+                if work is not None:
                     batch.append(work)
             self._look_up(batch)
         if not self.unfed:
@@ -193,13 +187,15 @@ class _LaneRunner:
         return work
 
     def _look_up(self, batch: list[_Work]) -> None:
-        """Keep the cached cases' answers for their items to score; queue the others."""
-        if not batch:
-            return
+        """Keep the cached cases' answers for their items to score; queue the others in
+        the batch's order, which is pytest's (a case to be compressed first, on a sender
+        thread, needs no lookup but keeps its place, so the first items' requests go
+        first); one cache query for the batch."""
+        built = [w for w in batch if w.requests is not None]
         engine = self.scheduler.engine
         try:
-            wanted = [(w.client, w.case, w.requests or ()) for w in batch]
-            answers = engine.cached_completions(wanted)
+            wanted = [(w.client, w.case, w.requests or ()) for w in built]
+            answers = iter(engine.cached_completions(wanted) if built else [])
         except Exception as exc:
             if len(batch) == 1:
                 self._fail(batch[0], exc)
@@ -207,7 +203,8 @@ class _LaneRunner:
                 for work in batch:
                     self._look_up([work])
             return
-        for work, cached in zip(batch, answers, strict=True):
+        for work in batch:
+            cached = None if work.requests is None else next(answers)
             if cached is None:
                 self.queue.put(work)
             else:  # scored when its item asks for it

@@ -65,13 +65,12 @@ class FirstResult:
 
 
 def run_in_order(
-    server: FakeLLMServer, cases: list[EvalCase], cache_dir: Path
+    server: FakeLLMServer, cases: list[EvalCase], cache: ResponseCache
 ) -> tuple[list[EvalRecord], FirstResult]:
     """Submit ``cases`` as pytest would (collection order) and wait for each in that order."""
     clients = ClientPool()
     sink = FirstResult(server, cases[0])
-    engine = Engine(ResponseCache(cache_dir, "off"), Budget(None))
-    scheduler = RunScheduler(engine, clients, sink)
+    scheduler = RunScheduler(Engine(cache, Budget(None)), clients, sink)
     try:
         scheduler.submit(cases)
         return [scheduler.wait(case) for case in cases], sink
@@ -89,7 +88,7 @@ def test_requests_reach_the_endpoint_in_collection_order(tmp_path, concurrency):
     with FakeLLMServer("openai", latency_s=0.1, reply=lambda body: "Paris") as server:
         full, compressed = two_experiments(server.url, concurrency)
         cases = full + compressed
-        results, sink = run_in_order(server, cases, tmp_path)
+        results, sink = run_in_order(server, cases, ResponseCache(tmp_path, "off"))
         order = [sent(request) for request in server.requests]
     assert [r.error for r in results if r.error] == []
     expected = [collected(case) for case in cases]
@@ -105,8 +104,35 @@ def test_interleaved_collection_order_is_kept_across_compressed_and_full_cases(t
     with FakeLLMServer("openai", reply=lambda body: "Paris") as server:
         full, compressed = two_experiments(server.url, 1)
         cases = [case for pair in zip(full, compressed, strict=True) for case in pair]
-        results, sink = run_in_order(server, cases, tmp_path)
+        results, sink = run_in_order(server, cases, ResponseCache(tmp_path, "off"))
         order = [sent(request) for request in server.requests]
     assert [r.error for r in results if r.error] == []
     assert order == [collected(case) for case in cases]
     assert sink.requests_seen == 1
+
+
+class CountingCache(ResponseCache):
+    """A real cache that counts its batched lookups."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory, "use")
+        self.lookups = 0
+
+    def get_many(self, keys):
+        self.lookups += 1
+        return super().get_many(keys)
+
+
+def test_compressed_cases_keep_their_place_without_splitting_the_cache_lookup(tmp_path):
+    """Interleaved full and compressed cases, cache on: one cache query for the batch (a
+    compressed case cut it in two, so each full case had a query of its own), and the
+    requests still leave in collection order."""
+    with FakeLLMServer("openai", reply=lambda body: "Paris") as server:
+        full, compressed = two_experiments(server.url, 1)
+        cases = [case for pair in zip(full, compressed, strict=True) for case in pair]
+        cache = CountingCache(tmp_path)
+        results, _ = run_in_order(server, cases, cache)
+        order = [sent(request) for request in server.requests]
+    assert [r.error for r in results if r.error] == []
+    assert order == [collected(case) for case in cases]
+    assert cache.lookups == 1
