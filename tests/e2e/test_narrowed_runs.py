@@ -48,8 +48,9 @@ def run_one_example(tmp_path, server, *args):
     )  # fmt: skip
 
 
-def test_a_gate_of_a_run_narrowed_by_k_is_not_evaluated_and_says_why(tmp_path, server):
-    result = run_one_example(tmp_path, server)
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_gate_of_a_run_narrowed_by_k_is_not_evaluated_and_says_why(tmp_path, server, workers):
+    result = run_one_example(tmp_path, server, *workers)
     out = result.stdout
     assert result.returncode == 0, out[-3000:]
     why = f"evaluated on 1 of {N} examples: the run was narrowed by -k"
