@@ -25,6 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state = _new_state(config)
     config.stash[STATE] = state
     STATES.add(state)
+    if not state.is_worker:
+        state.load.start()
     allow_unconfined(bool(config.getoption("eval_unsafe_exec")))
     config.pluginmanager.register(ReportFeed(state), "parity-state")
     config.pluginmanager.register(state.pipelines, "parity-pipelines")
@@ -71,6 +73,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return
+    state.load.stop()
     if state.runtime is not None:
         state.runtime.close()
     state.parity_model.close()

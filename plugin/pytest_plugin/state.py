@@ -17,6 +17,7 @@ from parity.config.config import Experiment
 from parity.engine.budget import Budget
 from parity.engine.call_process import CallProcess
 from parity.engine.execution import Engine
+from parity.engine.load import LoadSampler
 from parity.engine.runtime import EvalRuntime
 from parity.fixtures.clients import ClientPool
 from parity.fixtures.pipeline_model import CallMeter, ParityModel
@@ -73,6 +74,7 @@ class ParityState:
         self.junit_family_set = False
         self.tco = TcoSettings()
         self.meter = CallMeter()
+        self.load = LoadSampler()  # started by the controller or serial process
         self.pipelines = PipelinePlugin(
             record, self.pipeline_writer, config.getoption("eval_model"), self.meter
         )
@@ -100,7 +102,12 @@ class ParityState:
 
     def notes(self) -> list[str]:
         """Where the data came from and what was adjusted: the config's and the marked tests'."""
-        return [*(self.plan.notes if self.plan is not None else ()), *self.pipelines.notes]
+        busy = self.load.busy_note()
+        return [
+            *(self.plan.notes if self.plan is not None else ()),
+            *self.pipelines.notes,
+            *([busy] if busy else []),
+        ]
 
     def get_engine(self) -> Engine:
         """The engine of this process (cache, budget, endpoint lanes), created on first use."""
