@@ -1,4 +1,8 @@
-"""The experiment test: Parity parametrizes it with one item per (experiment, example)."""
+"""The experiment test: Parity parametrizes it with one item per (experiment, example).
+
+Plain ``pytest`` collects it from the named eval config file (node ids under the config,
+:mod:`parity.pytest_plugin.config_file`); ``--pyargs parity.evals`` collects it from here.
+"""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from parity.pytest_plugin.collection import (
     pytest_collection_modifyitems,
     pytest_generate_tests,
 )
-from parity.pytest_plugin.config_file import pytest_collect_file
+from parity.pytest_plugin.config_file import pytest_collect_file, pytest_sessionstart
 from parity.pytest_plugin.finish import pytest_sessionfinish, pytest_terminal_summary
 from parity.pytest_plugin.fixtures import eval_runtime, model_clients, parity_model, parity_result
 from parity.pytest_plugin.lifecycle import (
@@ -56,6 +56,7 @@ __all__ = [
     "pytest_keyboard_interrupt",
     "pytest_runtest_makereport",
     "pytest_sessionfinish",
+    "pytest_sessionstart",
     "pytest_terminal_summary",
     "pytest_unconfigure",
     "pytest_xdist_make_scheduler",

@@ -42,6 +42,19 @@ def named_config(config: pytest.Config) -> bool:
     return bool(config.getoption("eval_config"))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Collect the named config where pytest would not walk to it: a run that names no
+    test paths collects its ``testpaths`` (or the current folder), and the config is added
+    to them when it lies outside them (``testpaths = ["tests"]``, ``configs/x.yaml``)."""
+    config = session.config
+    if not named_config(config) or config.args_source == pytest.Config.ArgsSource.ARGS:
+        return
+    path = state_of(config).config_path().resolve()
+    walked = [Path(arg).resolve() for arg in config.args]
+    if not any(path.is_relative_to(folder) for folder in walked):
+        config.args.append(str(path))
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ConfigFile | None:
     """The named eval config file, when pytest meets it, as a :class:`ConfigFile`."""
     config = parent.config

@@ -20,9 +20,16 @@ def junit_xml(config: pytest.Config) -> Any:
 
 def name_junit_class(config: pytest.Config, report: pytest.TestReport) -> None:
     """Eval items' JUnit classname is their module, ``parity.evals.test_experiments``, not
-    the path pytest collected it from (``.venv.lib.python3.11.site-packages.parity…``)."""
+    the path pytest collected it from (``.venv.lib.python3.11.site-packages.parity…``);
+    items collected from the config file keep pytest's (``configs.experiments.yaml``)."""
     xml = junit_xml(config)
-    if xml is not None and EVAL_MARK in report.keywords and EVAL_TEST in report.nodeid:
+    module_item = report.nodeid.split("::", 1)[0].endswith(".py")
+    if (
+        xml is not None
+        and EVAL_MARK in report.keywords
+        and EVAL_TEST in report.nodeid
+        and module_item
+    ):
         xml.node_reporter(report).add_attribute("classname", EVAL_CLASSNAME)
 
 

@@ -48,7 +48,7 @@ def test_plain_pytest_collects_and_runs_the_named_config(tmp_path):
         assert sorted(ITEM.findall(run.stdout.replace("PASSED ", ""))) == sorted(ids)
         assert "site-packages" not in run.stdout
         classnames = {case.split("::")[0] for case in junit_cases(tmp_path / "out.xml")}
-        assert classnames and not any("site-packages" in name for name in classnames)
+        assert classnames == {"configs.x.yaml"}  # the config file, as the node ids
         assert len(server.requests) == 3
 
 
@@ -83,3 +83,21 @@ def test_pyargs_in_the_same_project_collects_each_item_once(tmp_path):
         assert both.returncode == 0, both.stdout + both.stderr
         assert "3/6 tests collected (3 deselected)" in both.stdout, both.stdout
         assert _collected(both) == plain
+
+
+def test_the_config_is_collected_beside_the_projects_testpaths(tmp_path):
+    env = clean_env()
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        named = _project(tmp_path, server)
+        (tmp_path / "pyproject.toml").write_text(
+            '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+        )
+        (tmp_path / "tests").mkdir()
+        (tmp_path / "tests" / "test_plain.py").write_text("def test_plain():\n    pass\n")
+        listed = run_plain_pytest(tmp_path, named, "--collect-only", "-q", env=env)
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        assert len(_collected(listed)) == 3, listed.stdout
+        assert "tests/test_plain.py::test_plain" in listed.stdout
+        assert "4 tests collected" in listed.stdout
+        alone = run_plain_pytest(tmp_path, named, "tests", "--collect-only", "-q", env=env)
+        assert "1 test collected" in alone.stdout, alone.stdout  # named paths are obeyed
