@@ -13,7 +13,7 @@ import textwrap
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.pytest_runs import clean_env, run_pytest, write_yaml
 
-N = 6
+N = 4
 CONCURRENCY = 1
 MARKER = "first item reported"
 
@@ -58,7 +58,7 @@ def experiments(url: str) -> list[dict]:
 
 def test_the_first_item_reports_after_the_first_case_not_the_whole_run(tmp_path):
     (tmp_path / "first_dot.py").write_text(textwrap.dedent(FIRST_DOT_PLUGIN % MARKER))
-    with FakeLLMServer("openai", latency_s=0.3, reply=lambda body: "yes") as server:
+    with FakeLLMServer("openai", latency_s=0.5, reply=lambda body: "yes") as server:
         config = write_yaml(tmp_path / "c.yaml", experiments(server.url))
         result = run_pytest(
             tmp_path, f"--eval-config={config}", "--eval-cache=off", "-p", "first_dot",

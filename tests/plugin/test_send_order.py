@@ -24,7 +24,7 @@ from parity.record.record import EvalRecord
 from tests.support.engine_runs import synthetic_cases
 from tests.support.fake_llm_server import FakeLLMServer
 
-N = 8
+N = 6
 FULL_TOKENS, COMPRESSED_TOKENS = 8, 64  # which experiment a request belongs to
 COMPRESSION = {"method": "extractive", "rate": 0.3, "ranker": "bm25"}
 
@@ -82,10 +82,10 @@ def run_in_order(
 
 @pytest.mark.parametrize("concurrency", [1, 2])
 def test_requests_reach_the_endpoint_in_collection_order(tmp_path, concurrency):
-    """The baseline's 8 cases are collected first, then the compressed experiment's 8: the
+    """The baseline's cases are collected first, then the compressed experiment's: the
     requests reach the server in that order (with two in flight, neighbours may swap), and
     the first item's result is there once at most ``concurrency`` more requests started."""
-    with FakeLLMServer("openai", latency_s=0.1, reply=lambda body: "Paris") as server:
+    with FakeLLMServer("openai", latency_s=0.2, reply=lambda body: "Paris") as server:
         full, compressed = two_experiments(server.url, concurrency)
         cases = full + compressed
         results, sink = run_in_order(server, cases, ResponseCache(tmp_path, "off"))
