@@ -7,7 +7,9 @@ no slot: each such wait adds a sender (up to ``SENDERS_PER_SLOT`` times the limi
 case's request goes out in its place. The lane's :class:`parity.engine.pacing.AdaptiveLimit`, not
 the thread count, bounds what is in flight. Lanes run side by side, so experiments on
 different endpoints overlap, and experiments sharing one endpoint share its limits. Each
-pytest item waits only for its own result.
+pytest item waits only for its own result. A lane sends its cases in collection order (a case
+compressed first, on its sender thread, keeps its place), so pytest's first items report
+after about the first cases' time, not after the whole run.
 
 Feeding a lane — building a case's requests once and looking them up in the cache — happens
 on the main thread, at most ``window`` cases ahead of the items that consume them: at
