@@ -27,7 +27,7 @@ from parity.pytest_plugin.lifecycle import (
     pytest_keyboard_interrupt,
     pytest_unconfigure,
 )
-from parity.pytest_plugin.options import pytest_addhooks, pytest_addoption
+from parity.pytest_plugin.options import pytest_addhooks, pytest_addoption, pytest_cmdline_main
 from parity.pytest_plugin.results import pytest_runtest_makereport, record_result
 from parity.pytest_plugin.xdist import (
     pytest_configure_node,
@@ -46,6 +46,7 @@ __all__ = [
     "progress_waiter",
     "pytest_addhooks",
     "pytest_addoption",
+    "pytest_cmdline_main",
     "pytest_collect_file",
     "pytest_collection",
     "pytest_collection_finish",

@@ -1,8 +1,22 @@
-"""Parity's command-line options and hooks, and the one check of how an option was given."""
+"""Parity's options, on the command line and in the ini file, the one place their values are
+resolved, and the one check of how an option was given.
+
+Every option is spelled ``--parity-NAME`` on the command line and ``parity_NAME`` in the ini
+file (``[tool.pytest.ini_options]``, ``pytest.ini``, ``tox.ini``, ``setup.cfg``), the prefix
+of the ``parity`` marker and the ``parity_model`` and ``parity_result`` fixtures. The older
+spellings ``--eval-NAME`` and ``eval_NAME`` are aliases that work identically. A value given
+on the command line wins over the ini file, which wins over the default; a relative path in
+the ini file is read from the ini file's folder, as pytest reads ``testpaths``. Readers take
+the resolved value from ``config.getoption("eval_NAME")``.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
@@ -12,126 +26,17 @@ from parity.report import hookspecs
 from parity.report.progress import DEFAULT_INTERVAL_S
 
 # Run folders kept under reports/ by default: a day or two of runs to compare or resume
-# (--eval-baseline-run, --eval-resume), while 25 runs no longer leave 22 folders behind.
+# (--parity-baseline-run, --parity-resume), while 25 runs no longer leave 22 folders behind.
 DEFAULT_KEEP_REPORTS = 20
 
+PREFIX, ALIAS_PREFIX = "parity", "eval"
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Parity's command-line options (the ``parity`` group of ``pytest --help``)."""
-    group = parser.getgroup("parity", "Parity LLM evaluations")
-    group.addoption(
-        "--eval-config",
-        metavar="PATH",
-        help="experiments YAML to evaluate (default: ./configs/experiments.yaml, else the shipped one)",
-    )
-    group.addoption(
-        "--eval-model",
-        metavar="PROVIDER:MODEL",
-        help="the model parity_model calls in @pytest.mark.parity tests that name none "
-        "(default: local:smollm2, the shipped offline model), e.g. openai:gpt-4o-mini",
-    )
-    group.addoption(
-        "--eval-report-dir",
-        metavar="DIR",
-        help="directory for raw JSONL and summary files (default: reports/<run timestamp>/)",
-    )
-    group.addoption(
-        "--eval-keep-reports",
-        metavar="N",
-        type=_count,
-        default=DEFAULT_KEEP_REPORTS,
-        help="after a run, keep the newest N run folders Parity made under reports/ and remove "
-        f"the older ones (default {DEFAULT_KEEP_REPORTS}; 0 = keep all); reports/latest names "
-        "the newest",
-    )
-    group.addoption(
-        "--eval-cache",
-        choices=CACHE_MODES,
-        default="use",
-        help="response cache: use (read and write, default), refresh (ignore hits, overwrite), off",
-    )
-    group.addoption(
-        "--eval-cache-dir",
-        metavar="DIR",
-        help="where the SQLite response cache lives (default: .parity-cache/ in the rootdir)",
-    )
-    group.addoption(
-        "--eval-call-process",
-        choices=("auto", "on", "off"),
-        default="auto",
-        help="send the built-in API providers' requests from a helper process, so that their "
-        "SDK's CPU work runs beside pytest's: auto (default: in a serial run, not in xdist "
-        "workers), on, off",
-    )
-    group.addoption(
-        "--eval-resume",
-        metavar="RUN_DIR",
-        nargs="?",
-        const="latest",
-        help="continue an interrupted run: reuse the finished rows in RUN_DIR (default: the latest "
-        "reports/<timestamp>/) and append the rest there",
-    )
-    group.addoption(
-        "--eval-max-cost",
-        metavar="USD",
-        type=float,
-        help="stop issuing requests once the projected spend would pass USD (split evenly across "
-        "xdist workers); items left out are skipped with the reason",
-    )
-    group.addoption(
-        "--eval-progress-interval",
-        metavar="SECONDS",
-        type=float,
-        default=DEFAULT_INTERVAL_S,
-        help="while an item waits, write a progress line at most this often "
-        f"(default {DEFAULT_INTERVAL_S:.0f}; 0 = never)",
-    )
-    group.addoption(
-        "--eval-stall-timeout",
-        metavar="SECONDS",
-        type=float,
-        default=DEFAULT_STALL_S,
-        help="fail the run loudly, instead of hanging, when an item waits but no request has "
-        f"been in flight and nothing computed for this long (default {DEFAULT_STALL_S:.0f})",
-    )
-    group.addoption(
-        "--eval-baseline-run",
-        metavar="RUN_DIR",
-        help="compare every experiment with the experiment of the same id stored in RUN_DIR "
-        "(an earlier run's report directory, e.g. main's CI artifact) instead of its configured "
-        "baseline; its model is not called again",
-    )
-    group.addoption(
-        "--eval-allow-skipped-gates",
-        action="store_true",
-        help="let a gate that cannot be evaluated (no scored items, no baseline scores) be "
-        "skipped instead of failing the run",
-    )
-    group.addoption(
-        "--eval-allow-skipped",
-        action="store_true",
-        help="let a run in which every experiment item was skipped (a missing key or "
-        "base_url, the cost cap) pass; by default it fails, since it evaluated nothing",
-    )
-    group.addoption(
-        "--eval-train",
-        action="store_true",
-        help="train every LoRA adapter a selected lora-500/lora-full condition lacks before "
-        "running (python -m parity.train; once across xdist workers)",
-    )
-    group.addoption(
-        "--eval-smoke",
-        action="store_true",
-        help="the whole path tiny: every experiment on the shipped small model (hf:smollm2) over "
-        "at most 12 examples, LoRA adapters trained 1 epoch on 12 rows, every output under "
-        "reports/smoke/ and smoke/adapters/",
-    )
-    group.addoption(
-        "--eval-unsafe-exec",
-        action="store_true",
-        help="run generated code (MBPP) even where it cannot be confined (no bubblewrap); "
-        "only on a throwaway machine",
-    )
+# How an ini value is typed for pytest (its int and float types came in pytest 8.4; before
+# that such a value is a string, which Parity converts the same way).
+IniType = Literal["string", "bool", "int", "float"]
+INI_TYPES: dict[str, IniType] = {"bool": "bool"}
+if pytest.version_tuple >= (8, 4):
+    INI_TYPES.update(int="int", float="float")
 
 
 def _count(text: str) -> int:
@@ -145,24 +50,234 @@ def _count(text: str) -> int:
     return value
 
 
+@dataclass(frozen=True)
+class Option:
+    """One Parity option: ``--parity-NAME`` (alias ``--eval-NAME``), ini key ``parity_NAME``
+    (alias ``eval_NAME``); ``kind`` is how an ini value is read: path, str, bool, int, float."""
+
+    name: str
+    kind: str
+    help: str
+    metavar: str | None = None
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    parse: Callable[[str], Any] | None = None  # the command line's (and the ini's) converter
+    extra: tuple[tuple[str, Any], ...] = ()  # further argparse keywords (nargs, const)
+
+    @property
+    def dest(self) -> str:
+        """The attribute readers pass to ``config.getoption`` (the old spelling, kept)."""
+        return f"{ALIAS_PREFIX}_{self.name.replace('-', '_')}"
+
+    @property
+    def flags(self) -> tuple[str, str]:
+        """The command-line spellings, the primary one first."""
+        return f"--{PREFIX}-{self.name}", f"--{ALIAS_PREFIX}-{self.name}"
+
+    @property
+    def ini_keys(self) -> tuple[str, str]:
+        """The ini keys, the primary one first."""
+        key = self.name.replace("-", "_")
+        return f"{PREFIX}_{key}", f"{ALIAS_PREFIX}_{key}"
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "config", "path", metavar="PATH",
+        help="experiments YAML to evaluate (default: ./configs/experiments.yaml, else the "
+        "shipped one)",
+    ),
+    Option(
+        "model", "str", metavar="PROVIDER:MODEL",
+        help="the model parity_model calls in @pytest.mark.parity tests that name none "
+        "(default: local:smollm2, the shipped offline model), e.g. openai:gpt-4o-mini",
+    ),
+    Option(
+        "report-dir", "path", metavar="DIR",
+        help="directory for raw JSONL and summary files (default: reports/<run timestamp>/)",
+    ),
+    Option(
+        "keep-reports", "int", metavar="N", default=DEFAULT_KEEP_REPORTS, parse=_count,
+        help="after a run, keep the newest N run folders Parity made under reports/ and remove "
+        f"the older ones (default {DEFAULT_KEEP_REPORTS}; 0 = keep all); reports/latest names "
+        "the newest",
+    ),
+    Option(
+        "cache", "str", default="use", choices=CACHE_MODES,
+        help="response cache: use (read and write, default), refresh (ignore hits, overwrite), off",
+    ),
+    Option(
+        "cache-dir", "path", metavar="DIR",
+        help="where the SQLite response cache lives (default: .parity-cache/ in the rootdir)",
+    ),
+    Option(
+        "call-process", "str", default="auto", choices=("auto", "on", "off"),
+        help="send the built-in API providers' requests from a helper process, so that their "
+        "SDK's CPU work runs beside pytest's: auto (default: in a serial run, not in xdist "
+        "workers), on, off",
+    ),
+    Option(
+        "resume", "path", metavar="RUN_DIR", extra=(("nargs", "?"), ("const", "latest")),
+        help="continue an interrupted run: reuse the finished rows in RUN_DIR (default: the "
+        "latest reports/<timestamp>/) and append the rest there",
+    ),
+    Option(
+        "max-cost", "float", metavar="USD", parse=float,
+        help="stop issuing requests once the projected spend would pass USD (split evenly across "
+        "xdist workers); items left out are skipped with the reason",
+    ),
+    Option(
+        "progress-interval", "float", metavar="SECONDS", default=DEFAULT_INTERVAL_S, parse=float,
+        help="while an item waits, write a progress line at most this often "
+        f"(default {DEFAULT_INTERVAL_S:.0f}; 0 = never)",
+    ),
+    Option(
+        "stall-timeout", "float", metavar="SECONDS", default=DEFAULT_STALL_S, parse=float,
+        help="fail the run loudly, instead of hanging, when an item waits but no request has "
+        f"been in flight and nothing computed for this long (default {DEFAULT_STALL_S:.0f})",
+    ),
+    Option(
+        "baseline-run", "path", metavar="RUN_DIR",
+        help="compare every experiment with the experiment of the same id stored in RUN_DIR "
+        "(an earlier run's report directory, e.g. main's CI artifact) instead of its configured "
+        "baseline; its model is not called again",
+    ),
+    Option(
+        "allow-skipped-gates", "bool", default=False,
+        help="let a gate that cannot be evaluated (no scored items, no baseline scores) be "
+        "skipped instead of failing the run",
+    ),
+    Option(
+        "allow-skipped", "bool", default=False,
+        help="let a run in which every experiment item was skipped (a missing key or "
+        "base_url, the cost cap) pass; by default it fails, since it evaluated nothing",
+    ),
+    Option(
+        "gate-narrowed", "bool", default=False,
+        help="evaluate the gates of an experiment that -k, -m, --deselect or node ids selected "
+        "only part of (or whose baseline they deselected); by default they are not evaluated",
+    ),
+    Option(
+        "train", "bool", default=False,
+        help="train every LoRA adapter a selected lora-500/lora-full condition lacks before "
+        "running (python -m parity.train; once across xdist workers)",
+    ),
+    Option(
+        "smoke", "bool", default=False,
+        help="the whole path tiny: every experiment on the shipped small model (hf:smollm2) over "
+        "at most 12 examples, LoRA adapters trained 1 epoch on 12 rows, every output under "
+        "reports/smoke/ and smoke/adapters/",
+    ),
+    Option(
+        "unsafe-exec", "bool", default=False,
+        help="run generated code (MBPP) even where it cannot be confined (no bubblewrap); "
+        "only on a throwaway machine",
+    ),
+)  # fmt: skip
+
+
+def option_named(name: str) -> Option:
+    """The option spelled ``--parity-NAME``."""
+    return next(option for option in OPTIONS if option.name == name)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Parity's options: the ``parity`` group of ``pytest --help`` and, for each, an ini key
+    (listed under ``[pytest] ini-options``) with its alias."""
+    group = parser.getgroup("parity", "Parity LLM evaluations")
+    for option in OPTIONS:
+        keywords: dict[str, Any] = {"dest": option.dest, "help": option.help, **dict(option.extra)}
+        if option.kind == "bool":
+            keywords["action"] = "store_true"
+            keywords["default"] = None  # None: not given, so the ini file may set it
+        else:
+            keywords.update(metavar=option.metavar, default=None)
+            if option.choices:
+                keywords["choices"] = option.choices
+            if option.parse is not None:
+                keywords["type"] = option.parse
+        group.addoption(*option.flags, **keywords)
+        primary, alias = option.ini_keys
+        ini_type: IniType = INI_TYPES.get(option.kind, "string")
+        # default None: an unset key reads as None (or [] before pytest 9), never as a value
+        parser.addini(primary, f"{option.help} [{option.flags[0]}]", type=ini_type, default=None)
+        parser.addini(alias, f"alias of {primary}", type=ini_type, default=None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Resolve every option before any plugin's ``pytest_configure`` reads it."""
+    resolve_options(config)
+
+
+def resolve_options(config: pytest.Config) -> None:
+    """Set each option in ``config.option`` to its value: the command line's if given, else
+    the ini file's (a relative path read from the ini file's folder), else the default."""
+    for option in OPTIONS:
+        if getattr(config.option, option.dest, None) is None:
+            value = _ini_value(config, option)
+            setattr(config.option, option.dest, option.default if value is None else value)
+
+
+def _ini_value(config: pytest.Config, option: Option) -> Any:
+    """``option``'s value in the ini file (``parity_NAME``, else ``eval_NAME``), or None."""
+    given = [(key, _raw_ini(config, key)) for key in option.ini_keys]
+    given = [(key, raw) for key, raw in given if raw is not None]
+    if not given:
+        return None
+    if len(given) == 2 and given[0][1] != given[1][1]:
+        raise pytest.UsageError(
+            f"ini options {given[0][0]} = {given[0][1]!r} and {given[1][0]} = {given[1][1]!r} "
+            f"disagree ({given[1][0]} is an alias of {given[0][0]}).\n  Fix: keep {given[0][0]}"
+        )
+    key, raw = given[0]
+    if option.kind == "bool":
+        return raw
+    text = str(raw).strip()
+    if option.choices and text not in option.choices:
+        choices = ", ".join(option.choices)
+        raise pytest.UsageError(f"ini option {key} = {text!r}: expected one of {choices}")
+    if option.parse is not None:
+        try:
+            return option.parse(text)
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            raise pytest.UsageError(f"ini option {key} = {text!r}: {exc}") from None
+    if option.kind == "path" and not (option.name == "resume" and text == "latest"):
+        return str(_ini_folder(config) / Path(text).expanduser())
+    return text
+
+
+def _raw_ini(config: pytest.Config, key: str) -> Any:
+    """The ini file's value of ``key`` as given, or None where it is unset (or empty)."""
+    value = config.getini(key)
+    return None if value is None or value == "" or value == [] else value
+
+
+def _ini_folder(config: pytest.Config) -> Path:
+    """Where a relative path in the ini file is read from: the ini file's folder (the current
+    directory for ``-o`` without an ini file), as pytest reads ``paths`` ini values."""
+    return config.inipath.parent if config.inipath else config.invocation_params.dir
+
+
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     """Parity's own hooks (:mod:`parity.report.hookspecs`), which reporters implement."""
     pluginmanager.add_hookspecs(hookspecs)
 
 
 def check_config_argument(config: pytest.Config) -> None:
-    """``--eval-config PATH`` (with a space) outside the working directory: pytest took PATH
+    """``--parity-config PATH`` (with a space) outside the working directory: pytest took PATH
     for a test path while choosing the rootdir, before Parity's options were known, so the
     project's ini file, ``reports/`` and ``.parity-cache/`` would move to a common ancestor."""
     params = config.invocation_params
     tokens = list(params.args)
-    if "--eval-config" not in tokens[:-1]:
-        return
-    value = tokens[tokens.index("--eval-config") + 1]
-    path = (params.dir / value).resolve()
-    if not path.is_relative_to(params.dir.resolve()):
-        raise pytest.UsageError(
-            f"--eval-config {value}: with a space, pytest reads a path outside this directory "
-            f"as a test path and moves the rootdir (now {config.rootpath}).\n"
-            f"  Fix: write --eval-config={value}"
-        )
+    for flag in option_named("config").flags:
+        if flag not in tokens[:-1]:
+            continue
+        value = tokens[tokens.index(flag) + 1]
+        path = (params.dir / value).resolve()
+        if not path.is_relative_to(params.dir.resolve()):
+            raise pytest.UsageError(
+                f"{flag} {value}: with a space, pytest reads a path outside this directory "
+                f"as a test path and moves the rootdir (now {config.rootpath}).\n"
+                f"  Fix: write {flag}={value}"
+            )
