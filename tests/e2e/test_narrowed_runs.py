@@ -112,3 +112,25 @@ def test_a_marked_baseline_deselected_by_k_is_named_as_deselected(tmp_path):
     result = run_marked(tmp_path, "asked", "--eval-gate-narrowed")
     assert result.returncode == 1, result.stdout[-3000:]
     assert f"FAIL  test_llm::max_drop::f1: could not be evaluated: {why}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("select", "by", "selected"),
+    [(lambda node: [node], "node ids", 1), (lambda node: ["--deselect", node], "--deselect", 3)],
+    ids=["node-id", "deselect"],
+)
+def test_node_ids_and_deselect_narrow_a_plain_pytest_run_too(
+    tmp_path, server, select, by, selected
+):
+    experiment = gated(server.url)
+    write_yaml(tmp_path / "x.yaml", [experiment])
+    first = build_plan(parse_config([experiment], "x.yaml")).cases[0].id
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--eval-config=x.yaml",
+               "--eval-cache=off", *select(f"x.yaml::test_example[{first}]")]  # fmt: skip
+    result = subprocess.run(
+        command, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300
+    )
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:]
+    why = f"evaluated on {selected} of {N} examples: the run was narrowed by {by}"
+    assert f"SKIP  exp::threshold::exact_match: not evaluated: {why}" in out, out[-3000:]
