@@ -19,10 +19,10 @@ from tests.support.pytest_runs import (
 ITEM = re.compile(r"^(configs/x\.yaml::test_example\[[^\]]+\])", re.M)
 
 
-def _project(tmp_path, server):
-    (tmp_path / "configs").mkdir()
+def _project(tmp_path, server, **more):
+    (tmp_path / "configs").mkdir(parents=True)
     experiment = one_experiment(model={"base_url": server.url}, dataset={"num_examples": 3})
-    experiment["id"] = "local_exp"
+    experiment.update(id="local_exp", **more)
     write_yaml(tmp_path / "configs" / "x.yaml", [experiment])
     return "--eval-config=configs/x.yaml"
 
@@ -101,3 +101,26 @@ def test_the_config_is_collected_beside_the_projects_testpaths(tmp_path):
         assert "4 tests collected" in listed.stdout
         alone = run_plain_pytest(tmp_path, named, "tests", "--collect-only", "-q", env=env)
         assert "1 test collected" in alone.stdout, alone.stdout  # named paths are obeyed
+
+
+def test_xdist_and_last_failed_follow_the_config_items(tmp_path):
+    env = clean_env()
+    with FakeLLMServer("openai", reply=answer_from_gold) as server:
+        named = _project(tmp_path, server)
+        spread = run_plain_pytest(
+            tmp_path, named, "-n", "2", "-q", "-rA", "--eval-report-dir=x", env=env
+        )
+        assert spread.returncode == 0, spread.stdout + spread.stderr
+        assert len(set(ITEM.findall(spread.stdout.replace("PASSED ", "")))) == 3, spread.stdout
+        assert len(server.requests) == 3
+    project = tmp_path / "lf"  # an item that misses its floor fails, and --lf reruns it
+    with FakeLLMServer("openai", reply=lambda body: "wrong") as server:
+        named = _project(project, server, item_thresholds={"f1": 0.5})
+        ids = _collected(run_plain_pytest(project, named, "--collect-only", "-q", env=env))
+        first = run_plain_pytest(project, named, "-q", ids[0], "--eval-report-dir=y", env=env)
+        assert "1 failed" in first.stdout, first.stdout
+        again = run_plain_pytest(
+            project, named, "--lf", "-q", "-rA", "--eval-report-dir=z", env=env
+        )
+    assert "\n1 failed" in again.stdout, again.stdout  # that one item only
+    assert ITEM.findall(again.stdout.replace("FAILED ", "")) == [ids[0]]
