@@ -37,6 +37,9 @@ IniType = Literal["string", "bool", "int", "float"]
 INI_TYPES: dict[str, IniType] = {"bool": "bool"}
 if pytest.version_tuple >= (8, 4):
     INI_TYPES.update(int="int", float="float")
+# pytest 9 ranks an ini key's aliases itself (``-o`` over the file, the key over its alias);
+# before, the alias is a key of its own, read when the primary one is unset.
+NATIVE_INI_ALIASES = pytest.version_tuple >= (9, 0)
 
 
 def _count(text: str) -> int:
@@ -199,9 +202,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(*option.flags, **keywords)
         primary, alias = option.ini_keys
         ini_type: IniType = INI_TYPES.get(option.kind, "string")
+        about = f"{option.help} [{option.flags[0]}; alias {alias}]"
         # default None: an unset key reads as None (or [] before pytest 9), never as a value
-        parser.addini(primary, f"{option.help} [{option.flags[0]}]", type=ini_type, default=None)
-        parser.addini(alias, f"alias of {primary}", type=ini_type, default=None)
+        if NATIVE_INI_ALIASES:
+            parser.addini(primary, about, type=ini_type, default=None, aliases=[alias])
+        else:
+            parser.addini(primary, about, type=ini_type, default=None)
+            parser.addini(alias, f"alias of {primary}", type=ini_type, default=None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -220,17 +227,16 @@ def resolve_options(config: pytest.Config) -> None:
 
 
 def _ini_value(config: pytest.Config, option: Option) -> Any:
-    """``option``'s value in the ini file (``parity_NAME``, else ``eval_NAME``), or None."""
-    given = [(key, _raw_ini(config, key)) for key in option.ini_keys]
-    given = [(key, raw) for key, raw in given if raw is not None]
-    if not given:
+    """``option``'s value in the ini file, or None: ``-o`` over the file, and ``parity_NAME``
+    over its alias ``eval_NAME``, as pytest ranks an ini key's aliases."""
+    primary, alias = option.ini_keys
+    key = f"{primary} (alias {alias})"
+    try:
+        raw = _ranked_raw(config, primary, alias)
+    except (pytest.UsageError, ValueError) as exc:  # pytest's own int, float or bool reading
+        raise pytest.UsageError(f"ini option {key}: {exc}") from None
+    if raw is None:
         return None
-    if len(given) == 2 and given[0][1] != given[1][1]:
-        raise pytest.UsageError(
-            f"ini options {given[0][0]} = {given[0][1]!r} and {given[1][0]} = {given[1][1]!r} "
-            f"disagree ({given[1][0]} is an alias of {given[0][0]}).\n  Fix: keep {given[0][0]}"
-        )
-    key, raw = given[0]
     if option.kind == "bool":
         return raw
     text = str(raw).strip()
@@ -247,10 +253,28 @@ def _ini_value(config: pytest.Config, option: Option) -> Any:
     return text
 
 
+def _ranked_raw(config: pytest.Config, primary: str, alias: str) -> Any:
+    """The raw value of ``primary`` or its ``alias``: pytest 9 ranks them itself; before,
+    a key given with ``-o`` comes first, then the primary key."""
+    if NATIVE_INI_ALIASES:
+        return _raw_ini(config, primary)
+    overridden = _overridden(config)
+    for key in sorted((primary, alias), key=lambda key: key not in overridden):
+        value = _raw_ini(config, key)
+        if value is not None:
+            return value
+    return None
+
+
 def _raw_ini(config: pytest.Config, key: str) -> Any:
     """The ini file's value of ``key`` as given, or None where it is unset (or empty)."""
     value = config.getini(key)
     return None if value is None or value == "" or value == [] else value
+
+
+def _overridden(config: pytest.Config) -> set[str]:
+    """The ini keys given on the command line with ``-o KEY=VALUE``."""
+    return {text.split("=", 1)[0] for text in config.getoption("override_ini", None) or []}
 
 
 def _ini_folder(config: pytest.Config) -> Path:

@@ -63,7 +63,8 @@ def parity_options(config: pytest.Config) -> list[Any]:
 def test_every_option_has_an_ini_key_and_both_spellings(pytestconfig):
     options = parity_options(pytestconfig)
     assert len(options) >= len(INI_VALUES)
-    ini_keys = set(pytestconfig._parser._inidict)
+    parser = pytestconfig._parser
+    ini_keys = set(parser._inidict) | set(getattr(parser, "_ini_aliases", {}))
     for option in options:
         names = option.names()
         stems = {name.split("-", 3)[-1] for name in names if name.startswith("--")}
@@ -154,24 +155,27 @@ def test_defaults_without_an_ini_file(tmp_path):
     assert values["eval_smoke"] is False and values["eval_config"] is None
 
 
-def test_a_primary_key_and_a_disagreeing_alias_are_refused(tmp_path):
-    _root, sub = project(tmp_path, {"parity_cache": "off", "eval_cache": "use"})
-    result = run_pytest(sub, "--collect-only", "-q")
-    assert result.returncode != 0
-    assert "parity_cache = 'off' and eval_cache = 'use' disagree" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_the_primary_key_wins_over_its_alias_and_dash_o_over_both(tmp_path):
+    root, sub = project(tmp_path, {"parity_cache": "off", "eval_cache": "use", "eval_smoke": True})
+    values = resolved(tmp_path, root, sub)
+    assert (values["eval_cache"], values["eval_smoke"]) == ("off", True)
+    values = resolved(tmp_path, root, sub, "-o", "eval_cache=refresh", "-o", "parity_smoke=false")
+    assert (values["eval_cache"], values["eval_smoke"]) == ("refresh", False)
 
 
 @pytest.mark.parametrize(
     ("key", "value", "said"),
     [
-        ("parity_cache", "sometimes", "expected one of use, refresh, off"),
+        ("eval_cache", "sometimes", "expected one of use, refresh, off"),
         ("eval_keep_reports", "-1", "is not a whole number >= 0"),
+        ("eval_max_cost", "lots", "could not convert"),
     ],
 )
 def test_a_bad_ini_value_is_one_usage_error(tmp_path, key, value, said):
     _root, sub = project(tmp_path, {key: value})
     result = run_pytest(sub, "--collect-only", "-q")
     assert result.returncode == 4, result.stdout + result.stderr
-    assert f"ini option {key} = {value!r}" in result.stderr and said in result.stderr
+    primary, alias = f"parity_{key[len('eval_') :]}", f"eval_{key[len('eval_') :]}"
+    assert f"ini option {primary} (alias {alias})" in result.stderr and value in result.stderr
+    assert said in result.stderr
     assert "Traceback" not in result.stderr
