@@ -93,12 +93,18 @@ def narrowed_by(config: pytest.Config) -> str | None:
 
 
 def _narrowing(state: ParityState) -> Narrowing | None:
-    """How the run was narrowed, with each config experiment's items before selection."""
+    """How the run was narrowed, with each experiment's items before selection (a config's
+    from the plan, a marked test's from the examples it collected)."""
     by = narrowed_by(state.config)
     if by is None:
         return None
     cases = plan_of(state).cases if state.plan_loaded() else []
-    return Narrowing(by, Counter(case.experiment.id for case in cases))
+    totals = Counter(case.experiment.id for case in cases)
+    for experiment_id, outcome in state.aggregator.outcomes.items():
+        setup = state.setups.get(experiment_id)
+        if experiment_id not in totals and setup and outcome.experiment.repeats == 1:
+            totals[experiment_id] = setup["n_samples"]  # a marked test: one item per example
+    return Narrowing(by, totals)
 
 
 def _narrowed_gates(

@@ -80,7 +80,7 @@ import pytest
 ROWS = [{"id": str(i), "input": f"w{i}", "expected": f"w{i}"} for i in range(8)]
 
 
-@pytest.mark.parity(dataset=ROWS, metrics=["f1"])
+@pytest.mark.parity(dataset=ROWS, metrics=["f1"], thresholds={"f1": 0.5})
 def test_lookup(example):
     return example.question
 
@@ -91,10 +91,10 @@ def test_llm(example):
 """
 
 
-def run_marked(tmp_path, report_dir, *args):
+def run_marked(tmp_path, report_dir, *args, select="test_llm"):
     (tmp_path / "test_mine.py").write_text(textwrap.dedent(MARKED))
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--eval-report-dir={report_dir}",
-               "-k", "test_llm", *args]  # fmt: skip
+               "-k", select, *args]  # fmt: skip
     return subprocess.run(
         command, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300
     )
@@ -134,3 +134,10 @@ def test_node_ids_and_deselect_narrow_a_plain_pytest_run_too(
     assert result.returncode == 0, out[-3000:]
     why = f"evaluated on {selected} of {N} examples: the run was narrowed by {by}"
     assert f"SKIP  exp::threshold::exact_match: not evaluated: {why}" in out, out[-3000:]
+
+
+def test_a_marked_test_narrowed_by_k_is_not_gated(tmp_path):
+    result = run_marked(tmp_path, "narrowed", select="test_lookup and not 3")
+    assert result.returncode == 0, result.stdout[-3000:]
+    why = "evaluated on 7 of 8 examples: the run was narrowed by -k"
+    assert f"SKIP  test_lookup::threshold::f1: not evaluated: {why}" in result.stdout

@@ -111,7 +111,7 @@ def test_a_marked_test_is_scored_gated_and_reported_like_a_config_experiment(tmp
     # Parity's keywords select items: the dataset (the file's name) here.
     selected = pytest_in(tmp_path, "-k", "cases.jsonl and not q3", "--eval-report-dir=k", "-q")
     assert "exact_match  mean 1.0000" in selected.stdout
-    assert "4 passed, 4 deselected" in selected.stdout  # 3 items and the gate
+    assert "3 passed, 1 skipped, 4 deselected" in selected.stdout  # the gate: not evaluated
 
 
 def test_model_calls_are_cached_but_the_pipelines_answer_never_is(tmp_path):
