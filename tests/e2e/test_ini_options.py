@@ -12,6 +12,7 @@ from tests.support.pytest_runs import (
     answer_from_gold,
     clean_env,
     one_experiment,
+    run_plain_pytest,
     run_pytest,
     write_yaml,
 )
@@ -47,6 +48,24 @@ def test_the_command_line_config_wins_over_the_ini_file(tmp_path):
     result = run_pytest(root / "sub", "--collect-only", "-q", "--parity-config=../mine.yaml")
     ids = [line for line in result.stdout.splitlines() if "::" in line]
     assert ids and all("cli_exp" in line for line in ids), result.stdout + result.stderr
+
+
+def test_plain_pytest_collects_the_config_the_ini_file_names(tmp_path):
+    """No --pyargs, no option: the ini file alone names the config, whose items pytest
+    collects under its path."""
+    root = fresh_project(tmp_path, 'parity_config = "configs/x.yaml"\n', named("ini_exp"))
+    result = run_plain_pytest(root, "--collect-only", "-q", "-p", "no:cacheprovider")
+    ids = [line for line in result.stdout.splitlines() if "::" in line]
+    assert ids and all(line.startswith("configs/x.yaml::") for line in ids), result.stdout
+    assert all("ini_exp" in line for line in ids)
+
+
+def test_a_spaced_primary_config_outside_the_project_is_refused_with_the_fix(tmp_path):
+    root = fresh_project(tmp_path, "", named("ini_exp"))
+    outside = write_yaml(tmp_path / "outside.yaml", [named("out_exp")])
+    spaced = run_pytest(root, "--collect-only", "-q", "--parity-config", str(outside))
+    assert spaced.returncode != 0
+    assert f"Fix: write --parity-config={outside}" in spaced.stderr
 
 
 def test_a_run_writes_where_the_ini_file_says(tmp_path):
