@@ -4,6 +4,7 @@ experiments, and the selected cases handed to the runtime."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from parity.evals.datasets import DATASETS
 from parity.evals.tasks import TASKS
 from parity.fixtures.providers import PROVIDERS
 from parity.marked.pipeline_plugin import PipelineItem, PipelinePlugin, pipeline_item
-from parity.pytest_plugin.config_file import from_config_file
+from parity.pytest_plugin.config_file import config_file_cases, example_param, from_config_file
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.names import EVAL_MARK
@@ -56,9 +57,11 @@ def _register_marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
     return state.markers[safe]
 
 
-def _params(config: pytest.Config, cases: list[EvalCase]) -> list[Any]:
-    """One ``pytest.param`` per case, marked with its experiment's keywords (made once per
-    experiment: a run may hold 100,000 cases)."""
+def _params(
+    config: pytest.Config, cases: list[EvalCase], name: Callable[[EvalCase], str]
+) -> list[Any]:
+    """One ``pytest.param`` per case, named by ``name``, marked with its experiment's
+    keywords (made once per experiment: a run may hold 100,000 cases)."""
     marks_of: dict[str, list[pytest.MarkDecorator]] = {}
     params = []
     for case in cases:
@@ -69,12 +72,13 @@ def _params(config: pytest.Config, cases: list[EvalCase]) -> list[Any]:
             marks_of[case.experiment.id] = marks
         if case.skip_reason:
             marks = [*marks, pytest.mark.skip(reason=case.skip_reason)]
-        params.append(pytest.param(case, id=case.id, marks=marks))
+        params.append(pytest.param(case, id=name(case), marks=marks))
     return params
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize a test that asks for ``eval_case`` with every case of the plan."""
+    """Parametrize a test that asks for ``eval_case`` with every case of the plan (an
+    experiment collected from the config file: with its own cases, named by example)."""
     if "eval_case" not in metafunc.fixturenames:
         return
     try:
@@ -82,7 +86,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     except ParityError as exc:
         raise pytest.Collector.CollectError(str(exc)) from None
     register_markers(metafunc.config)
-    metafunc.parametrize("eval_case", _params(metafunc.config, plan.cases))
+    own = config_file_cases(metafunc)
+    if own is None:
+        params = _params(metafunc.config, plan.cases, lambda case: case.id)
+    else:
+        params = _params(metafunc.config, own, example_param)
+    metafunc.parametrize("eval_case", params)
 
 
 def _eval_case(item: pytest.Item) -> EvalCase | None:

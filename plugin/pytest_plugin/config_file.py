@@ -1,10 +1,11 @@
 """Plain ``pytest`` collects the experiments: the named eval config file becomes a collector
 (as pytest plugins that collect YAML do), whose items are the experiment test's items.
 
-The collector reads the experiment test, ``parity.evals.test_experiments``, as its module,
-so every item is the same test as under ``--pyargs parity.evals`` (its fixtures, its
-parametrization by ``pytest_generate_tests``, its records and JUnit properties), with a
-node id under the config file: ``configs/experiments.yaml::test_example[<case id>]``.
+The collector reads the experiment test, ``parity.evals.test_experiments.test_example``,
+once per experiment of the config, under the experiment's id, so every item is the same
+test as under ``--pyargs parity.evals`` (its fixtures, its parametrization by
+``pytest_generate_tests``, its records and JUnit properties), with a node id under the
+config file: ``configs/experiments.yaml::<experiment id>[<example>]``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from types import ModuleType
 
 import pytest
 
+from parity.cases.cases import EvalCase
+from parity.config.errors import ParityError
+from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import state_of
 
 EXPERIMENT_MODULE = "parity.evals.test_experiments"
@@ -22,18 +26,47 @@ EXPERIMENT_FUNCTION = "test_example"
 
 
 class ConfigFile(pytest.Module):
-    """The eval config file as a collector of the experiment test's items."""
+    """The eval config file as a collector of the experiment test's items, one function
+    per experiment (named by its id) parametrized by that experiment's cases."""
+
+    cases_of: dict[str, list[EvalCase]]
 
     def _getobj(self) -> ModuleType:
-        return importlib.import_module(EXPERIMENT_MODULE)
+        try:
+            plan = plan_of(state_of(self.config))
+        except ParityError as exc:
+            raise self.CollectError(str(exc)) from None
+        module = importlib.import_module(EXPERIMENT_MODULE)
+        test = getattr(module, EXPERIMENT_FUNCTION)
+        self.cases_of = {}
+        for case in plan.cases:
+            self.cases_of.setdefault(case.experiment.id, []).append(case)
+        experiments = ModuleType(module.__name__, module.__doc__)
+        for experiment_id in self.cases_of:
+            setattr(experiments, experiment_id, test)
+        return experiments
 
     def istestfunction(self, obj: object, name: str) -> bool:
-        """Only the experiment test (whatever the project's ``python_functions``)."""
-        return name == EXPERIMENT_FUNCTION
+        """Each experiment (whatever the project's ``python_functions``)."""
+        return name in self.cases_of
 
     def istestclass(self, obj: object, name: str) -> bool:
-        """The experiment module holds no test class."""
+        """The experiments are no test class."""
         return False
+
+
+def example_param(case: EvalCase) -> str:
+    """A case's parametrize id under its experiment's name: its example (and repeat)."""
+    return case.id[len(case.experiment.id) + 1 :]
+
+
+def config_file_cases(metafunc: pytest.Metafunc) -> list[EvalCase] | None:
+    """The cases of the experiment ``metafunc`` collects from the config file, or None for
+    the experiment module's test (which takes every case)."""
+    parent = metafunc.definition.parent
+    if not isinstance(parent, ConfigFile):
+        return None
+    return parent.cases_of[metafunc.definition.name]
 
 
 def named_config(config: pytest.Config) -> bool:

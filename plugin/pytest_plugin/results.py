@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from parity.cases.cases import EvalCase
-from parity.cases.nodeids import EVAL_TEST, case_param
+from parity.cases.nodeids import case_id_of
 from parity.config.errors import ParityError
 from parity.marked.pipeline import experiment_from_data
 from parity.marked.pipeline_plugin import EXPERIMENT_ATTRIBUTE
@@ -100,7 +100,7 @@ class ReportFeed:
 
 
 def _case_for_report(state: ParityState, report: pytest.TestReport) -> EvalCase | None:
-    param = case_param(report.nodeid) if EVAL_TEST in report.nodeid else None
+    param = case_id_of(report.nodeid)
     if param is None:
         return None
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from parity.analysis.stats import import_ahead
-from parity.cases.nodeids import EVAL_TEST, case_param
+from parity.cases.nodeids import case_id_of
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import prefer_xunit1
 from parity.pytest_plugin.planning import plan_of
@@ -22,7 +22,7 @@ from parity.pytest_plugin.xdist_scheduling import PartitionScheduling
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """Under xdist the controller writes JUnit: switch its family once eval items exist."""
-    params = [param for nodeid in ids if EVAL_TEST in nodeid and (param := case_param(nodeid))]
+    params = [param for nodeid in ids if (param := case_id_of(nodeid))]
     if not params:
         return
     prefer_xunit1(node.config)

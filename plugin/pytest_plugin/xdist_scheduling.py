@@ -17,7 +17,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from parity.cases.cases import EvalPlan
-from parity.cases.nodeids import EVAL_TEST, case_param
+from parity.cases.nodeids import case_id_of
 from parity.engine.runtime import partition_of
 
 
@@ -34,13 +34,13 @@ class PartitionScheduling(LoadScopeScheduling):
 
     def _scope_map(self) -> dict[str, str]:
         collection = next(iter(self.registered_collections.values()))
-        if not any(EVAL_TEST in nodeid for nodeid in collection):
+        if not any(case_id_of(nodeid) for nodeid in collection):
             return {}  # no config item: the eval config is not even read
         by_id = self._plan().by_id
         scopes: dict[str, str] = {}
         position = 0
         for nodeid in collection:
-            param = case_param(nodeid)
+            param = case_id_of(nodeid)
             case = by_id.get(param) if param else None
             if case is not None and case.skip_reason is None:
                 scopes[nodeid] = f"parity-partition-{partition_of(position, self._workers)}"

@@ -16,7 +16,7 @@ from tests.support.pytest_runs import (
     write_yaml,
 )
 
-ITEM = re.compile(r"^(configs/x\.yaml::test_example\[[^\]]+\])", re.M)
+ITEM = re.compile(r"^(configs/x\.yaml::local_exp\[[^\]]+\])", re.M)
 
 
 def _project(tmp_path, server, **more):
