@@ -7,7 +7,8 @@ of the ``parity`` marker and the ``parity_model`` and ``parity_result`` fixtures
 spellings ``--eval-NAME`` and ``eval_NAME`` are aliases that work identically. A value given
 on the command line wins over the ini file, which wins over the default; a relative path in
 the ini file is read from the ini file's folder, as pytest reads ``testpaths``. Readers take
-the resolved value from ``config.getoption("eval_NAME")``.
+the resolved value from ``config.getoption("eval_NAME")`` (Parity's own) or, the same value,
+``config.getoption("parity_NAME")``.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ def resolve_options(config: pytest.Config) -> None:
         if getattr(config.option, option.dest, None) is None:
             value = _ini_value(config, option)
             setattr(config.option, option.dest, option.default if value is None else value)
+        setattr(config.option, option.ini_keys[0], getattr(config.option, option.dest))
 
 
 def _ini_value(config: pytest.Config, option: Option) -> Any:

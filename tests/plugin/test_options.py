@@ -44,6 +44,9 @@ import pytest
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     values = {k: v for k, v in vars(config.option).items() if k.startswith("eval_")}
+    values["primary_equal"] = all(
+        getattr(config.option, "parity_" + k[len("eval_"):]) == v for k, v in values.items()
+    )
     with open(os.environ["PARITY_OPTIONS_DUMP"], "w") as out:
         json.dump(values, out)
     pytest.exit("options dumped", returncode=0)
@@ -113,16 +116,17 @@ def resolved(tmp_path: Path, root: Path, cwd: Path, *args: str) -> dict[str, Any
 
 
 def expected(root: Path) -> dict[str, Any]:
-    return {
+    values = {
         f"eval_{name}": str(root / value) if name in PATHS else value
         for name, value in INI_VALUES.items()
     }
+    return {**values, "primary_equal": True}
 
 
 @pytest.mark.parametrize("prefix", ["parity", "eval"])
 def test_the_ini_file_sets_every_option_paths_from_its_folder(tmp_path, prefix):
     root, sub = project(tmp_path, {f"{prefix}_{k}": v for k, v in INI_VALUES.items()})
-    assert resolved(tmp_path, root, sub) == expected(root)
+    assert resolved(tmp_path, root, sub) == expected(root)  # parity_NAME equal to eval_NAME
 
 
 def test_the_command_line_wins_over_the_ini_file(tmp_path):
