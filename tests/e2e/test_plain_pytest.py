@@ -67,6 +67,11 @@ def test_keyword_and_deselect_narrow_the_config_items(tmp_path):
         assert _collected(dropped) == ids[1:], dropped.stdout
         one = run_plain_pytest(tmp_path, named, "--collect-only", "-q", ids[1], env=env)
         assert _collected(one) == [ids[1]], one.stdout
+        for narrowing in (["-k", "local_exp"], ["-m", "rag_qa"]):  # the experiment, its task
+            every = run_plain_pytest(tmp_path, named, "--collect-only", "-q", *narrowing, env=env)
+            assert _collected(every) == ids, every.stdout
+        none = run_plain_pytest(tmp_path, named, "--collect-only", "-q", "-m", "mbpp", env=env)
+        assert _collected(none) == [], none.stdout
 
 
 def test_pyargs_in_the_same_project_collects_each_item_once(tmp_path):
