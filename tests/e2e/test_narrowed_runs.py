@@ -122,14 +122,18 @@ def test_a_marked_baseline_deselected_by_k_is_named_as_deselected(tmp_path):
 def test_node_ids_and_deselect_narrow_a_plain_pytest_run_too(
     tmp_path, server, select, by, selected
 ):
-    experiment = gated(server.url)
-    write_yaml(tmp_path / "x.yaml", [experiment])
-    first = build_plan(parse_config([experiment], "x.yaml")).cases[0].id
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--eval-config=x.yaml",
-               "--eval-cache=off", *select(f"x.yaml::test_example[{first}]")]  # fmt: skip
+    write_yaml(tmp_path / "x.yaml", [gated(server.url)])
+    base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--eval-config=x.yaml",
+            "--eval-cache=off"]  # fmt: skip
+    listed = subprocess.run(
+        [*base, "--collect-only", "-q"], cwd=tmp_path, env=clean_env(), capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    first = next(line for line in listed.stdout.splitlines() if "::" in line)
     result = subprocess.run(
-        command, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300
-    )
+        [*base, *select(first)], cwd=tmp_path, env=clean_env(), capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
     out = result.stdout
     assert result.returncode == 0, out[-3000:]
     why = f"evaluated on {selected} of {N} examples: the run was narrowed by {by}"
