@@ -183,3 +183,14 @@ def test_a_bad_ini_value_is_one_usage_error(tmp_path, key, value, said):
     assert f"ini option {primary} (alias {alias})" in result.stderr and value in result.stderr
     assert said in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_lists_every_ini_key_with_its_option_and_alias(tmp_path):
+    result = run_pytest(tmp_path, "--help")
+    ini_section = result.stdout.split("\n[pytest]", 1)[-1]
+    words = " ".join(ini_section.split())
+    for name in INI_VALUES:
+        assert f"  parity_{name} (" in ini_section, name
+        flag = f"--parity-{name.replace('_', '-')}"
+        assert f"[{flag}; alias eval_{name}]" in words, name
+    assert "--parity-config=PATH, --eval-config=PATH" in result.stdout
