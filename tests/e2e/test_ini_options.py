@@ -68,12 +68,13 @@ def test_a_spaced_primary_config_outside_the_project_is_refused_with_the_fix(tmp
     assert f"Fix: write --parity-config={outside}" in spaced.stderr
 
 
-def test_a_run_writes_where_the_ini_file_says(tmp_path):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_run_writes_where_the_ini_file_says(tmp_path, workers):
     ini = 'parity_config = "configs/x.yaml"\nparity_report_dir = "out/run"\nparity_cache_dir = "cache"\n'
     with FakeLLMServer("openai", reply=answer_from_gold) as server:
         experiment = named("ini_exp", model={"name": "openai:gpt-4o", "base_url": server.url})
         root = fresh_project(tmp_path, ini, experiment)
-        result = run_pytest(root / "sub", "-q", env=clean_env(OPENAI_API_KEY=SECRET))
+        result = run_pytest(root / "sub", "-q", *workers, env=clean_env(OPENAI_API_KEY=SECRET))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (root / "out" / "run" / "ini_exp.jsonl").is_file()
     assert (root / "cache").is_dir()
