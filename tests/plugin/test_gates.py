@@ -391,6 +391,9 @@ def test_a_corpus_metrics_gate_needs_the_pairs_its_interval_is_trusted_from():
     )
     per_example = MetricDelta("f1", 0.5, 0.6, 0.1, 0.01, 0.2, "t", 0.1, 0.2, 8)
     assert _paired_gate(per_example).verdict == "non-inferior"
+    at_the_floor = MetricDelta("f1", 0.5, 0.6, 0.1, 0.01, 0.2, "permutation", 0.1, 0.2, 10,
+                               corpus_level=True, interval_min_pairs=10)  # fmt: skip
+    assert _paired_gate(at_the_floor).verdict == "non-inferior"
 
 
 def test_a_lower_bound_threshold_on_a_corpus_metric_needs_the_items_its_interval_needs():
@@ -399,6 +402,7 @@ def test_a_lower_bound_threshold_on_a_corpus_metric_needs_the_items_its_interval
     gate = _threshold_gate({**stats, "interval_min_pairs": 10})
     assert gate.verdict == "inconclusive"
     assert "inconclusive: n=1 < 10, the fewest scores a corpus metric's interval" in gate.message
+    assert _threshold_gate({**stats, "interval_min_pairs": 1}).verdict == "met"  # n=1 is enough
 
 
 def test_a_score_not_compared_for_its_nan_value_is_inconclusive_not_skippable():

@@ -44,7 +44,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/plugin/test_paired.py",
         "tests/plugin/test_paired_mutants.py",
     ),
-    "parity.analysis.gates": ("tests/plugin/test_gates.py",),
+    "parity.analysis.gates": ("tests/plugin/test_gates.py", "tests/plugin/test_narrowing.py"),
     "parity.analysis.stats": (
         "tests/plugin/test_stats.py",
         "tests/plugin/test_paired.py",
