@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from parity.analysis.error_classes import error_counts
 from parity.analysis.stats import (
     CORPUS_MIN_PAIRS,
     describe,
@@ -227,6 +228,7 @@ class ExperimentOutcome:
     expected: int | None = None  # items selected for the run (None: not known)
     lost: dict[str, str] = field(default_factory=dict)  # example -> failed / skipped, unscored
     unnamed: dict[str, int] = field(default_factory=dict)  # outcome -> items with no record
+    errors: list[EvalRecord] = field(default_factory=list)  # failed with an error, unscored
 
     def lost_examples(self) -> dict[str, str]:
         """The examples not scored whole, by what happened to them: failed or skipped (no
@@ -343,6 +345,9 @@ class ExperimentOutcome:
         if spread:
             summary["resampling_spread"] = spread
         summary["lowest_scoring"] = lowest_scoring(self.experiment, records)
+        summary["error_classes"] = error_counts(
+            [*records, *self.errors], self.experiment.task, self.experiment.score_names()
+        )
         if setup is not None:
             summary["setup"] = setup
         if self.missing:
@@ -401,6 +406,8 @@ class Aggregator:
                 target.skip_reasons.add(skip_reason)
         elif record is None or not record.finished:
             target.failed += 1
+            if record is not None and record.error:
+                target.errors.append(record.compact())
         else:
             target.records.append(record.compact())
             if outcome == "failed":  # scored, but below an item-level floor

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from parity.analysis.aggregation import corpus_value
+from parity.analysis.error_classes import error_flips
 from parity.analysis.stats import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
@@ -208,6 +209,8 @@ class PairedComparison:
     unpaired: Mapping[str, str] = field(default_factory=dict)  # example -> why it has no pair
     # score -> why it is not compared although both sides have it (a NaN corpus value)
     not_compared: Mapping[str, str] = field(default_factory=dict)
+    # paired examples one side gets wrong and the other right, by class (error_classes.py)
+    error_flips: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def n_examples(self) -> int:
@@ -239,6 +242,7 @@ class PairedComparison:
             "n_examples": self.n_examples,
             "unpaired": dict(self.unpaired),
             "warnings": self.warnings,
+            "error_flips": dict(self.error_flips),
         }
 
 
@@ -298,6 +302,9 @@ def compare(
         warnings=notes,
         unpaired=_unpaired(set(cand), set(base), *lost),
         not_compared=not_compared,
+        error_flips=error_flips(
+            keys, cand_groups, base_groups, experiment.task, experiment.score_names()
+        ),
     )
 
 
