@@ -142,3 +142,14 @@ def test_without_the_variable_nothing_but_summary_md_is_written(tmp_path, monkey
     pytest_parity_run_finished(None, {"experiments": []}, tmp_path)  # the stored JSON wins
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json", PAGE]
     assert (tmp_path / PAGE).read_text() == render(DOCUMENT)
+
+
+def test_an_experiment_with_nothing_scored_and_no_gates_renders_as_n_a():
+    empty = experiment("solo", n_examples=0, metrics={"f1": dict.fromkeys(METRICS["exact_match"])})
+    empty.update(latency_ms=dict.fromkeys(("mean", "std", "p50", "p95")), lowest_scoring=[])
+    empty.update(tokens={"avg_input_tokens": None, "avg_output_tokens": None})
+    empty["comparison"] = {"baseline": "base", "unavailable": "no item of solo was scored"}
+    text = render({"config": "c.yaml", "experiments": [empty], "gates": []})
+    assert "Config `c.yaml`: no gates" in text and "\n\n\n" not in text
+    assert "| solo | f1 | n/a | n/a | n/a |" in text
+    assert "| solo | base | n/a |" in text and "no verdict: no item of solo was scored |" in text

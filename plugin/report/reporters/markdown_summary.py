@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -78,57 +79,36 @@ def _change(block: Mapping[str, Any] | None) -> str:
     return "n/a" if change is None else f"{change:+.0%}"
 
 
+EXPERIMENT_HEADERS = ("Experiment", "Model", "Dataset", "Task", "n", "Failed", "Skipped",
+                      "Invalid", "Latency p50 ms", "Latency p95 ms", "Tokens in", "Tokens out",
+                      "Cost USD")  # fmt: skip
+DELTA_HEADERS = ("Candidate", "Baseline", "Pairs", "Metric", "Baseline", "Candidate",
+                 "Difference", "95% CI", "Test", "p", "Verdict")  # fmt: skip
+RESOURCES = ("input_tokens", "cost_usd", "latency_p50_ms", "latency_p95_ms")
+RESOURCE_HEADERS = ("Candidate", "Baseline", "Input tokens", "Cost", "Latency p50", "Latency p95")
+
+
 def _experiments(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     rows = []
     for s in summaries:
         latency, tokens = s["latency_ms"], s["tokens"]
-        rows.append(
-            [
-                s["experiment_id"],
-                s["model"],
-                s["dataset"],
-                s["task"],
-                s["n_examples"],
-                s["n_failed"],
-                s["n_skipped"],
-                s.get("n_invalid_predictions", 0),
-                _number(latency["p50"], ".0f"),
-                _number(latency["p95"], ".0f"),
-                _number(tokens["avg_input_tokens"], ".1f"),
-                _number(tokens["avg_output_tokens"], ".1f"),
-                _number(s["cost"]["total_usd"], ".6f"),
-            ]
-        )
-    headers = [
-        "Experiment",
-        "Model",
-        "Dataset",
-        "Task",
-        "n",
-        "Failed",
-        "Skipped",
-        "Invalid",
-        "Latency p50 ms",
-        "Latency p95 ms",
-        "Tokens in",
-        "Tokens out",
-        "Cost USD",
-    ]
-    return ["## Experiments", "", *table(headers, rows)]
+        rows.append([
+            s["experiment_id"], s["model"], s["dataset"], s["task"], s["n_examples"],
+            s["n_failed"], s["n_skipped"], s.get("n_invalid_predictions", 0),
+            _number(latency["p50"], ".0f"), _number(latency["p95"], ".0f"),
+            _number(tokens["avg_input_tokens"], ".1f"), _number(tokens["avg_output_tokens"], ".1f"),
+            _number(s["cost"]["total_usd"], ".6f"),
+        ])  # fmt: skip
+    return ["## Experiments", "", *table(EXPERIMENT_HEADERS, rows)]
 
 
 def _metrics(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
-    rows = [
-        [
-            s["experiment_id"],
-            name,
-            stats["mean"],
-            "corpus" if stats.get("corpus_level") else stats["std"],
-            _interval(stats["ci95_low"], stats["ci95_high"]),
-        ]
-        for s in summaries
-        for name, stats in s["metrics"].items()
-    ]
+    rows = []
+    for s in summaries:
+        for name, stats in s["metrics"].items():
+            spread = "corpus" if stats.get("corpus_level") else stats["std"]
+            interval = _interval(stats["ci95_low"], stats["ci95_high"])
+            rows.append([s["experiment_id"], name, stats["mean"], spread, interval])
     lines = table(["Experiment", "Metric", "Mean", "Std", "95% CI"], rows)
     return ["## Metrics", "", *lines] if lines else []
 
@@ -139,72 +119,21 @@ def _comparisons(summaries: Sequence[Mapping[str, Any]], verdicts: Sequence[str]
         block = s.get("comparison")
         if not block:
             continue
-        candidate, baseline = s["experiment_id"], block["baseline"]
+        pair = [s["experiment_id"], block["baseline"]]
         if "unavailable" in block:
-            deltas.append(
-                [
-                    candidate,
-                    baseline,
-                    0,
-                    "n/a",
-                    None,
-                    None,
-                    None,
-                    "n/a",
-                    "n/a",
-                    None,
-                    f"no verdict: {block['unavailable']}",
-                ]
-            )
+            deltas.append([*pair, *["n/a"] * 8, f"no verdict: {block['unavailable']}"])
             continue
         gated = block.get("verdicts", {})
         for name, d in block["metrics"].items():
             verdict = ", ".join(v for k, v in gated.items() if k.split(".", 1)[1] == name)
-            deltas.append(
-                [
-                    candidate,
-                    baseline,
-                    d["n_pairs"],
-                    name,
-                    d["baseline"],
-                    d["candidate"],
-                    f"{d['difference']:+.4f}",
-                    _interval(d["ci_low"], d["ci_high"], "+"),
-                    d["test"],
-                    _number(d["p_value"], ".3g"),
-                    verdict or "not gated",
-                ]
-            )
-        res = block.get("resources", {})
-        resources.append(
-            [
-                candidate,
-                baseline,
-                *(
-                    _change(res.get(k))
-                    for k in ("input_tokens", "cost_usd", "latency_p50_ms", "latency_p95_ms")
-                ),
-            ]
-        )
-    lines = table(
-        [
-            "Candidate",
-            "Baseline",
-            "Pairs",
-            "Metric",
-            "Baseline",
-            "Candidate",
-            "Difference",
-            "95% CI",
-            "Test",
-            "p",
-            "Verdict",
-        ],
-        deltas,
-    )
-    lines += table(
-        ["Candidate", "Baseline", "Input tokens", "Cost", "Latency p50", "Latency p95"], resources
-    )
+            deltas.append([
+                *pair, d["n_pairs"], name, d["baseline"], d["candidate"],
+                _number(d["difference"], "+.4f"), _interval(d["ci_low"], d["ci_high"], "+"),
+                d["test"], _number(d["p_value"], ".3g"), verdict or "not gated",
+            ])  # fmt: skip
+        changes = block.get("resources", {})
+        resources.append([*pair, *(_change(changes.get(k)) for k in RESOURCES)])
+    lines = table(DELTA_HEADERS, deltas) + table(RESOURCE_HEADERS, resources)
     lines += [f"- {cell(line)}" for line in verdicts]
     if not lines:
         return []
@@ -212,25 +141,16 @@ def _comparisons(summaries: Sequence[Mapping[str, Any]], verdicts: Sequence[str]
 
 
 def _gates(document: Mapping[str, Any]) -> list[str]:
-    gates = document.get("gates", [])
-    lines = table(
-        ["Status", "Gate", "Message"],
-        [[_STATUS.get(g["status"], g["status"]), g["name"], g["message"]] for g in gates],
-    )
-    lines += table(
-        ["Candidate", "Baseline", "Metric", "p", "p (Holm)", "Test"],
-        [
-            [
-                r["candidate"],
-                r["baseline"],
-                r["metric"],
-                _number(r["p_value"], ".3g"),
-                _number(r["p_holm"], ".3g"),
-                r["test"],
-            ]
-            for r in document.get("holm_adjusted", [])
-        ],
-    )
+    gates = [
+        [_STATUS.get(g["status"], g["status"]), g["name"], g["message"]]
+        for g in document.get("gates", [])
+    ]
+    holm = []
+    for r in document.get("holm_adjusted", []):
+        holm.append([r["candidate"], r["baseline"], r["metric"], _number(r["p_value"], ".3g"),
+                     _number(r["p_holm"], ".3g"), r["test"]])  # fmt: skip
+    lines = table(["Status", "Gate", "Message"], gates)
+    lines += table(["Candidate", "Baseline", "Metric", "p", "p (Holm)", "Test"], holm)
     return ["## Gates", "", *lines] if lines else []
 
 
@@ -240,28 +160,17 @@ def _error_classes(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         return []
     found = {name for s in counted for name in s["error_classes"]}
     names = [n for n in ERROR_CLASSES if n in found] + sorted(found - set(ERROR_CLASSES))
-    rows = [
-        [
-            s["experiment_id"],
-            s["n_examples"],
-            _right(s),
-            *(s["error_classes"].get(n, 0) for n in names),
-        ]
-        for s in counted
-    ]
-    flips = [
-        [
-            s["experiment_id"],
-            s["comparison"]["baseline"],
-            _FLIPS.get(direction, direction),
-            name,
-            entry["count"],
-            ", ".join(entry["examples"]),
-        ]
-        for s in counted
-        for direction, by_class in s.get("comparison", {}).get("error_flips", {}).items()
-        for name, entry in by_class.items()
-    ]
+    rows, flips = [], []
+    for s in counted:
+        counts = s["error_classes"]
+        rows.append(
+            [s["experiment_id"], s["n_examples"], _right(s), *(counts.get(n, 0) for n in names)]
+        )
+        block = s.get("comparison", {})
+        for direction, by_class in block.get("error_flips", {}).items():
+            for name, entry in by_class.items():
+                flips.append([s["experiment_id"], block["baseline"], _FLIPS.get(direction, direction),
+                              name, entry["count"], ", ".join(entry["examples"])])  # fmt: skip
     lines = ["## Error classes", "", *table(["Experiment", "Scored", "Right", *names], rows)]
     lines += table(["Candidate", "Baseline", "Flip", "Class", "Count", "Examples"], flips)
     return lines
@@ -274,20 +183,14 @@ def _right(summary: Mapping[str, Any]) -> int:
 
 
 def _lowest(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
-    rows = [
-        [
-            s["experiment_id"],
-            row["id"],
-            row["metric"],
-            row["score"],
-            clip(row["prediction"]),
-            clip(json.dumps(row["gold"], ensure_ascii=False)),
-            clip(row.get("raw_output", "")),
-        ]
-        for s in summaries
-        for row in s.get("lowest_scoring", [])
-        if row["score"] < 1.0
-    ]
+    rows = []
+    for s in summaries:
+        for row in s.get("lowest_scoring", []):
+            if row["score"] < 1.0:
+                gold = json.dumps(row["gold"], ensure_ascii=False)
+                rows.append([s["experiment_id"], row["id"], row["metric"], row["score"],
+                             clip(row["prediction"]), clip(gold),
+                             clip(row.get("raw_output", ""))])  # fmt: skip
     headers = ["Experiment", "Example", "Metric", "Score", "Prediction", "Gold", "Raw output"]
     lines = table(headers, rows)
     return ["## Lowest-scoring examples", "", *lines] if lines else []
@@ -298,12 +201,16 @@ def render(document: Mapping[str, Any]) -> str:
     summaries = document.get("experiments", [])
     counts = document.get("gate_counts", {})
     outcome = "passed" if document.get("gates_passed", True) else "FAILED"
+    gates = "no gates"
+    if document.get("gates"):
+        gates = (
+            f"gates {outcome} ({counts.get('passed', 0)} passed, {counts.get('failed', 0)} "
+            f"failed, {counts.get('skipped', 0)} skipped)"
+        )
     lines = [
         "# Parity summary",
         "",
-        f"Config `{document.get('config', '')}`: gates {outcome} "
-        f"({counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
-        f"{counts.get('skipped', 0)} skipped)",
+        f"Config `{document.get('config', '')}`: {gates}",
         "",
         *_experiments(summaries),
         *_metrics(summaries),
@@ -315,7 +222,7 @@ def render(document: Mapping[str, Any]) -> str:
     notes = [f"- {cell(note)}" for note in document.get("notes", [])]
     if notes:
         lines += ["## Notes", "", *notes, ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip("\n") + "\n"
 
 
 def write_markdown(run_dir: Path, document: Mapping[str, Any]) -> Path:
