@@ -1,5 +1,8 @@
 """Error classes in the Baseweight benchmark's style: why one scored example is wrong.
 
+The classes are issue 31's list; where the Baseweight benchmark's ``classify_errors.py`` has
+a class of its own, its name is given with the rule below.
+
 :func:`error_class` classifies one result record into exactly one class, or None when it is
 right. The first rule that holds decides, in this order:
 
@@ -19,7 +22,7 @@ right. The first rule that holds decides, in this order:
    names no label of a classification task or no option of a multiple-choice one.
 6. ``format_error``: a task that needs a format got an answer that does not have it: a
    ``code`` prediction that is empty or is not valid Python (``ast.parse`` fails), a
-   ``retrieval`` prediction with no passage number.
+   ``retrieval`` prediction with no passage number (Baseweight's ``format_violation``).
 7. Span tasks (``extraction``, CUAD; ``rag_qa``, short answers quoted from the context), with
    an answer "absent" when it is empty or after Baseweight's normalization (lowercase, drop
    ``[^\\w\\s]``) reads as one of :data:`ABSENT_ANSWERS` ("not found", "none", ...):
