@@ -34,8 +34,13 @@
     metricNames().forEach(function (m) { option(select, m, m); });
     if (metricNames().indexOf(keep) >= 0) select.value = keep;
   }
+  // The chosen metric's score, else the row's experiment's first (another task's metric).
+  function metricOf(row) {
+    var chosen = $("f-metric").value;
+    return chosen in row.s ? chosen : exps[row.e].metrics.filter(function (m) { return m in row.s; })[0];
+  }
   function score(row) {
-    var v = row.s[$("f-metric").value];
+    var v = row.s[metricOf(row)];
     return typeof v === "number" ? v : null;
   }
   function isInvalid(row) { return texts[row.p] === "<invalid>"; }
@@ -77,7 +82,8 @@
       tr.dataset.row = i;
       if (i === state.selected) tr.className = "selected";
       cell(tr, exps[row.e].id); cell(tr, row.k);
-      cell(tr, s === null ? "n/a" : s.toFixed(3));
+      var own = metricOf(row) === $("f-metric").value ? "" : " " + (metricOf(row) || "");
+      cell(tr, s === null ? "n/a" : s.toFixed(3) + own);
       cell(tr, texts[row.p], "text");
       cell(tr, row.g.map(function (g) { return texts[g]; }).join(" | "), "text");
       cell(tr, row.l === null || row.l === undefined ? "" : Math.round(row.l));

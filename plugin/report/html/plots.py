@@ -174,11 +174,13 @@ def _bar(label: str, stats: Mapping[str, Any]) -> svg.Bar:
 
 
 def confusion(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Figure | None:
-    """Gold label by predicted label (a classification task's rows; None otherwise)."""
+    """Gold label by predicted label (a classification task's rows; None otherwise): the
+    :data:`MAX_LABELS` labels most often given or predicted, the rest as ``(other)``."""
     if summary.get("task") not in CLASSIFICATION_TASKS or not rows:
         return None
     pairs = [(str((row.get("gold") or [""])[0]), str(row.get("pred", ""))) for row in rows]
-    frequent = [label for label, _ in Counter(g for g, _ in pairs).most_common(MAX_LABELS)]
+    labels = Counter(label for pair in pairs for label in pair if label != INVALID)
+    frequent = [label for label, _ in labels.most_common(MAX_LABELS)]
 
     def bucket(label: str) -> str:
         return label if label in frequent or label == INVALID else "(other)"

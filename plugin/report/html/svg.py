@@ -227,7 +227,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], counts: Sequence[Sequence[
             row_label: str, col_label: str) -> str:  # fmt: skip
     """A count matrix (a confusion matrix): ``counts[r][c]`` shaded by size, with its number."""
     cell = max(min(360 // max(len(rows), len(cols), 1), 44), 14)
-    left, top = 150, 110
+    left, top = 175, 130
     width, height = left + cell * len(cols) + 16, top + cell * len(rows) + 16
     peak = max((v for row in counts for v in row), default=0) or 1
     body = [_text(left + cell * len(cols) / 2, 14, col_label, "label"),
