@@ -28,11 +28,17 @@ ROWS = "document.querySelectorAll('#rows tbody tr').length"
 OPEN_SQUEEZED = ("(() => { const tr = [...document.querySelectorAll('#rows tbody tr')]"
                  ".find(t => t.cells[0].textContent === 'squeezed'); tr.click();"
                  " return [...document.querySelectorAll('#detail .side h4')].map(h => h.textContent); })()")  # fmt: skip
-FILTER_B77_WRONG = ("(() => { const e = document.getElementById('f-exp'); e.value = '2';"
+FILTER_B77_WRONG = ("(() => { document.getElementById('f-flip').value = '';"
+                    " const e = document.getElementById('f-exp'); e.value = '2';"
                     " e.dispatchEvent(new Event('change')); const m = document.getElementById('f-max');"
                     " m.value = '0'; m.dispatchEvent(new Event('change'));"
                     " return [document.getElementById('count').textContent,"
                     " [...document.querySelectorAll('#rows tbody tr')].map(t => t.cells[0].textContent + ' ' + t.cells[2].textContent)]; })()")  # fmt: skip
+
+SQUEEZED_WORSE = ("(() => { const e = document.getElementById('f-exp'); e.value = '1';"
+                  " e.dispatchEvent(new Event('change')); const f = document.getElementById('f-flip');"
+                  " f.value = 'worse'; f.dispatchEvent(new Event('change'));"
+                  " return document.getElementById('count').textContent; })()")  # fmt: skip
 
 needs_chromium = pytest.mark.skipif(
     chromium_binary() is None,
@@ -105,11 +111,8 @@ def test_a_run_writes_report_html_with_its_plots_and_rows(run_dir):
 
 @needs_chromium
 def test_chromium_renders_the_plots_and_the_example_browser_offline(run_dir, tmp_path):
-    load = load_page(
-        run_dir / "report.html",
-        [FIGURES, ROWS, OPEN_SQUEEZED, FILTER_B77_WRONG],
-        tmp_path / "profile",
-    )
+    checks = [FIGURES, ROWS, OPEN_SQUEEZED, SQUEEZED_WORSE, FILTER_B77_WRONG]
+    load = load_page(run_dir / "report.html", checks, tmp_path / "profile")
     assert load.errors == []
     assert load.requests == [(run_dir / "report.html").resolve().as_uri()]  # nothing else fetched
     figures = load.values[FIGURES]
@@ -117,6 +120,14 @@ def test_chromium_renders_the_plots_and_the_example_browser_offline(run_dir, tmp
             "Confusion matrix", "exact_match per experiment and condition: hotpotqa"} <= set(figures)  # fmt: skip
     assert load.values[ROWS] == 24  # 3 experiments x 8 examples, one page
     assert load.values[OPEN_SQUEEZED] == ["baseline: full", "candidate: squeezed"]
+    full = {row["id"]: row["metrics"]["exact_match"] for row in read_jsonl(run_dir / "full.jsonl")}
+    worse = [
+        r
+        for r in read_jsonl(run_dir / "squeezed.jsonl")
+        if r["metrics"]["exact_match"] < full[r["id"]]
+    ]
+    assert load.values[SQUEEZED_WORSE] == f"{len(worse)} of 24 examples"
+    assert worse  # the filter is checked on something
     count, shown = load.values[FILTER_B77_WRONG]
     assert count == f"{len(shown)} of 24 examples" and shown
     assert all(text == "b77 0.000" for text in shown)  # the metric list now holds accuracy
@@ -153,3 +164,29 @@ def test_hostile_example_text_is_shown_as_text(run_dir, tmp_path):
     assert load.errors == [] and load.values["window.pwned"] is None
     assert load.values["document.querySelectorAll('img').length"] == 0
     assert HOSTILE in load.values[opened]
+
+
+@needs_chromium
+def test_an_example_a_pair_lost_is_listed_with_why_and_found_by_the_errors_filter(
+    run_dir, tmp_path
+):
+    stored = tmp_path / "run"
+    shutil.copytree(run_dir, stored)
+    rows = read_jsonl(stored / "squeezed.jsonl")
+    lost = rows.pop()
+    (stored / "squeezed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    document = json.loads((stored / "summary.json").read_text())
+    document["experiments"][1]["comparison"]["unpaired"] = {
+        lost["id"]: "failed on the candidate side"
+    }
+    (stored / "summary.json").write_text(json.dumps(document))
+    rebuild(stored)
+    errors = ("(() => { const f = document.getElementById('f-error'); f.checked = true;"
+              " f.dispatchEvent(new Event('change')); document.querySelector('#rows tbody tr').click();"
+              " return [document.getElementById('count').textContent,"
+              " [...document.querySelectorAll('#detail .side')].map(s => s.textContent)]; })()")  # fmt: skip
+    load = load_page(stored / "report.html", [errors], tmp_path / "profile")
+    count, (baseline, candidate) = load.values[errors]
+    assert load.errors == [] and count == "1 of 24 examples"
+    assert baseline.startswith("baseline: full") and lost["pred"] in baseline
+    assert candidate == "candidate: squeezederrorfailed on the candidate side"

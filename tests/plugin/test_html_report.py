@@ -130,3 +130,20 @@ def test_a_plot_without_data_says_why_instead_of_drawing_nothing(tmp_path):
     page = rebuild(tmp_path / "run")[0].read_text()
     assert "no compressed experiment is paired with a baseline in this run" in page
     assert "needs two experiments on one dataset with a known cost per query" in page
+
+
+def test_each_side_a_pair_lost_gets_a_row_saying_why(tmp_path):
+    rows = {
+        "full.jsonl": [row("full", "e1"), row("full", "e2")],
+        "squeezed.jsonl": [row("squeezed", "e1")],
+    }
+    unpaired = {"e2": "failed on the candidate side", "e3": "skipped on both sides"}
+    summaries = [
+        summary("full"),
+        summary("squeezed", comparison={"baseline": "full", "unpaired": unpaired}),
+    ]
+    write_run(tmp_path / "run", rows, summaries)
+    data = bd.browser_data(load_run(tmp_path / "run"), summaries)
+    stubs = [(r["e"], r["k"], data["texts"][r["x"]]) for r in data["rows"] if "x" in r]
+    assert stubs == [(1, "e2", "failed on the candidate side"), (1, "e3", "skipped on both sides"),
+                     (0, "e3", "skipped on both sides")]  # fmt: skip

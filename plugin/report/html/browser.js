@@ -43,11 +43,21 @@
     var v = row.s[metricOf(row)];
     return typeof v === "number" ? v : null;
   }
+  // A candidate's row against its baseline's for the same example: "worse", "better",
+  // "equal", or "" (no baseline, no baseline row, or a score missing on either side).
+  function versus(row) {
+    var base = exps[row.e].baseline;
+    if (base === null) return "";
+    var other = rows[byKey[base + "\u0000" + row.k]], metric = metricOf(row);
+    if (!other || typeof row.s[metric] !== "number" || typeof other.s[metric] !== "number") return "";
+    var d = row.s[metric] - other.s[metric];
+    return d < 0 ? "worse" : d > 0 ? "better" : "equal";
+  }
   function isInvalid(row) { return texts[row.p] === "<invalid>"; }
   function filter() {
     var e = $("f-exp").value, lo = parseFloat($("f-min").value), hi = parseFloat($("f-max").value);
     var invalid = $("f-invalid").checked, error = $("f-error").checked;
-    var needle = $("f-text").value.toLowerCase();
+    var needle = $("f-text").value.toLowerCase(), flip = $("f-flip").value;
     var out = [];
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
@@ -57,6 +67,7 @@
       if (!isNaN(hi) && (s === null || s > hi)) continue;
       if (invalid && !isInvalid(row)) continue;
       if (error && row.x === undefined) continue;
+      if (flip !== "" && versus(row) !== flip) continue;
       if (needle && row.k.toLowerCase().indexOf(needle) < 0 && texts[row.q].toLowerCase().indexOf(needle) < 0
           && texts[row.p].toLowerCase().indexOf(needle) < 0) continue;
       out.push(i);
@@ -125,6 +136,8 @@
     }
     var row = rows[index];
     box.appendChild(el("h4", role + ": " + exps[row.e].id));
+    if (row.x !== undefined) textField(box, "error", texts[row.x]);
+    if (!("l" in row)) return box;  // an example this side lost: only why is known
     var scores = Object.keys(row.s).map(function (k) { return k + " " + row.s[k].toFixed(3); }).join(", ");
     textField(box, "scores", scores || "none");
     textField(box, "prediction", texts[row.p]);
@@ -134,7 +147,6 @@
     textField(box, compressed ? "context (compressed, ratio " + row.cr.toFixed(3) + ")" : "context (original)", texts[row.c]);
     textField(box, "prompt", promptText(row));
     textField(box, "raw output", row.r.map(function (r) { return texts[r]; }).join("\n---\n"));
-    if (row.x !== undefined) textField(box, "error", texts[row.x]);
     textField(box, "latency ms / tokens in, out / cost USD",
       [row.l, row.ti + ", " + row.to, row.$ === null || row.$ === undefined ? "n/a" : row.$].join(" / "));
     return box;
@@ -168,7 +180,7 @@
     exps.forEach(function (e, i) { option(exp, String(i), e.id + (e.baseline !== null ? " (vs " + exps[e.baseline].id + ")" : "")); });
     fillMetrics();
     exp.addEventListener("change", function () { fillMetrics(); filter(); });
-    ["f-metric", "f-min", "f-max", "f-invalid", "f-error", "f-sort"].forEach(function (id) { $(id).addEventListener("change", filter); });
+    ["f-metric", "f-min", "f-max", "f-invalid", "f-error", "f-sort", "f-flip"].forEach(function (id) { $(id).addEventListener("change", filter); });
     $("f-text").addEventListener("input", filter);
     $("f-cand").addEventListener("change", function () { if (state.selected !== null) select(state.selected); });
     $("prev").addEventListener("click", function () { state.page--; render(); });

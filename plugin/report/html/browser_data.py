@@ -58,15 +58,6 @@ def _prompt(prompt: Any, context: str, table: StringTable, source: str) -> list[
     return calls
 
 
-def _error(row: Mapping[str, Any]) -> str:
-    """The row's error or error class, when a writer recorded one ("" otherwise)."""
-    metadata = row.get("metadata") or {}
-    for value in (row.get("error"), row.get("error_class"), metadata.get("error_class")):
-        if value:
-            return str(value)
-    return ""
-
-
 def compact_row(
     row: Mapping[str, Any], experiment: int, table: StringTable, source: str
 ) -> dict[str, Any]:
@@ -90,15 +81,33 @@ def compact_row(
     }
     if "compression_ratio" in measurements:
         compact["cr"] = measurements["compression_ratio"]
-    error = _error(row)
-    if error:
-        compact["x"] = table.add(error, source)
     return compact
+
+
+def missing_rows(summaries: Sequence[Mapping[str, Any]], present: set[tuple[int, str]],
+                 table: StringTable) -> list[dict[str, Any]]:  # fmt: skip
+    """A row for each side of a pair that has none, saying why (``failed on the candidate
+    side``): the raw files hold finished examples only, and a comparison names the rest."""
+    ids = [str(s["experiment_id"]) for s in summaries]
+    empty = table.add("")
+    stubs = []
+    for index, summary in enumerate(summaries):
+        comparison = summary.get("comparison") or {}
+        baseline = ids.index(comparison["baseline"]) if comparison.get("baseline") in ids else None
+        for key, why in (comparison.get("unpaired") or {}).items():
+            for side, experiment in (("candidate", index), ("baseline", baseline)):
+                named = f"on the {side} side" in why or "on both sides" in why
+                if experiment is not None and named and (experiment, key) not in present:
+                    present.add((experiment, key))
+                    stubs.append({"e": experiment, "k": key, "q": empty, "c": empty, "p": empty,
+                                  "g": [], "r": [], "m": [], "s": {}, "x": table.add(why)})  # fmt: skip
+    return stubs
 
 
 def browser_data(run: RunData, summaries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The browser's JSON: experiments (with the baseline each is paired with, when that
-    baseline is in this run), rows and the string table."""
+    baseline is in this run), rows (and a stub for each example a pair lost) and the string
+    table."""
     ids = [str(s["experiment_id"]) for s in summaries]
     table = StringTable()
     experiments, rows = [], []
@@ -111,4 +120,5 @@ def browser_data(run: RunData, summaries: Sequence[Mapping[str, Any]]) -> dict[s
         })  # fmt: skip
         source = run.files.get(ids[index], "")
         rows += [compact_row(row, index, table, source) for row in run.rows.get(ids[index], [])]
+    rows += missing_rows(summaries, {(row["e"], row["k"]) for row in rows}, table)
     return {"experiments": experiments, "rows": rows, "texts": table.texts, "context": CONTEXT}

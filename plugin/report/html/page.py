@@ -22,6 +22,9 @@ BROWSER = """
   <label>score to<input id="f-max" type="number" step="0.05" min="0" max="1"></label>
   <label>order<select id="f-sort"><option value="index">example order</option>
     <option value="asc">lowest score first</option><option value="desc">highest score first</option></select></label>
+  <label>vs baseline<select id="f-flip"><option value="">any</option>
+    <option value="worse">candidate worse</option><option value="better">candidate better</option>
+    <option value="equal">equal</option></select></label>
   <label>search id, question, prediction<input id="f-text" type="search"></label>
   <label class="check"><input id="f-invalid" type="checkbox"> invalid only</label>
   <label class="check"><input id="f-error" type="checkbox"> errors only</label>
