@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from parity.record.record import EvalRecord
-from parity.report.reporters.json_summary import strict
+from parity.report.reporters.json_summary import scored_experiments, strict
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,6 +67,11 @@ def pytest_parity_experiment_finished(
     run_dir: Path,
 ) -> None:
     """Write the experiment's summary CSV (a non-finite value as an empty cell)."""
+    write_csv(run_dir, summary)
+
+
+def write_csv(run_dir: Path, summary: Mapping[str, Any]) -> Path:
+    """Write ``{experiment_id}_summary.csv`` of ``summary`` in ``run_dir``; return its path."""
     rows = summary_rows(strict(summary))
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f"{summary['experiment_id']}_summary.csv"
@@ -74,3 +79,9 @@ def pytest_parity_experiment_finished(
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    return path
+
+
+def rebuild(run_dir: Path) -> list[Path]:
+    """Rewrite every scored experiment's CSV of a stored run from its ``summary.json``."""
+    return [write_csv(Path(run_dir), summary) for summary in scored_experiments(Path(run_dir))]

@@ -12,6 +12,8 @@ import pytest
 
 from parity.record.record import EvalRecord
 
+RUN_SUMMARY = "summary.json"
+
 
 def strict(value: Any) -> Any:
     """``value`` with every NaN or infinite number made null: what strict JSON can hold
@@ -47,4 +49,20 @@ def pytest_parity_run_finished(
     config: pytest.Config, summary: Mapping[str, Any], run_dir: Path
 ) -> None:
     """Write the run-level ``summary.json``."""
-    write_json(run_dir / "summary.json", summary)
+    write_json(run_dir / RUN_SUMMARY, summary)
+
+
+def scored_experiments(run_dir: Path) -> list[Mapping[str, Any]]:
+    """The summaries in a stored run's ``summary.json`` of the experiments that scored
+    examples (those the run wrote per-experiment files for)."""
+    document = json.loads((run_dir / RUN_SUMMARY).read_text(encoding="utf-8"))
+    return [summary for summary in document["experiments"] if summary.get("n_examples")]
+
+
+def rebuild(run_dir: Path) -> list[Path]:
+    """Rewrite every scored experiment's ``{id}_summary.json`` of a stored run from its
+    ``summary.json`` (the same summaries the run wrote them from)."""
+    return [
+        write_json(Path(run_dir) / f"{summary['experiment_id']}_summary.json", summary)
+        for summary in scored_experiments(Path(run_dir))
+    ]

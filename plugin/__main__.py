@@ -1,0 +1,95 @@
+"""``python -m parity`` (also the ``parity`` command): work with stored runs.
+
+- ``compare RUN_A RUN_B``: what changed from run A to run B (Markdown, or ``--format html``);
+- ``report RUN_DIR``: rebuild a run's files from its raw rows and summaries;
+- ``index [REPORTS]``: rewrite ``reports/index.html``, the list of runs with trends.
+
+Training a LoRA adapter is ``python -m parity.train``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from parity.config.errors import ParityError
+from parity.report.diff_render import to_html, to_markdown
+from parity.report.rebuild import rebuild_run
+from parity.report.reporters.run_index import write_index
+from parity.report.run_diff import diff_runs
+from parity.report.stored_runs import load_run
+
+
+def _compare(args: argparse.Namespace) -> None:
+    diff = diff_runs(load_run(args.run_a), load_run(args.run_b))
+    text = to_html(diff) if args.format == "html" else to_markdown(diff)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(args.output)
+
+
+def _report(args: argparse.Namespace) -> None:
+    for path in rebuild_run(args.run_dir):
+        print(path)
+
+
+def _index(args: argparse.Namespace) -> None:
+    if not args.reports.is_dir():
+        raise ParityError(f"{args.reports} is not a reports folder: no such directory")
+    print(write_index(args.reports))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser."""
+    main_parser = argparse.ArgumentParser(
+        prog="python -m parity",
+        description="Work with Parity's stored runs (reports/<timestamp>/).",
+        epilog="Runs are made by pytest --eval-config=...; train an adapter with "
+        "python -m parity.train.",
+    )
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compare = commands.add_parser(
+        "compare", help="what regressed, improved and flipped from run A to run B",
+        description="Compare two stored runs: per experiment both ran, each metric in A and "
+        "B with its 95%% interval, the paired difference over the examples both scored, "
+        "and the examples that flipped on the primary score.",
+    )  # fmt: skip
+    compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run's folder")
+    compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the later run's folder")
+    compare.add_argument("--format", choices=("md", "html"), default="md",
+                         help="Markdown (default) or one self-contained HTML page")  # fmt: skip
+    compare.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    compare.set_defaults(handler=_compare)
+    report = commands.add_parser(
+        "report", help="rebuild a run's files from its raw rows and summaries",
+        description="Rebuild a stored run's files (summaries, report.html, summary.md) "
+        "from its summary.json and raw rows; prints each file written.",
+    )  # fmt: skip
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder")
+    report.set_defaults(handler=_report)
+    index = commands.add_parser(
+        "index", help="rewrite reports/index.html, the runs with their trends"
+    )
+    index.add_argument("reports", type=Path, nargs="?", default=Path("reports"),
+                       metavar="REPORTS", help="the reports folder (default reports)")  # fmt: skip
+    index.set_defaults(handler=_index)
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; a Parity error is one line on stderr and exit status 2."""
+    args = parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except ParityError as exc:
+        print(f"parity {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
