@@ -177,6 +177,18 @@ OPTIONS: tuple[Option, ...] = (
         help="run generated code (MBPP) even where it cannot be confined (no bubblewrap); "
         "only on a throwaway machine",
     ),
+    Option(
+        "mlflow", "str", metavar="TRACKING_URI", extra=(("nargs", "?"), ("const", "local")),
+        help="log the finished run to MLflow: a parent run with one nested run per experiment "
+        "(params, metrics with intervals, gates, the run folder's files); TRACKING_URI defaults "
+        "to $MLFLOW_TRACKING_URI, else local: sqlite:///mlruns.db with artifacts in mlruns/ "
+        "in the rootdir (needs pip install 'parity-evals[mlflow]')",
+    ),
+    Option(
+        "hf-repo", "str", metavar="ORG/NAME",
+        help="after the run, push its result files to the Hugging Face dataset ORG/NAME "
+        "(created private if missing) under runs/<run folder>/; needs HF_TOKEN, else skipped",
+    ),
 )  # fmt: skip
 
 

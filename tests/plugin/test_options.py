@@ -34,6 +34,8 @@ INI_VALUES: dict[str, Any] = {
     "train": True,
     "smoke": True,
     "unsafe_exec": True,
+    "mlflow": "http://127.0.0.1:5000",
+    "hf_repo": "acme/results",
 }
 PATHS = {"config", "report_dir", "cache_dir", "resume", "baseline_run"}
 
@@ -144,6 +146,7 @@ def test_the_command_line_wins_over_the_ini_file(tmp_path):
         "progress_interval": 0.0,
         "stall_timeout": 5.0,
         "baseline_run": "b2",
+        "mlflow": "http://127.0.0.1:5001",
     }
     args = [f"--parity-{k.replace('_', '-')}={v}" for k, v in given.items()]
     aliases = [f"--eval-{k.replace('_', '-')}={v}" for k, v in given.items()]
