@@ -192,3 +192,37 @@ def test_without_mlflow_installed_the_run_is_refused_in_one_line(tmp_path):
         "ERROR: --parity-mlflow needs mlflow, not installed here: "
         "pip install 'parity-evals[mlflow]'"
     ]
+
+
+def test_a_failed_export_fails_the_run_in_one_line_each_and_never_shows_the_token(tmp_path):
+    pytest.importorskip("mlflow", reason="the mlflow extra (part of test)")
+    (tmp_path / "taken").write_text("a file where the store's folder would be\n")
+    uri = f"sqlite:///{tmp_path / 'taken' / 'mlflow.db'}"
+    token = "hf_e2e_token_do_not_print_0123456789"
+    env = clean_env(HF_TOKEN=token, HF_ENDPOINT="http://127.0.0.1:9")  # refused at once
+    with FakeLLMServer("openai", reply=reply) as server:
+        config = write_yaml(tmp_path / "c.yaml", [one_experiment(model={"base_url": server.url})])
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-report-dir=run",
+            f"--parity-mlflow={uri}", "--parity-hf-repo=acme/parity-results", env=env,
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    assert "2 passed" in result.stdout and "Traceback" not in output
+    said = ("mlflow:", "hf:")
+    lines = sorted(line for line in result.stdout.splitlines() if line.startswith(said))
+    assert len(lines) == 2, lines
+    assert lines[1].startswith(f"mlflow: the run was not logged to {uri}: ")
+    assert lines[0].startswith("hf: not pushed to acme/parity-results: ")
+    assert token not in output
+
+
+def test_a_test_path_after_a_bare_option_is_not_taken_for_the_tracking_uri(tmp_path):
+    (tmp_path / "tests").mkdir()
+    result = run_pytest(tmp_path, "--parity-mlflow", "tests", "--collect-only", "-q")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
+    assert (
+        "ERROR: --parity-mlflow tests: the path tests was read as the tracking URI; write "
+        "--parity-mlflow=URI, or put --parity-mlflow after the test paths"
+    ) in result.stderr
+    assert not (tmp_path / "tests" / "mlflow.db").exists()

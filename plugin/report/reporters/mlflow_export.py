@@ -64,10 +64,16 @@ def _installed(module: str) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Refuse the run up front, in one line, when the export could not happen."""
+    """Refuse the run up front, in one line, when the export could not happen: MLflow not
+    installed, or a test path taken for the tracking URI (``--parity-mlflow tests/``)."""
     uri = tracking_uri(config)
     if uri is None or getattr(config, "workerinput", None) is not None:
         return
+    if "://" not in uri and (config.invocation_params.dir / uri).exists():
+        raise pytest.UsageError(
+            f"--parity-mlflow {uri}: the path {uri} was read as the tracking URI; write "
+            "--parity-mlflow=URI, or put --parity-mlflow after the test paths"
+        )
     missing = [module for module in needed_modules(uri) if not _installed(module)]
     if missing:
         raise pytest.UsageError(
