@@ -128,3 +128,9 @@ def test_every_label_is_escaped():
             v for e in root.iter() for v in e.attrib.values()
         )
         assert hostile in shown  # as text, whole (a tooltip holds what a tick label shortens)
+
+
+def test_a_histogram_counts_in_whole_numbers_and_writes_large_values_plainly():
+    chart = svg.histogram([2, 1], [1000.0, 2000.0, 3000.0], "input tokens")
+    ticks = [t.text for t in parse(chart).iter("text") if t.get("class") == "tick"]
+    assert ticks == ["0", "1", "2", "1,000", "1,500", "2,000", "2,500", "3,000"]

@@ -55,7 +55,9 @@ def fmt(value: float) -> str:
     """A tick or tooltip number: short, without trailing zeros."""
     if value == 0:
         return "0"
-    if abs(value) >= 1000 or abs(value) < 0.001:
+    if 1000 <= abs(value) < 1e9:
+        return f"{value:,.0f}"
+    if abs(value) >= 1e9 or abs(value) < 0.001:
         return f"{value:.2g}"
     return f"{value:.4g}"
 
@@ -63,8 +65,9 @@ def fmt(value: float) -> str:
 class _Scale:
     """A linear (or log10) map from data to pixels."""
 
-    def __init__(self, low: float, high: float, start: float, end: float, log: bool = False):
-        self.log = log
+    def __init__(self, low: float, high: float, start: float, end: float, log: bool = False,
+                 integer: bool = False):  # fmt: skip
+        self.log, self.integer = log, integer
         self.low, self.high = (math.log10(low), math.log10(high)) if log else (low, high)
         if self.high <= self.low:
             pad = abs(self.low) * 0.1 or 1.0
@@ -79,7 +82,8 @@ class _Scale:
         if self.log:
             return [10.0**e for e in range(math.floor(self.low), math.ceil(self.high) + 1)
                     if self.low - 1e-9 <= e <= self.high + 1e-9]  # fmt: skip
-        return nice_ticks(self.low, self.high)
+        ticks = nice_ticks(self.low, self.high)
+        return [t for t in ticks if t == int(t)] if self.integer else ticks
 
 
 def _text(
@@ -211,7 +215,7 @@ def bars(items: Sequence[Bar], y_label: str, *, unit_range: bool = False) -> str
 def histogram(counts: Sequence[int], edges: Sequence[float], x_label: str) -> str:
     """A histogram: ``counts[i]`` examples in ``[edges[i], edges[i + 1])``."""
     x = _Scale(edges[0], edges[-1], LEFT, WIDTH - RIGHT)
-    y = _Scale(0.0, max(max(counts), 1) * 1.1, HEIGHT - BOTTOM, TOP)
+    y = _Scale(0.0, max(max(counts), 1) * 1.1, HEIGHT - BOTTOM, TOP, integer=True)
     body = _axes(x, y, x_label, "examples")
     for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
         x1, x2 = x(left), x(right)
@@ -228,7 +232,10 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], counts: Sequence[Sequence[
     """A count matrix (a confusion matrix): ``counts[r][c]`` shaded by size, with its number."""
     cell = max(min(360 // max(len(rows), len(cols), 1), 44), 14)
     left, top = 175, 130
-    width, height = left + cell * len(cols) + 16, top + cell * len(rows) + 16
+    width, height = (
+        left + cell * len(cols) + 110,
+        top + cell * len(rows) + 16,
+    )  # room for slanted labels
     peak = max((v for row in counts for v in row), default=0) or 1
     body = [_text(left + cell * len(cols) / 2, 14, col_label, "label"),
             _text(12, top + cell * len(rows) / 2, row_label, "label", rotate=-90)]  # fmt: skip
