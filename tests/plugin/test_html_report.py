@@ -9,6 +9,7 @@ import json
 import re
 
 from parity.report.html import browser_data as bd
+from parity.report.html import tables
 from parity.report.html.page import script_json
 from parity.report.html.run_data import load_run
 from parity.report.reporters import builtin_reporters
@@ -147,3 +148,35 @@ def test_each_side_a_pair_lost_gets_a_row_saying_why(tmp_path):
     stubs = [(r["e"], r["k"], data["texts"][r["x"]]) for r in data["rows"] if "x" in r]
     assert stubs == [(1, "e2", "failed on the candidate side"), (1, "e3", "skipped on both sides"),
                      (0, "e3", "skipped on both sides")]  # fmt: skip
+
+
+def test_a_paired_verdict_shows_each_difference_its_gate_verdict_resources_and_flips():
+    block = {"baseline": "full", "n_pairs": 12, "n_examples": 13,
+             "metrics": {"f1": {"baseline": 0.6, "candidate": 0.55, "difference": -0.05, "ci_low": -0.1,
+                                "ci_high": 0.0, "test": "paired t", "p_value": 0.04}},
+             "resources": {"cost_usd": {"baseline": 0.011445, "candidate": 0.003796, "change": -0.668},
+                           "latency_p50_ms": {"baseline": 20.7, "candidate": 10.8, "change": -0.478}},
+             "verdicts": {"max_drop.f1": "non-inferior"}, "unpaired": {"e9": "failed on the candidate side"},
+             "error_flips": {"candidate_wrong_baseline_right": {"wrong_label": {"count": 1, "examples": ["e7"]}}}}  # fmt: skip
+    cells = re.findall(r"<td>(.*?)</td>", tables.comparison(block))
+    assert cells == [
+        "f1", "0.600", "0.550", "-0.050", "[-0.100, +0.000]", "paired t", "0.040", "non-inferior",
+        "cost_usd", "$1.14e-02", "$3.80e-03", "-67%",
+        "latency_p50_ms", "21", "11", "-48%",
+        "e9", "failed on the candidate side",
+        "candidate wrong baseline right", "wrong_label", "1", "e7",
+    ]  # fmt: skip
+
+
+def test_failed_gates_show_in_the_header_and_the_gate_table(tmp_path):
+    document = write_run(tmp_path / "run", {"full.jsonl": [row("full", "e1")]}, [summary("full")])
+    gate = {"name": "full::threshold::f1", "status": "failed", "verdict": "not met", "observed": 0.4,
+            "limit": 0.5, "ci_low": 0.3, "ci_high": 0.5, "message": "f1 0.400 < 0.5"}  # fmt: skip
+    document |= {"gates": [gate], "gates_passed": False, "gate_counts": {"passed": 0, "failed": 1}}
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(document))
+    page = rebuild(tmp_path / "run")[0].read_text()
+    assert 'gates <span class="badge failed">failed</span> 1 failed' in page
+    assert (
+        "<td>full::threshold::f1</td><td>failed</td><td>not met</td><td>0.400</td><td>0.500</td>"
+        in page
+    )

@@ -28,6 +28,13 @@ def percent(value: Any) -> str:
     return "n/a" if not isinstance(value, (int, float)) else f"{value * 100:+.0f}%"
 
 
+def resource(name: str, value: Any) -> str:
+    """A paired resource figure in its unit: dollars, whole milliseconds or tokens."""
+    if "cost" in name:
+        return money(value)
+    return num(value, 0 if name.endswith("_ms") else 1)
+
+
 def interval(low: Any, high: Any, signed: bool = False) -> str:
     """``[low, high]`` (signed for a difference)."""
     if not isinstance(low, (int, float)) or not isinstance(high, (int, float)):
@@ -117,7 +124,7 @@ def comparison(block: Mapping[str, Any]) -> str:
     rows = [
         [name, num(d.get("baseline")), num(d.get("candidate")), f"{d.get('difference', 0):+.3f}",
          interval(d.get("ci_low"), d.get("ci_high"), signed=True), d.get("test", ""),
-         num(d.get("p_value")), verdicts.get(f"max_drop.{name}") or verdicts.get(f"min_gain.{name}") or ""]
+         num(d.get("p_value")), verdicts.get(f"max_drop.{name}") or verdicts.get(f"min_gain.{name}") or "no gate"]
         for name, d in (block.get("metrics") or {}).items()
     ]  # fmt: skip
     head = (f"<p>vs <b>{escape(str(block.get('baseline')))}</b>: {num(block.get('n_pairs'), 0)} pairs"
@@ -125,7 +132,7 @@ def comparison(block: Mapping[str, Any]) -> str:
     html = head + table(
         ["metric", "baseline", "candidate", "difference", "95% CI", "test", "p", "verdict"], rows
     )
-    deltas = [[name, num(r.get("baseline")), num(r.get("candidate")), percent(r.get("change"))]
+    deltas = [[name, resource(name, r.get("baseline")), resource(name, r.get("candidate")), percent(r.get("change"))]
               for name, r in (block.get("resources") or {}).items()]  # fmt: skip
     if deltas:
         html += table(["resource", "baseline", "candidate", "change"], deltas)
@@ -159,7 +166,7 @@ def error_flips(flips: Mapping[str, Any] | None) -> str:
             )
     if not rows:
         return "<p>no example flipped between right and wrong.</p>"
-    return table(["flip", "error class", "examples", "ids"], rows)
+    return table(["flip between right and wrong", "error class", "examples", "ids"], rows)
 
 
 def gates(document: Mapping[str, Any]) -> str:
