@@ -6,6 +6,7 @@ Hugging Face push skipped without a token."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,22 @@ def reply(body):
     return body["messages"][-1]["content"].split("Question:")[-1].split()[0]
 
 
+# A reporter of the user's own, registered after the built-in ones (as an extension may be)
+# and so called after their trylast ones: the export still sees its file.
+LATE_REPORTER = """
+import pytest
+
+class Late:
+    @pytest.hookimpl(trylast=True)
+    def pytest_parity_run_finished(self, config, summary, run_dir):
+        (run_dir / "late.txt").write_text("written by the last reporter\\n")
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    config.pluginmanager.register(Late(), "late-reporter")
+"""
+
+
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory):
     """One run logged to a SQLite store in a temporary folder, and the run's folder."""
@@ -54,11 +71,15 @@ def logged(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
     (tmp_path / "store").mkdir()
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "late_reporter.py").write_text(LATE_REPORTER)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "plugins"), os.environ.get("PYTHONPATH")]))
+    env = clean_env(**{KEY_VARIABLE: SECRET, "PYTHONPATH": path})
     with FakeLLMServer("openai", reply=reply) as server:
         config = write_yaml(tmp_path / "c.yaml", experiments(server.url))
         result = run_pytest(
             tmp_path, f"--eval-config={config}", "--eval-report-dir=run", "--eval-cache=off",
-            f"--parity-mlflow={uri}", env=clean_env(**{KEY_VARIABLE: SECRET}),
+            "-p", "late_reporter", f"--parity-mlflow={uri}", env=env,
         )  # fmt: skip
     return result, uri, tmp_path
 
@@ -130,7 +151,7 @@ def test_every_file_of_the_run_folder_is_an_artifact_of_its_run(logged):
     }
     assert listed["full"] == {"full.jsonl", "full_summary.json", "full_summary.csv"}
     assert listed["squeezed"] == {"squeezed.jsonl", "squeezed_summary.json", "squeezed_summary.csv"}
-    assert "summary.json" in listed["run"]
+    assert {"summary.json", "late.txt"} <= listed["run"]
     on_disk = {p.name for p in (tmp_path / "run").iterdir() if not p.name.startswith(".")}
     assert set().union(*listed.values()) == on_disk
     # a SQLite store keeps its artifacts beside the database, not in the working directory

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--parity-hf-repo needs huggingface_hub, not installed: {INSTALL}")
 
 
-@pytest.hookimpl(trylast=True)  # after the reporters that write report.html and summary.md
+@pytest.hookimpl(wrapper=True)
 def pytest_parity_run_finished(
     config: pytest.Config, summary: Mapping[str, Any], run_dir: Path
-) -> None:
+) -> Generator[None, Any, Any]:
+    """A wrapper: it goes on once every reporter has run (whatever its order: ``trylast``, an
+    extension's, a conftest's), so the run folder is complete, report.html and summary.md
+    included."""
+    result = yield
+    _export(config, summary, run_dir)
+    return result
+
+
+def _export(config: pytest.Config, summary: Mapping[str, Any], run_dir: Path) -> None:
     """Push the run folder's files, or say why not."""
     repo_id = config.getoption("eval_hf_repo", None)
     if repo_id is None:

@@ -21,7 +21,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Generator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +81,19 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-@pytest.hookimpl(trylast=True)  # after the reporters that write report.html and summary.md
+@pytest.hookimpl(wrapper=True)
 def pytest_parity_run_finished(
     config: pytest.Config, summary: Mapping[str, Any], run_dir: Path
-) -> None:
+) -> Generator[None, Any, Any]:
+    """A wrapper: it goes on once every reporter has run (whatever its order: ``trylast``, an
+    extension's, a conftest's), so the run folder is complete, report.html and summary.md
+    included."""
+    result = yield
+    _export(config, summary, run_dir)
+    return result
+
+
+def _export(config: pytest.Config, summary: Mapping[str, Any], run_dir: Path) -> None:
     """Log the run to MLflow; a failure is one line, and fails the run."""
     uri = tracking_uri(config)
     if uri is None:
