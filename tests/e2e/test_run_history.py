@@ -125,8 +125,9 @@ def test_the_index_lists_both_runs_with_a_trend_and_fetches_nothing(two_runs):
     page = (tmp_path / "reports" / "index.html").read_text()
     names = [Path(run).name for run in runs]
     assert re.findall(r"<tr><td>([\d-]+)<br>", page) == names[::-1]
-    for name in names:
+    for name in names:  # written by other reporters, before the index of their run
         assert f'<a href="{name}/report.html">' in page
+        assert f'<a href="{name}/summary.md">' in page
     trend = re.findall(r"<svg.*?</svg>", page)
     assert len(trend) == 1 and trend[0].count("<circle") == 2
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)

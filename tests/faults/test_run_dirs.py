@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from parity.record.run_dirs import reserve_run_dir
+from parity.report.reporters.run_index import INDEX
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.pytest_runs import SECRET, answer_from_gold, api_config, clean_env, read_jsonl
 
@@ -102,7 +103,7 @@ def test_two_runs_started_in_the_same_second_write_to_two_directories(tmp_path):
         runs = [start_pytest(tmp_path, *args, "-p", "same_second", env=env) for _ in range(2)]
         outputs = [run.communicate(timeout=120)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    dirs = sorted(path for path in (tmp_path / "reports").iterdir() if path.name != "latest")
+    dirs = sorted(p for p in (tmp_path / "reports").iterdir() if p.name not in ("latest", INDEX))
     assert len(dirs) == 2, dirs
     for run_dir in dirs:
         rows = read_jsonl(run_dir / "api_exp.jsonl")
@@ -118,7 +119,7 @@ def test_xdist_workers_share_their_controllers_new_directory(tmp_path):
                            env=env)  # fmt: skip
         output, _ = run.communicate(timeout=120)
     assert run.returncode == 0, output
-    (run_dir,) = (path for path in (tmp_path / "reports").iterdir() if path.name != "latest")
+    (run_dir,) = (p for p in (tmp_path / "reports").iterdir() if p.name not in ("latest", INDEX))
     rows = read_jsonl(run_dir / "api_exp.jsonl")
     assert len(rows) == len({row["id"] for row in rows}) == 8
     assert not (run_dir / ".parity.lock").exists()

@@ -79,6 +79,6 @@ def test_the_command_writes_the_index_and_refuses_a_missing_folder(tmp_path, cap
     assert err.count("\n") == 1 and str(tmp_path / "nope") in err
 
 
-def test_the_index_is_a_builtin_reporter_that_runs_after_the_others():
+def test_the_index_is_a_builtin_reporter_that_wraps_the_others():
     hook = builtin_reporters()["run_index"].pytest_parity_run_finished
-    assert hook.pytest_impl["trylast"] is True
+    assert hook.pytest_impl["wrapper"] is True

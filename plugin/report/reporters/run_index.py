@@ -2,7 +2,7 @@
 time, config, gates and headline metrics, links to its files, and one small trend plot per
 experiment across the runs (inline SVG: the page fetches nothing).
 
-Rewritten after each run (after the other reporters, so the run's ``report.html`` exists),
+Rewritten after each run (once the other reporters have written the run's files),
 and by ``python -m parity index``. Only each run's ``summary.json`` is read.
 """
 
@@ -12,7 +12,7 @@ import datetime as _dt
 import html
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,11 +222,14 @@ def write_index(
     return path
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_parity_run_finished(
     config: pytest.Config, summary: Mapping[str, Any], run_dir: Path
-) -> None:
-    """Rewrite the index of the reports folder this run's folder is in (a run written to
-    ``--eval-report-dir`` is in none)."""
+) -> Generator[None, Any, Any]:
+    """A wrapper: once every reporter has written into the run folder (so its report.html
+    and summary.md are linked), rewrite the index of the reports folder it is in (a run
+    written to ``--eval-report-dir`` is in none)."""
+    result = yield
     if is_parity_run(run_dir):
         write_index(run_dir.parent, config.getoption("eval_keep_reports"), (run_dir, summary))
+    return result
