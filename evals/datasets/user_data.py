@@ -4,7 +4,8 @@ or given in Python, turned into :class:`Example` objects by a field mapping.
 One reader and one set of messages for both ways of naming your data: a YAML experiment's
 ``dataset: {path: ..., fields: ...}`` (or ``hub:``) and ``@pytest.mark.parity(dataset=...,
 fields=...)``. ``input`` is the question, ``expected`` the reference answer(s), ``context``
-(text, or a list of passages joined one per line) and ``id`` are optional; every other key
+(text, or a list of passages joined one per line) and ``id`` are optional (a row without an id
+is named by a short hash of its content, :mod:`parity.evals.datasets.row_ids`); every other key
 stays in ``example.metadata``.
 """
 
@@ -24,6 +25,7 @@ from parity.evals.datasets.base import (
     read_rows_and_lines,
 )
 from parity.evals.datasets.joining import join_passages
+from parity.evals.datasets.row_ids import ContentIds
 
 # Each role names the key (column) of a row that holds it; by default the role's own name.
 FIELD_ROLES = ("input", "expected", "context", "id")
@@ -63,16 +65,18 @@ def rows_to_examples(
     lines: list[int] | None = None,
 ) -> list[Example]:
     """Convert ``rows`` (mappings) with the field mapping. Every message names ``origin``,
-    the row (and its line, given ``lines``), the key and the fix."""
+    the row (and its line, given ``lines``), the key and the fix. A row without an id gets
+    its content's hash (:class:`ContentIds`)."""
     mapping = field_mapping(fields)
     explicit = set(fields or {})
+    content_ids = ContentIds()
     examples: list[Example] = []
     first_place: dict[str, str] = {}
     for index, row in enumerate(rows):
         place = (
             f"{origin}:{lines[index]} (row {index + 1})" if lines else f"{origin}: row {index + 1}"
         )
-        example = _example(row, index, mapping, explicit, place)
+        example = _example(row, content_ids, mapping, explicit, place)
         earlier = first_place.setdefault(example.id, place)
         if earlier is not place:
             raise DataError(
@@ -86,7 +90,7 @@ def rows_to_examples(
 
 
 def _example(
-    row: Any, index: int, mapping: Mapping[str, str], explicit: set[str], place: str
+    row: Any, content_ids: ContentIds, mapping: Mapping[str, str], explicit: set[str], place: str
 ) -> Example:
     if not isinstance(row, Mapping):
         raise DataError(
@@ -104,11 +108,15 @@ def _example(
             f"{place} has no value for {named}; the row's keys are: {keys}. Fix: map each "
             f"role to the key that holds it, e.g. fields: {{{example}}}"
         )
+    question = _scalar(row[mapping["input"]], place, mapping, "input")
+    context = _context(row.get(mapping["context"]), place, mapping)
+    answers = _expected(row[mapping["expected"]], place, mapping)
+    given = _scalar(row.get(mapping["id"]), place, mapping, "id")
     return Example(
-        id=str(_scalar(row.get(mapping["id"]), place, mapping, "id") or index),
-        question=_scalar(row[mapping["input"]], place, mapping, "input"),
-        context=_context(row.get(mapping["context"]), place, mapping),
-        answers=_expected(row[mapping["expected"]], place, mapping),
+        id=given or content_ids.next_id(question, answers, context),
+        question=question,
+        context=context,
+        answers=answers,
         metadata={k: v for k, v in row.items() if k not in set(mapping.values())},
     )
 

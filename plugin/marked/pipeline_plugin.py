@@ -95,20 +95,8 @@ class PipelinePlugin:
         self.positions: dict[str, dict[str, int]] = {}  # example id -> position, per function
         self.notes: list[str] = []
         self.current: PipelineItem | None = None
-        self._marker_registered = False
 
     # -- collection ----------------------------------------------------------------------------
-    def pytest_collectstart(self, collector: pytest.Collector) -> None:
-        """Register the ``parity`` marker before any test module is imported (so that
-        ``--strict-markers`` accepts it) without adding it to a plain ``pytest --markers``."""
-        if not self._marker_registered:
-            self._marker_registered = True
-            collector.config.addinivalue_line(
-                "markers",
-                f"{MARKER}(dataset, metrics, ...): evaluate this test's pipeline with Parity, "
-                "one item per example",
-            )
-
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         marks = [m for node in metafunc.definition.listchain() for m in node.own_markers
                  if m.name == MARKER]  # fmt: skip

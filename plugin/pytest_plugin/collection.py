@@ -22,6 +22,7 @@ from parity.marked.pipeline_plugin import PipelineItem, PipelinePlugin, pipeline
 from parity.pytest_plugin.config_file import config_file_cases, example_param, from_config_file
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import prefer_xunit1
+from parity.pytest_plugin.locations import ConfigPlaces
 from parity.pytest_plugin.names import EVAL_MARK
 from parity.pytest_plugin.planning import plan_of, runtime_of
 from parity.pytest_plugin.run_dir import prepare_run_dir
@@ -110,12 +111,17 @@ def pytest_collection(session: pytest.Session) -> Any:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``),
-    and give marked tests' items their experiments, keywords and markers."""
+    place experiment items at their experiment in the config file, and give marked tests'
+    items their experiments, keywords and markers."""
     _drop_duplicates(config, items)
     keywords_of: dict[str, list[str]] = {}  # by experiment id
+    places: ConfigPlaces | None = None
     for item in items:
         case = _eval_case(item)
         if case is not None:
+            if places is None:
+                places = ConfigPlaces(config, state_of(config).config_path())
+            places.place(item, case)
             words = keywords_of.get(case.experiment.id)
             if words is None:
                 words = keywords_of[case.experiment.id] = case.keywords()

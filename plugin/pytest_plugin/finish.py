@@ -1,5 +1,5 @@
-"""The end of a session: gates evaluated (as reports pytest counts and JUnit records),
-verdicts, summaries handed to the reporters, and the terminal's parity summary."""
+"""The end of a session: gates evaluated (JUnit test cases; failed ones named in pytest's
+final line), verdicts, summaries handed to the reporters, and the terminal's parity summary."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from parity.analysis.paired import PairedComparison
 from parity.analysis.tco import TcoSettings, render_tco, tco_block, training_block
 from parity.analysis.verdicts import compare_all, holm_table, verdict_line
 from parity.engine.pricing import price_for
+from parity.pytest_plugin.gate_totals import count_failed_gates
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
 from parity.pytest_plugin.nothing_evaluated import nothing_evaluated
@@ -26,7 +27,8 @@ from parity.report.terminal import render_experiment, render_gates, render_verdi
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Evaluate gates (as reports pytest counts and JUnit records) and write summary files."""
+    """Evaluate gates (JUnit test cases, failed ones named in pytest's final line) and write
+    summary files."""
     state = state_of(session.config)
     if state.is_worker or inspecting(session.config) or not state.aggregator.has_data():
         return
@@ -56,9 +58,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         outcomes, summaries, comparisons, allow, narrowed, paired_narrowed, evaluate_narrowed
     )
     _add_verdicts(state, summaries, comparisons)
+    failed_gates: list[pytest.TestReport] = []
     for gate in state.gates:
         for report in gate_reports(gate, junit_takes_properties(session.config)):
             record_gate_report(session.config, report)
+            if report.when == "call" and report.failed:
+                failed_gates.append(report)
+    count_failed_gates(session.config, failed_gates)
     if any(g.status == "failed" for g in state.gates):
         session.testsfailed += 1
         if session.exitstatus == pytest.ExitCode.OK:

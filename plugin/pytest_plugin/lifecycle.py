@@ -10,6 +10,7 @@ import pytest
 from parity.config.errors import ParityError
 from parity.config.extensions import hook_implementers
 from parity.evals.sandbox import allow_unconfined
+from parity.marked.marker import register_marker
 from parity.pytest_plugin.options import check_config_argument
 from parity.pytest_plugin.results import ReportFeed, record_result
 from parity.pytest_plugin.run_dir import refuse_earlier_rows, release_run_dir, run_dir_for
@@ -19,8 +20,10 @@ from parity.report.reporters import builtin_reporters
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Make this process's state and register it, the reporters and the marked tests' plugin."""
+    """Register the ``parity`` marker; make this process's state and register it, the
+    reporters and the marked tests' plugin."""
     check_config_argument(config)
+    register_marker(config)
     _register_reporters(config)
     state = _new_state(config)
     config.stash[STATE] = state

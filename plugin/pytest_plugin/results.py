@@ -14,6 +14,7 @@ from parity.config.errors import ParityError
 from parity.marked.pipeline import experiment_from_data
 from parity.marked.pipeline_plugin import EXPERIMENT_ATTRIBUTE
 from parity.pytest_plugin.junit import junit_takes_properties, name_junit_class, prefer_xunit1
+from parity.pytest_plugin.locations import place_skip
 from parity.pytest_plugin.names import EVAL_MARK, GATES_PATH, RECORD_ATTRIBUTE
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import ParityState, state_of
@@ -37,9 +38,11 @@ def record_result(item: pytest.Item, record: EvalRecord) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Give an eval item's call report its record (in a worker, as data on the report), and
     let its setup, call and teardown reports share one keywords dict: pytest keeps every
-    report until the session ends, and three equal copies cost about 1 KB per item."""
+    report until the session ends, and three equal copies cost about 1 KB per item. A
+    skipped experiment item is reported at its experiment in the config file."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    place_skip(item, report)
     if EVAL_MARK in item.keywords:
         shared = item.stash.setdefault(_KEYWORDS, report.keywords)
         if shared == report.keywords:

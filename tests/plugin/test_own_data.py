@@ -12,6 +12,7 @@ import pytest
 
 from parity.config.errors import DataError
 from parity.evals.datasets.base import read_rows
+from parity.evals.datasets.row_ids import content_id
 from parity.evals.datasets.user_data import rows_to_examples
 from parity.marked.own_data import load_own_data
 
@@ -46,7 +47,8 @@ def test_jsonl_rows_keep_their_other_columns_as_metadata_and_lists_as_references
     assert (first.id, first.answers, first.context, dict(first.metadata)) == (
         "x", ("a", "b"), "ctx", {"topic": "geo"},
     )  # fmt: skip
-    assert (second.id, second.answers, second.context) == ("1", ("3",), "")
+    assert (second.answers, second.context) == (("3",), "")
+    assert second.id == content_id("r", ("3",), "")  # no id: its content's hash
 
 
 def test_rows_given_in_python_are_examples_too():

@@ -63,9 +63,7 @@ def test_a_context_list_is_joined_one_passage_per_line_and_other_keys_are_metada
     path = write_rows(tmp_path / "d.jsonl", rows)
     (example,) = read_data_file(path, {"input": "q", "expected": "a", "context": "ctx"}).examples
     assert example.context == "Tokyo is a large city.\nJapan is in Asia."
-    assert (example.id, example.answers, dict(example.metadata)) == (
-        "0", ("Tokyo", "tokyo"), {"topic": "geo"},
-    )  # fmt: skip
+    assert (example.answers, dict(example.metadata)) == (("Tokyo", "tokyo"), {"topic": "geo"})
 
 
 def test_a_relative_path_resolves_against_the_config_through_own_data(tmp_path):
