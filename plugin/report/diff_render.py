@@ -83,11 +83,15 @@ def _flip_title(experiment: ExperimentDiff) -> str:
 def _pairs_line(experiment: ExperimentDiff) -> str:
     comparison = experiment.comparison
     if comparison is None:
-        return f"Not paired: {experiment.why_not_paired}."
-    return (
-        f"Paired over the {comparison.n_pairs} examples both runs scored "
-        f"({len(comparison.only_baseline)} only in A, {len(comparison.only_candidate)} only in B)."
-    )
+        line = f"Not paired: {experiment.why_not_paired}."
+    else:
+        line = (
+            f"Paired over the {comparison.n_pairs} examples both runs scored ("
+            f"{len(comparison.only_baseline)} only in A, {len(comparison.only_candidate)} only in B)."
+        )
+    if experiment.setup_changes:
+        line += f" Setup A → B: {'; '.join(experiment.setup_changes)}."
+    return line
 
 
 # -- Markdown -----------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ has (``exact_match`` for ``[exact_match, f1]``); an example is right when it sco
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from parity.analysis.baselines import CONTENT_KEY, MAY_DIFFER, MUST_MATCH
 from parity.analysis.paired import MetricDelta, PairedComparison, compare
 from parity.analysis.verdicts import verdict_line
 from parity.config.config import DatasetConfig, Experiment
@@ -72,6 +73,7 @@ class ExperimentDiff:
     wrong_to_right: list[str]  # wrong in A, right in B
     flipped: Mapping[str, Flip]  # each flipped example's answers
     why_not_paired: str | None = None
+    setup_changes: list[str] = field(default_factory=list)  # what differs in the setups
 
     @property
     def verdict(self) -> str:
@@ -141,7 +143,30 @@ def _diff_experiment(a: StoredRun, b: StoredRun, experiment_id: str) -> Experime
     primary = _primary(metrics, records_a, records_b)
     worse, better = _flips(primary, records_a, records_b) if primary else ([], [])
     flipped = _flip_rows(primary, [*worse, *better], records_a, records_b) if primary else {}
-    return ExperimentDiff(experiment_id, changes, comparison, primary, worse, better, flipped, why)
+    return ExperimentDiff(
+        experiment_id, changes, comparison, primary, worse, better, flipped, why,
+        setup_changes(summary_a, summary_b),
+    )  # fmt: skip
+
+
+def setup_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """What differs between the two runs' setups of an experiment: what a stored baseline
+    may differ in (prompt template, model, options), then what makes scores incomparable
+    (dataset, sample, rows' content, task, metric settings)."""
+    setup_a, setup_b = a.get("setup") or {}, b.get("setup") or {}
+    labels = {"prompt": "prompt", **MAY_DIFFER, **{key: key.replace("_", " ") for key in MUST_MATCH},
+              CONTENT_KEY: "dataset content"}  # fmt: skip
+    return [
+        f"{label}: {_short(setup_a.get(key))} → {_short(setup_b.get(key))}"
+        for key, label in labels.items()
+        if key in setup_a and key in setup_b and setup_a[key] != setup_b[key]
+    ]
+
+
+def _short(value: Any) -> str:
+    """A setup value for one line: a hash cut to 12 characters."""
+    text = str(value)
+    return f"{text[:12]}…" if len(text) == 64 and text.isalnum() else text
 
 
 def _metric_names(summary: Mapping[str, Any]) -> list[str]:

@@ -3,6 +3,7 @@ flipped examples both ways, experiments one run holds alone, and a folder that i
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -85,6 +86,25 @@ def test_the_command_writes_markdown_to_stdout_or_html_to_a_file(runs, tmp_path,
     out = tmp_path / "diff.html"
     assert main(["compare", str(runs[0]), str(runs[1]), "--format", "html", "-o", str(out)]) == 0
     assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def edit_setup(run_dir, **values):
+    document = json.loads((run_dir / "summary.json").read_text())
+    document["experiments"][0]["setup"].update(values)
+    (run_dir / "summary.json").write_text(json.dumps(document))
+
+
+def test_what_differs_in_the_setups_is_named(runs):
+    edit_setup(runs[0], prompt_sha256="a" * 64)
+    edit_setup(runs[1], prompt="question_first.yaml", prompt_sha256="b" * 64)
+    diff = diff_runs(load_run(runs[0]), load_run(runs[1]))
+    assert diff.experiments[0].setup_changes == [
+        "prompt: rag_qa → question_first.yaml",
+        f"prompt template: {'a' * 12}… → {'b' * 12}…",
+    ]
+    assert "Setup A → B: prompt: rag_qa → question_first.yaml; prompt template:" in to_markdown(
+        diff
+    )
 
 
 def test_latest_is_followed_to_the_run_it_names(runs, tmp_path):
