@@ -48,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m parity",
         description="Work with Parity's stored runs (reports/<timestamp>/).",
-        epilog="Runs are made by pytest --eval-config=...; train an adapter with "
+        epilog="Runs are made by pytest --parity-config=...; train an adapter with "
         "python -m parity.train.",
     )
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

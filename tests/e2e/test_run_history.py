@@ -67,7 +67,7 @@ def two_runs(tmp_path_factory):
         server.reply = windowed_reader(build_plan(parse_config(experiment(server.url), "a.yaml")))
         for name, prompt in (("shipped", None), ("question_first", PROMPT.name)):
             config = write_yaml(tmp_path / f"config_{name}.yaml", experiment(server.url, prompt))
-            result = run_pytest(tmp_path, f"--eval-config={config}", "--eval-cache=off")
+            result = run_pytest(tmp_path, f"--parity-config={config}", "--parity-cache=off")
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
             runs.append(result.stdout.split("reports: ")[-1].split()[0])
     return tmp_path, runs

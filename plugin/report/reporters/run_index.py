@@ -228,7 +228,7 @@ def pytest_parity_run_finished(
 ) -> Generator[None, Any, Any]:
     """A wrapper: once every reporter has written into the run folder (so its report.html
     and summary.md are linked), rewrite the index of the reports folder it is in (a run
-    written to ``--eval-report-dir`` is in none)."""
+    written to ``--parity-report-dir`` is in none)."""
     result = yield
     if is_parity_run(run_dir):
         write_index(run_dir.parent, config.getoption("eval_keep_reports"), (run_dir, summary))
