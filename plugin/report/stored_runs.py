@@ -2,7 +2,7 @@
 raw rows on demand (what ``python -m parity compare``, ``report`` and the run index read).
 
 A run folder is a directory holding the run-level ``summary.json`` (``reports/<timestamp>/``,
-which also holds the ``.parity-run`` mark, or an ``--parity-report-dir``); ``reports/latest``
+which also holds the ``.parity-run`` mark, or a ``--parity-report-dir``); ``reports/latest``
 is followed to the run it names.
 """
 
