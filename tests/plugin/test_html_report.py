@@ -180,3 +180,16 @@ def test_failed_gates_show_in_the_header_and_the_gate_table(tmp_path):
         "<td>full::threshold::f1</td><td>failed</td><td>not met</td><td>0.400</td><td>0.500</td>"
         in page
     )
+
+
+def test_a_run_with_empty_and_unavailable_parts_still_renders(tmp_path):
+    empty = summary("empty", n_examples=0, metrics={"f1": {"mean": None, "ci95_low": None, "ci95_high": None}},
+                    latency_ms={"mean": None, "p50": None, "p95": None}, tco={"cost_per_query_usd": None})  # fmt: skip
+    stored = summary("vs_stored", comparison={"baseline": "reports/old (stored run)", "unavailable": "its rows are gone"},
+                     metrics={"macro_f1": {"mean": float("nan")}, "f1": {"mean": 0.5}})  # fmt: skip
+    write_run(tmp_path / "run", {"vs_stored.jsonl": [row("vs_stored", "e1")]}, [empty, stored])
+    page = rebuild(tmp_path / "run")[0].read_text()
+    assert "no verdict: its rows are gone" in page and "<td>macro_f1</td><td>n/a</td>" in page
+    data = re.search(r'id="parity-data">(.*?)</script>', page, re.S)
+    assert "NaN" not in data.group(1)
+    assert json.loads(data.group(1))["experiments"][1]["baseline"] is None  # not in this run

@@ -35,6 +35,13 @@ def resource(name: str, value: Any) -> str:
     return num(value, 0 if name.endswith("_ms") else 1)
 
 
+def volume(tco: Mapping[str, Any]) -> str:
+    """The volume a TCO is computed for, e.g. ``12 months at 10,000 queries/day``."""
+    per_day = tco.get("queries_per_day")
+    per_day = f"{per_day:,}" if isinstance(per_day, (int, float)) else "n/a"
+    return f"{tco.get('months', 'n/a')} months at {per_day} queries/day"
+
+
 def interval(low: Any, high: Any, signed: bool = False) -> str:
     """``[low, high]`` (signed for a difference)."""
     if not isinstance(low, (int, float)) or not isinstance(high, (int, float)):
@@ -107,7 +114,7 @@ def resources(summary: Mapping[str, Any]) -> str:
         rows.append([f"stage {stage}: latency p50 ms / cost",
                      f"{num(block['latency_ms'].get('p50'), 1)} / {money(block['cost_usd'].get('total'))}"])  # fmt: skip
     if tco:
-        rows.append([f"TCO ({tco.get('months')} months at {tco.get('queries_per_day'):,} queries/day)",
+        rows.append([f"TCO ({volume(tco)})",
                      f"{money(tco.get('total_usd'))} (serving {money(tco.get('serving_usd'))}, "
                      f"training {money(tco.get('training_usd'))})"])  # fmt: skip
     if cost.get("note"):
@@ -188,7 +195,7 @@ def tco(summaries: Sequence[Mapping[str, Any]]) -> str:
     """Cost per query and total cost of ownership side by side."""
     rows = [
         [s["experiment_id"], money(t.get("cost_per_query_usd")), money(t.get("serving_usd")),
-         money(t.get("training_usd")), money(t.get("total_usd")), f"{t.get('months')} months at {t.get('queries_per_day'):,}/day"]
+         money(t.get("training_usd")), money(t.get("total_usd")), volume(t)]
         for s in summaries
         if (t := s.get("tco"))
     ]  # fmt: skip
