@@ -156,11 +156,20 @@ def setup_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     setup_a, setup_b = a.get("setup") or {}, b.get("setup") or {}
     labels = {"prompt": "prompt", **MAY_DIFFER, **{key: key.replace("_", " ") for key in MUST_MATCH},
               CONTENT_KEY: "dataset content"}  # fmt: skip
-    return [
-        f"{label}: {_short(setup_a.get(key))} → {_short(setup_b.get(key))}"
-        for key, label in labels.items()
-        if key in setup_a and key in setup_b and setup_a[key] != setup_b[key]
-    ]
+    changes = []
+    for key, label in labels.items():
+        before, after = setup_a.get(key), setup_b.get(key)
+        if key not in setup_a or key not in setup_b or before == after:
+            continue
+        if isinstance(before, Mapping) and isinstance(after, Mapping):  # only the keys that differ
+            changes += [
+                f"{label} {name}: {_short(before.get(name))} → {_short(after.get(name))}"
+                for name in dict.fromkeys([*before, *after])
+                if before.get(name) != after.get(name)
+            ]
+        else:
+            changes.append(f"{label}: {_short(before)} → {_short(after)}")
+    return changes
 
 
 def _short(value: Any) -> str:

@@ -96,11 +96,15 @@ def edit_setup(run_dir, **values):
 
 def test_what_differs_in_the_setups_is_named(runs):
     edit_setup(runs[0], prompt_sha256="a" * 64)
-    edit_setup(runs[1], prompt="question_first.yaml", prompt_sha256="b" * 64)
+    edit_setup(runs[0], model_options={"mode": "baseline", "base_url": "http://a/v1"})
+    edit_setup(runs[1], prompt="question_first.yaml", prompt_sha256="b" * 64,
+               model_options={"mode": "baseline", "base_url": "http://b/v1", "seed": 1})  # fmt: skip
     diff = diff_runs(load_run(runs[0]), load_run(runs[1]))
     assert diff.experiments[0].setup_changes == [
         "prompt: rag_qa → question_first.yaml",
         f"prompt template: {'a' * 12}… → {'b' * 12}…",
+        "model options base_url: http://a/v1 → http://b/v1",
+        "model options seed: None → 1",
     ]
     assert "Setup A → B: prompt: rag_qa → question_first.yaml; prompt template:" in to_markdown(
         diff
