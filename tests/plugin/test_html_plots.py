@@ -134,3 +134,21 @@ def test_a_histogram_counts_in_whole_numbers_and_writes_large_values_plainly():
     chart = svg.histogram([2, 1], [1000.0, 2000.0, 3000.0], "input tokens")
     ticks = [t.text for t in parse(chart).iter("text") if t.get("class") == "tick"]
     assert ticks == ["0", "1", "2", "1,000", "1,500", "2,000", "2,500", "3,000"]
+
+
+def test_confusion_columns_follow_the_rows_so_right_answers_lie_on_the_diagonal():
+    rows = [{"gold": ["b"], "pred": "b"}, {"gold": ["d"], "pred": "a"}, {"gold": ["d"], "pred": "d"},
+            {"gold": ["b"], "pred": "<invalid>"}]  # fmt: skip
+    root = parse(plots.confusion({"task": "classification"}, rows).svg)
+    cells = [r.find("title").text for r in root.iter("rect")]
+    assert cells[:3] == [
+        "gold b, predicted b: 1",
+        "gold b, predicted d: 0",
+        "gold b, predicted a: 0",
+    ]
+    assert cells[4:7] == [
+        "gold d, predicted b: 0",
+        "gold d, predicted d: 1",
+        "gold d, predicted a: 1",
+    ]
+    assert cells[3] == "gold b, predicted <invalid>: 1"

@@ -186,11 +186,13 @@ def confusion(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> 
         return label if label in frequent or label == INVALID else "(other)"
 
     counted = Counter((bucket(g), bucket(p)) for g, p in pairs)
+    special = ("(other)", INVALID)
     gold = sorted({g for g, _ in counted}, key=lambda x: (x == "(other)", x))
-    pred = sorted(
-        {p for _, p in counted} | set(gold),
-        key=lambda x: (x in (INVALID, "(other)"), x == INVALID, x),
-    )
+    # the gold labels in the rows' order first (right answers on the diagonal), then labels
+    # only predicted, then (other) and <invalid>
+    only_predicted = sorted({p for _, p in counted} - set(gold) - set(special))
+    pred = [g for g in gold if g not in special] + only_predicted
+    pred += [x for x in special if x in gold or any(p == x for _, p in counted)]
     counts = [[counted.get((g, p), 0) for p in pred] for g in gold]
     return Figure(
         "Confusion matrix", svg.heatmap(gold, pred, counts, "gold label", "predicted label")
