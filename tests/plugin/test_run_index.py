@@ -3,6 +3,7 @@ files, one trend plot per experiment, nothing fetched; and ``python -m parity in
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -82,3 +83,19 @@ def test_the_command_writes_the_index_and_refuses_a_missing_folder(tmp_path, cap
 def test_the_index_is_a_builtin_reporter_that_wraps_the_others():
     hook = builtin_reporters()["run_index"].pytest_parity_run_finished
     assert hook.pytest_impl["wrapper"] is True
+
+
+def test_a_trend_follows_the_newest_runs_first_metric_through_older_runs(tmp_path):
+    three_runs(tmp_path)
+    path = write_run(tmp_path / "20260105-090000", {"qa": {"a": 1.0}}) / "summary.json"
+    document = json.loads(path.read_text())
+    metrics = document["experiments"][0]["metrics"]
+    document["experiments"][0]["metrics"] = {
+        "f1": {"mean": 0.25},
+        "exact_match": metrics["exact_match"],
+    }
+    path.write_text(json.dumps(document))
+    page = write_index(tmp_path).read_text()
+    qa = re.findall(r"<svg.*?</svg><small>qa: f1, latest 0.250</small>", page)
+    assert len(qa) == 1 and qa[0].count("<circle") == 3  # f1 of each run holding qa
+    assert "<title>20260101-090000: f1 0.500 [" in qa[0]

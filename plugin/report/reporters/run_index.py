@@ -139,20 +139,22 @@ def trend_svg(points: Sequence[tuple[str, Headline | None]]) -> str:
     )
 
 
-def _first(entry: RunEntry, experiment: str) -> Headline | None:
-    """The experiment's first metric in ``entry`` (None: the run does not hold it)."""
-    found = entry.headlines.get(experiment)
-    return found[0] if found else None
+def _score(entry: RunEntry, experiment: str, metric: str) -> Headline | None:
+    """The experiment's ``metric`` in ``entry`` (None: the run does not hold it)."""
+    return next((h for h in entry.headlines.get(experiment, []) if h.metric == metric), None)
 
 
 def _trends(entries: Sequence[RunEntry]) -> list[str]:
-    """One captioned trend plot per experiment any run holds (runs oldest first)."""
+    """One captioned trend plot per experiment any run holds (runs oldest first), of the
+    first metric of the newest run that holds the experiment."""
+    experiments = {}  # experiment -> its metric, newest run's first
+    for entry in entries:
+        for experiment, found in entry.headlines.items():
+            experiments.setdefault(experiment, found[0])
     oldest_first = list(reversed(entries))
-    experiments = list(dict.fromkeys(e for entry in oldest_first for e in entry.headlines))
     parts = []
-    for experiment in experiments:
-        points = [(entry.name, _first(entry, experiment)) for entry in oldest_first]
-        last = next(h for _, h in reversed(points) if h is not None)
+    for experiment, last in experiments.items():
+        points = [(entry.name, _score(entry, experiment, last.metric)) for entry in oldest_first]
         caption = html.escape(f"{experiment}: {last.metric}, latest {last.mean:.3f}")
         parts.append(f'<div class="trend">{trend_svg(points)}<small>{caption}</small></div>')
     return parts
