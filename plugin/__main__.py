@@ -23,7 +23,7 @@ from parity.report.stored_runs import load_run
 
 
 def _compare(args: argparse.Namespace) -> None:
-    diff = diff_runs(load_run(args.run_a), load_run(args.run_b))
+    diff = diff_runs(load_run(args.run_a), load_run(args.run_b), args.flip_score)
     text = to_html(diff) if args.format == "html" else to_markdown(diff)
     if args.output is None:
         sys.stdout.write(text)
@@ -63,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--format", choices=("md", "html"), default="md",
                          help="Markdown (default) or one self-contained HTML page")  # fmt: skip
     compare.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    compare.add_argument("--flip-score", metavar="SCORE",
+                         help="the score examples flip on (right: >= 0.5), e.g. f1; default "
+                         "each experiment's first item-level score")  # fmt: skip
     compare.set_defaults(handler=_compare)
     report = commands.add_parser(
         "report", help="rebuild a run's files from its raw rows and summaries",

@@ -105,20 +105,24 @@ class RunDiff:
                 if c.status == IMPROVED]  # fmt: skip
 
 
-def diff_runs(a: StoredRun, b: StoredRun) -> RunDiff:
-    """Compare run ``b`` with run ``a`` (reads both runs' raw rows of shared experiments)."""
+def diff_runs(a: StoredRun, b: StoredRun, flip_score: str | None = None) -> RunDiff:
+    """Compare run ``b`` with run ``a`` (reads both runs' raw rows of shared experiments);
+    examples flip on ``flip_score`` where every row of an experiment has it, else on the
+    primary score."""
     a_ids, b_ids = a.experiments, b.experiments
     shared = [experiment_id for experiment_id in b_ids if experiment_id in a_ids]
     return RunDiff(
         a=a,
         b=b,
-        experiments=[_diff_experiment(a, b, experiment_id) for experiment_id in shared],
+        experiments=[_diff_experiment(a, b, e, flip_score) for e in shared],
         only_a=[experiment_id for experiment_id in a_ids if experiment_id not in b_ids],
         only_b=[experiment_id for experiment_id in b_ids if experiment_id not in a_ids],
     )
 
 
-def _diff_experiment(a: StoredRun, b: StoredRun, experiment_id: str) -> ExperimentDiff:
+def _diff_experiment(
+    a: StoredRun, b: StoredRun, experiment_id: str, flip_score: str | None
+) -> ExperimentDiff:
     summary_a, summary_b = a.experiments[experiment_id], b.experiments[experiment_id]
     records_a, records_b = load_records(a, experiment_id), load_records(b, experiment_id)
     metrics = _shared_metrics(summary_a, summary_b)
@@ -140,7 +144,7 @@ def _diff_experiment(a: StoredRun, b: StoredRun, experiment_id: str) -> Experime
         for name, stats in metrics_b.items()
         if name in metrics_a
     ]  # fmt: skip
-    primary = _primary(metrics, records_a, records_b)
+    primary = _primary(metrics, records_a, records_b, flip_score)
     worse, better = _flips(primary, records_a, records_b) if primary else ([], [])
     flipped = _flip_rows(primary, [*worse, *better], records_a, records_b) if primary else {}
     return ExperimentDiff(
@@ -207,9 +211,15 @@ def _experiment(
 
 
 def _primary(
-    metrics: Sequence[str], a: Sequence[EvalRecord], b: Sequence[EvalRecord]
+    metrics: Sequence[str],
+    a: Sequence[EvalRecord],
+    b: Sequence[EvalRecord],
+    chosen: str | None = None,
 ) -> str | None:
-    """The first item-level score every row of both runs has."""
+    """``chosen`` when every row of both runs has it, else the first item-level score every
+    row of both runs has."""
+    if chosen is not None and all(chosen in record.scores for record in (*a, *b)):
+        return chosen
     for name in metrics:
         metric = METRICS.get(name)
         if metric.is_corpus_level:

@@ -60,6 +60,16 @@ def test_flipped_examples_are_named_both_ways_by_the_primary_score(runs):
     assert "12 right in A and wrong in B, 1 wrong in A and right in B" in text
 
 
+def test_flips_can_be_judged_on_another_score(runs):
+    raw = runs[1] / "qa.jsonl"
+    raw.write_text(raw.read_text().replace('"f1": 0.0', '"f1": 0.6'))
+    assert main(["compare", str(runs[0]), str(runs[1]), "--flip-score", "f1"]) == 0
+    qa = diff_runs(load_run(runs[0]), load_run(runs[1]), "f1").experiments[0]
+    assert qa.primary == "f1" and qa.right_to_wrong == [] and qa.wrong_to_right == BETTER
+    unknown = diff_runs(load_run(runs[0]), load_run(runs[1]), "rouge1").experiments[0]
+    assert unknown.primary == "exact_match"
+
+
 def test_experiments_only_one_run_holds_are_listed(runs):
     diff = diff_runs(load_run(runs[0]), load_run(runs[1]))
     assert [e.experiment_id for e in diff.experiments] == ["qa", "stable"]
