@@ -40,6 +40,11 @@ SQUEEZED_WORSE = ("(() => { const e = document.getElementById('f-exp'); e.value 
                   " f.value = 'worse'; f.dispatchEvent(new Event('change'));"
                   " return document.getElementById('count').textContent; })()")  # fmt: skip
 
+WRONG_LABEL = ("(() => { for (const [id, v] of [['f-exp', ''], ['f-max', ''], ['f-flip', ''],"
+               " ['f-class', 'wrong_label']]) { const e = document.getElementById(id); e.value = v;"
+               " e.dispatchEvent(new Event('change')); }"
+               " return document.getElementById('count').textContent; })()")  # fmt: skip
+
 needs_chromium = pytest.mark.skipif(
     chromium_binary() is None,
     reason="no chromium binary on PATH (Debian: apt-get install chromium)",
@@ -111,7 +116,7 @@ def test_a_run_writes_report_html_with_its_plots_and_rows(run_dir):
 
 @needs_chromium
 def test_chromium_renders_the_plots_and_the_example_browser_offline(run_dir, tmp_path):
-    checks = [FIGURES, ROWS, OPEN_SQUEEZED, SQUEEZED_WORSE, FILTER_B77_WRONG]
+    checks = [FIGURES, ROWS, OPEN_SQUEEZED, SQUEEZED_WORSE, FILTER_B77_WRONG, WRONG_LABEL]
     load = load_page(run_dir / "report.html", checks, tmp_path / "profile")
     assert load.errors == []
     assert load.requests == [(run_dir / "report.html").resolve().as_uri()]  # nothing else fetched
@@ -131,6 +136,9 @@ def test_chromium_renders_the_plots_and_the_example_browser_offline(run_dir, tmp
     count, shown = load.values[FILTER_B77_WRONG]
     assert count == f"{len(shown)} of 24 examples" and shown
     assert all(text == "b77 0.000" for text in shown)  # the metric list now holds accuracy
+    summaries = json.loads((run_dir / "summary.json").read_text())["experiments"]
+    wrong = sum(s.get("error_classes", {}).get("wrong_label", 0) for s in summaries)
+    assert load.values[WRONG_LABEL] == f"{wrong} of 24 examples" and wrong  # as the summaries count
     shot = tmp_path / "report.png"
     shot.write_bytes(
         load_page(run_dir / "report.html", [], tmp_path / "profile2", height=1500).screenshot

@@ -193,3 +193,18 @@ def test_a_run_with_empty_and_unavailable_parts_still_renders(tmp_path):
     data = re.search(r'id="parity-data">(.*?)</script>', page, re.S)
     assert "NaN" not in data.group(1)
     assert json.loads(data.group(1))["experiments"][1]["baseline"] is None  # not in this run
+
+
+def test_each_wrong_row_carries_its_error_class(tmp_path):
+    rows = [
+        row("full", "right"),
+        row("full", "wrong", pred="Lyon"),
+        row("full", "partial", pred="Paris France"),
+    ]
+    write_run(tmp_path / "run", {"full.jsonl": rows}, [summary("full")])
+    data = bd.browser_data(load_run(tmp_path / "run"), [summary("full")])
+    assert {r["k"]: r.get("y") for r in data["rows"]} == {
+        "right": None,
+        "wrong": "wrong_label",
+        "partial": "partial_span",
+    }

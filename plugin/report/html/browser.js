@@ -57,7 +57,7 @@
   function filter() {
     var e = $("f-exp").value, lo = parseFloat($("f-min").value), hi = parseFloat($("f-max").value);
     var invalid = $("f-invalid").checked, error = $("f-error").checked;
-    var needle = $("f-text").value.toLowerCase(), flip = $("f-flip").value;
+    var needle = $("f-text").value.toLowerCase(), flip = $("f-flip").value, klass = $("f-class").value;
     var out = [];
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
@@ -68,6 +68,7 @@
       if (invalid && !isInvalid(row)) continue;
       if (error && row.x === undefined) continue;
       if (flip !== "" && versus(row) !== flip) continue;
+      if (klass !== "" && row.y !== klass) continue;
       if (needle && row.k.toLowerCase().indexOf(needle) < 0 && texts[row.q].toLowerCase().indexOf(needle) < 0
           && texts[row.p].toLowerCase().indexOf(needle) < 0) continue;
       out.push(i);
@@ -99,7 +100,8 @@
       cell(tr, row.g.map(function (g) { return texts[g]; }).join(" | "), "text");
       cell(tr, row.l === null || row.l === undefined ? "" : Math.round(row.l));
       cell(tr, row.ti === undefined ? "" : row.ti);
-      cell(tr, (isInvalid(row) ? "invalid " : "") + (row.x !== undefined ? texts[row.x] : ""));
+      cell(tr, [isInvalid(row) ? "invalid" : "", row.y || "", row.x !== undefined ? texts[row.x] : ""]
+        .filter(Boolean).join(" · "));
       tr.addEventListener("click", function () { select(i); });
       body.appendChild(tr);
     });
@@ -138,6 +140,7 @@
     box.appendChild(el("h4", role + ": " + exps[row.e].id));
     if (row.x !== undefined) textField(box, "error", texts[row.x]);
     if (!("l" in row)) return box;  // an example this side lost: only why is known
+    if (row.y) textField(box, "error class", row.y);
     var scores = Object.keys(row.s).map(function (k) { return k + " " + row.s[k].toFixed(3); }).join(", ");
     textField(box, "scores", scores || "none");
     textField(box, "prediction", texts[row.p]);
@@ -178,9 +181,12 @@
     var exp = $("f-exp");
     option(exp, "", "all experiments");
     exps.forEach(function (e, i) { option(exp, String(i), e.id + (e.baseline !== null ? " (vs " + exps[e.baseline].id + ")" : "")); });
+    var classes = $("f-class"), seen = {};
+    option(classes, "", "any");
+    rows.forEach(function (row) { if (row.y && !seen[row.y]) { seen[row.y] = 1; option(classes, row.y, row.y); } });
     fillMetrics();
     exp.addEventListener("change", function () { fillMetrics(); filter(); });
-    ["f-metric", "f-min", "f-max", "f-invalid", "f-error", "f-sort", "f-flip"].forEach(function (id) { $(id).addEventListener("change", filter); });
+    ["f-metric", "f-min", "f-max", "f-invalid", "f-error", "f-sort", "f-flip", "f-class"].forEach(function (id) { $(id).addEventListener("change", filter); });
     $("f-text").addEventListener("input", filter);
     $("f-cand").addEventListener("change", function () { if (state.selected !== null) select(state.selected); });
     $("prev").addEventListener("click", function () { state.page--; render(); });

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from parity.analysis.error_classes import error_class
+from parity.record.record import from_raw_row
 from parity.report.html.run_data import RunData, row_key
 
 MAX_CHARS = 20_000  # longer texts are cut here in the page (the raw JSONL keeps them whole)
@@ -59,9 +61,11 @@ def _prompt(prompt: Any, context: str, table: StringTable, source: str) -> list[
 
 
 def compact_row(
-    row: Mapping[str, Any], experiment: int, table: StringTable, source: str
-) -> dict[str, Any]:
-    """One row for the page (short keys: the page holds thousands)."""
+    row: Mapping[str, Any], experiment: int, table: StringTable, source: str,
+    summary: Mapping[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """One row for the page (short keys: the page holds thousands), with its error class
+    (Baseweight's, as the summary counts them) when it is wrong."""
     context = str(row.get("input_context") or "")
     measurements = row.get("measurements") or {}
     compact: dict[str, Any] = {
@@ -81,6 +85,11 @@ def compact_row(
     }
     if "compression_ratio" in measurements:
         compact["cr"] = measurements["compression_ratio"]
+    klass = error_class(
+        from_raw_row(row), str(summary.get("task")), list(summary.get("metrics", {}))
+    )
+    if klass is not None:
+        compact["y"] = klass
     return compact
 
 
@@ -119,6 +128,8 @@ def browser_data(run: RunData, summaries: Sequence[Mapping[str, Any]]) -> dict[s
             "metrics": [m for m in summary.get("metrics", {})],
         })  # fmt: skip
         source = run.files.get(ids[index], "")
-        rows += [compact_row(row, index, table, source) for row in run.rows.get(ids[index], [])]
+        rows += [
+            compact_row(row, index, table, source, summary) for row in run.rows.get(ids[index], [])
+        ]
     rows += missing_rows(summaries, {(row["e"], row["k"]) for row in rows}, table)
     return {"experiments": experiments, "rows": rows, "texts": table.texts, "context": CONTEXT}

@@ -25,6 +25,7 @@ BROWSER = """
   <label>vs baseline<select id="f-flip"><option value="">any</option>
     <option value="worse">candidate worse</option><option value="better">candidate better</option>
     <option value="equal">equal</option></select></label>
+  <label>error class<select id="f-class"></select></label>
   <label>search id, question, prediction<input id="f-text" type="search"></label>
   <label class="check"><input id="f-invalid" type="checkbox"> invalid only</label>
   <label class="check"><input id="f-error" type="checkbox"> errors only</label>
