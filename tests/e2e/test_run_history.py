@@ -22,6 +22,7 @@ import pytest
 from parity.cases.cases import build_plan
 from parity.config.config import parse_config
 from tests.conftest import REPO
+from tests.support.chromium import chromium_binary, load_page
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.pytest_runs import clean_env, read_jsonl, run_pytest, write_yaml
 
@@ -131,6 +132,28 @@ def test_the_index_lists_both_runs_with_a_trend_and_fetches_nothing(two_runs):
     trend = re.findall(r"<svg.*?</svg>", page)
     assert len(trend) == 1 and trend[0].count("<circle") == 2
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+
+
+TREND_POINTS = "document.querySelectorAll('.trend svg circle').length"
+RUN_ROWS = "document.querySelectorAll('table tr').length - 1"
+FLIP_ROWS = "document.querySelectorAll('table')[1].querySelectorAll('tr').length - 1"
+
+
+@pytest.mark.skipif(chromium_binary() is None, reason="no chromium binary on PATH")
+def test_chromium_shows_the_index_and_the_comparison_offline(two_runs, tmp_path):
+    root, (shipped, question_first) = two_runs
+    index = root / "reports" / "index.html"
+    load = load_page(index, [TREND_POINTS, RUN_ROWS], tmp_path / "profile", height=800)
+    assert load.errors == [] and load.requests == [index.resolve().as_uri()]
+    assert load.values == {TREND_POINTS: 2, RUN_ROWS: 2}
+    page = tmp_path / "diff.html"
+    result = parity("compare", question_first, shipped, "--format", "html", "-o", str(page),
+                    cwd=root)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    load = load_page(page, [FLIP_ROWS], tmp_path / "profile2", height=800)
+    assert load.errors == [] and load.requests == [page.resolve().as_uri()]
+    before, after = scores(question_first), scores(shipped)
+    assert load.values[FLIP_ROWS] == sum((before[k] == 1) != (after[k] == 1) for k in before)
 
 
 def test_a_folder_that_is_no_run_is_one_line_naming_it(two_runs):
