@@ -54,8 +54,11 @@ def strict(value: Any) -> Any:
 def script_json(data: Any) -> str:
     """``data`` as JSON that is safe inside ``<script type="application/json">``: ``<``, ``>``
     and ``&`` escaped (no ``</script>`` or ``<!--`` can end the element), and U+2028/U+2029
-    escaped (older JavaScript parsers end a line there)."""
-    text = json.dumps(strict(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    escaped (older JavaScript parsers end a line there); a NaN or infinity is null."""
+    try:  # rows read from JSON rarely hold a NaN: walk the data only when one is there
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        text = json.dumps(strict(data), ensure_ascii=False, separators=(",", ":"))
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
         text = text.replace(char, escaped)
