@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from parity.config.errors import DataError
+from parity.config.errors import DataError, MissingDataFile
 from parity.config.registry import Registry
 from parity.config.schema import Field
 from parity.config.suggest import suggest_file
@@ -193,7 +193,7 @@ def read_rows_and_lines(path: Path) -> tuple[list[Mapping[str, Any]], list[int] 
     """:func:`read_rows`, with the line each row starts on (JSONL and CSV; None for JSON and
     Parquet), so a message about a row can name its line."""
     if not path.is_file():
-        raise DataError(missing_file_message(path))
+        raise missing_file(path)
     if path.suffix == ".parquet":
         return _parquet_rows(path), None
     raw = path.read_bytes()
@@ -222,17 +222,24 @@ def read_rows_and_lines(path: Path) -> tuple[list[Mapping[str, Any]], list[int] 
     return [row for _, row in located], [number for number, _ in located]
 
 
-def missing_file_message(path: Path) -> str:
-    """Why ``path`` cannot be read, with the file of the closest name in its folder."""
+def missing_file(path: Path) -> DataError:
+    """Why ``path`` cannot be read; a missing file names the file of the closest name in
+    its folder, which the error's fix suggests."""
     folder = path.parent
     if not folder.is_dir():
-        return f"data file {path} does not exist (nor does its folder {folder})"
+        return MissingDataFile(
+            path, f"data file {path} does not exist (nor does its folder {folder})", None
+        )
     if path.exists():
-        return f"data file {path} is not a file"
+        return DataError(f"data file {path} is not a file")
     found = suggest_file(path)
     if found is None:
-        return f"data file {path} does not exist (its folder holds no file of a close name)"
-    return f"data file {path} does not exist; did you mean {found}?"
+        return MissingDataFile(
+            path,
+            f"data file {path} does not exist (its folder holds no file of a close name)",
+            None,
+        )
+    return MissingDataFile(path, f"data file {path} does not exist", found)
 
 
 def _parquet_rows(path: Path) -> list[Mapping[str, Any]]:

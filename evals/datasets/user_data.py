@@ -21,7 +21,7 @@ from parity.evals.datasets.base import (
     DatasetLoader,
     Example,
     LoadedDataset,
-    missing_file_message,
+    missing_file,
     read_rows_and_lines,
 )
 from parity.evals.datasets.joining import join_passages
@@ -48,9 +48,9 @@ def field_mapping(fields: Mapping[str, Any] | None) -> dict[str, str]:
         if role not in FIELD_ROLES:
             hint = closest(str(role), list(FIELD_ROLES))
             raise DataError(
-                f"fields: unknown role '{role}'; valid roles are {', '.join(FIELD_ROLES)}"
-                + (f" (did you mean '{hint}'?)" if hint else "")
-                + "; each maps to the key of your rows that holds it, e.g. input: question"
+                f"fields: unknown role '{role}'; valid roles are {', '.join(FIELD_ROLES)}, "
+                "each mapped to the key of your rows that holds it, e.g. input: question",
+                fix=f"did you mean '{hint}'?" if hint else None,
             )
         if not isinstance(key, str) or not key:
             raise DataError(f"fields: '{role}' must name a key of your rows (text), got {key!r}")
@@ -165,7 +165,7 @@ def _expected(value: Any, place: str, mapping: Mapping[str, str]) -> tuple[str, 
 def read_data_file(path: Path, fields: Mapping[str, Any] | None) -> LoadedDataset:
     """The examples of your own JSONL, JSON, CSV or Parquet file."""
     if not path.is_file():
-        raise DataError(missing_file_message(path))
+        raise missing_file(path)
     if path.suffix not in FILE_SUFFIXES:
         raise DataError(
             f"{path}: Parity reads {', '.join(FILE_SUFFIXES)} files, not "

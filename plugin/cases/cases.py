@@ -12,7 +12,7 @@ from pathlib import Path
 from parity.analysis.baselines import content_sha256
 from parity.cases.sampling import sample_indices
 from parity.config.config import DatasetConfig, Experiment, RunConfig, adapter_task
-from parity.config.errors import ConfigError, DataError, ProviderError
+from parity.config.errors import ConfigError, DataError, MissingDataFile, ProviderError
 from parity.config.registry import closest
 from parity.engine.gc_pause import paused_gc
 from parity.evals.datasets import Example
@@ -318,11 +318,21 @@ def _load(experiment: Experiment, path: str, source: str) -> LoadedDataset:
     try:
         dataset = loader.load(spec.split, source, spec.path, spec.subset)
     except DataError as exc:
-        raise ConfigError(path, str(exc), experiment=experiment.id, key="dataset") from None
+        raise _unreadable(exc, path, experiment) from None
     if not dataset.examples:
         raise ConfigError(path, "the dataset has no rows", experiment=experiment.id, key="dataset")
     _refuse_repeated_ids(experiment, dataset, path)
     return dataset
+
+
+def _unreadable(exc: DataError, path: str, experiment: Experiment) -> ConfigError:
+    """The config error for a dataset that cannot be read: a missing data file names the
+    ``dataset.path`` key, and its fix the file of a close name beside it."""
+    if isinstance(exc, MissingDataFile):
+        key = "dataset.path"
+        return ConfigError(path, str(exc), experiment=experiment.id, key=key,
+                           fix=exc.fix_for(key, Path(path)))  # fmt: skip
+    return ConfigError(path, str(exc), experiment=experiment.id, key="dataset", fix=exc.fix)
 
 
 def _refuse_repeated_ids(experiment: Experiment, dataset: LoadedDataset, path: str) -> None:
@@ -350,7 +360,7 @@ def _skip_reason(experiment: Experiment) -> str | None:
     if any(METRICS.get(name).runs_code for name in experiment.metrics) and not unsafe_allowed():
         reason = sandbox_unavailable_reason()
         if reason:
-            return f"generated code cannot be confined here ({reason}); pass --eval-unsafe-exec to run it anyway"
+            return f"generated code cannot be confined here ({reason}); pass --parity-unsafe-exec to run it anyway"
     model = experiment.model
     if model.compression is not None:
         reason = COMPRESSORS.get(model.compression["method"]).unavailable_reason(model.compression)
@@ -386,7 +396,7 @@ def missing_adapter(experiment: Experiment) -> str | None:
     command = train_command(
         experiment.model.short_name, adapter_task(experiment.dataset.name), condition, smoke
     )
-    return f"no adapter at {adapter}/; train it with `{command}`, or run pytest with --eval-train"
+    return f"no adapter at {adapter}/; train it with `{command}`, or run pytest with --parity-train"
 
 
 def example_keys(example_ids: list[str]) -> list[str]:

@@ -229,7 +229,7 @@ def load_config(path: str | Path) -> RunConfig:
         fix = (
             f"did you mean {beside}?"
             if beside
-            else "pass --eval-config PATH to an existing YAML file"
+            else "pass --parity-config PATH to an existing YAML file"
         )
         raise ConfigError(shown, "the file does not exist", fix=fix)
     with paused_gc():  # a config may hold 100,000 experiments
@@ -471,7 +471,7 @@ def _named(
     name = name or raw[name_key]
     if name not in registry:
         raise ctx.error(
-            registry.unknown_message(name),
+            registry.unknown_message(name, suggest=False),
             key=ctx.key(f"{section}.{name_key}"),
             fix=registry.suggestion(name),
         )
@@ -570,7 +570,7 @@ def _parse_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
     if isinstance(name, str) and name not in DATASETS:
         hint = DATASETS.suggestion(name)
         raise ctx.error(
-            DATASETS.unknown_message(name),
+            DATASETS.unknown_message(name, suggest=False),
             key="dataset.name",
             fix=" ".join(filter(None, (hint, _OWN_DATA_FIX))),
         )
@@ -620,7 +620,7 @@ def _parse_own_dataset(raw: Mapping[str, Any], ctx: Context) -> DatasetConfig:
     try:
         field_mapping(raw.get("fields"))
     except DataError as exc:
-        raise ctx.error(str(exc), key="dataset.fields") from None
+        raise ctx.error(str(exc), key="dataset.fields", fix=exc.fix) from None
     label = raw.get("name") or (
         Path(path).stem if path is not None else Path(str(hub).rstrip("/")).name
     )
@@ -655,7 +655,7 @@ def parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
         if not isinstance(name, str) or name not in METRICS:
             shown = name if isinstance(name, str) else repr(name)
             raise ctx.error(
-                METRICS.unknown_message(shown),
+                METRICS.unknown_message(shown, suggest=False),
                 key="metrics",
                 fix=METRICS.suggestion(str(name)),
             )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class ParityError(Exception):
     """Base class for every error Parity shows to a user."""
@@ -43,7 +46,34 @@ class ConfigError(ParityError):
 
 
 class DataError(ParityError):
-    """A dataset file or record does not have the expected shape."""
+    """A dataset file or record does not have the expected shape. ``fix`` is what to do
+    (a "did you mean"), shown on the Fix line of the config error that reports it."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.fix = fix
+        super().__init__(message)
+
+
+class MissingDataFile(DataError):
+    """A data file that does not exist; ``beside`` is the file of the closest name in its
+    folder, when there is one."""
+
+    def __init__(self, path: Path, message: str, beside: Path | None) -> None:
+        self.path = path
+        self.beside = beside
+        super().__init__(message)
+
+    def fix_for(self, key: str, where: Path) -> str:
+        """What to do, for a path given as ``key`` in the file ``where`` (relative paths are
+        read from its folder): the file beside it, else any existing data file."""
+        folder = where.resolve().parent
+        if self.beside is None:
+            return (
+                f"set {key} in {where} to your data file (JSONL, JSON, CSV or Parquet); "
+                f"a relative path is read from {folder}"
+            )
+        shown = os.path.relpath(self.beside.resolve(), folder)  # as the user writes it
+        return f"did you mean {shown}? Set {key} in {where} to it"
 
 
 class ProviderError(ParityError):

@@ -53,9 +53,10 @@ class Registry(Generic[T]):
         found = suggest(name, self.names(), self.aliases)
         return found.hint() if found else None
 
-    def unknown_message(self, name: str) -> str:
-        """Explain that ``name`` is unknown and suggest the closest valid name."""
-        hint = self.suggestion(name)
+    def unknown_message(self, name: str, suggest: bool = True) -> str:
+        """Explain that ``name`` is unknown and (when ``suggest``) suggest the closest valid
+        name; a config error passes False, since its Fix line carries the suggestion."""
+        hint = self.suggestion(name) if suggest else None
         suggestion = f"{hint} " if hint else ""
         return f"unknown {self.kind} '{name}'; {suggestion}valid: {', '.join(self.names())}"
 

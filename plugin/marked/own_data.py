@@ -40,7 +40,8 @@ def load_own_data(
             hint = DATASETS.suggestion(text)
             raise DataError(
                 f"dataset={text!r} is neither a registered dataset ({', '.join(DATASETS.names())}) "
-                f"nor a {'/'.join(FILE_SUFFIXES)} file" + (f"; {hint}" if hint else "")
+                f"nor a {'/'.join(FILE_SUFFIXES)} file",
+                fix=hint,
             )
         return read_data_file(path if path.is_absolute() else base_dir / path, fields)
     if isinstance(dataset, Mapping) or not isinstance(dataset, Iterable):

@@ -27,7 +27,7 @@ from parity.config.config import (
     parse_metrics,
     parse_model,
 )
-from parity.config.errors import ConfigError, DataError
+from parity.config.errors import ConfigError, DataError, MissingDataFile
 from parity.config.schema import Context, Field, check_mapping, non_negative, positive
 from parity.engine.execution import score_prediction
 from parity.evals.datasets import DATASETS, Example
@@ -124,7 +124,12 @@ class PipelineDef:
                 kwargs.get("source", "auto"),
             )
         except DataError as exc:
-            raise self.context().error(str(exc), key="dataset") from None
+            fix = (
+                exc.fix_for("dataset=", Path(self.path))
+                if isinstance(exc, MissingDataFile)
+                else exc.fix
+            )
+            raise self.context().error(str(exc), key="dataset", fix=fix) from None
         examples = loaded.examples
         dataset = kwargs["dataset"]
         if isinstance(dataset, str) and dataset in DATASETS.names():

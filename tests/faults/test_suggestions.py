@@ -27,12 +27,16 @@ def config_with(tmp_path, change):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (F1_SCORE, ["key 'metrics'", "unknown metric 'f1_score'; did you mean 'f1'?"]),
+        (
+            F1_SCORE,
+            ["key 'metrics'", "unknown metric 'f1_score'; valid:", "Fix: did you mean 'f1'?"],
+        ),
         (
             OLLAMA,
             [
                 "key 'model.name'",
-                "unknown provider 'ollama'; did you mean 'openai-compatible'?",
+                "unknown provider 'ollama'; valid:",
+                "Fix: did you mean 'openai-compatible'?",
                 "use 'openai-compatible:<model>' with base_url: http://localhost:11434/v1",
             ],
         ),

@@ -62,7 +62,7 @@ def test_wrong_type(write_config):
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"dataset": {"name": "hotpotq"}}, "unknown dataset 'hotpotq'; did you mean 'hotpotqa'"),
+        ({"dataset": {"name": "hotpotq"}}, "unknown dataset 'hotpotq'; valid: "),
         ({"metrics": ["f2"]}, "unknown metric 'f2'"),
         ({"model": {"name": "opnai:gpt-4o"}}, "did you mean 'openai'"),
         ({"model": {"name": "gpt-4o"}}, "must look like 'provider:model'"),
@@ -134,7 +134,7 @@ def test_repeats_need_sampling(write_config):
         ({"mode": "compressed"}, "mode: compressed needs a compressor"),
         ({"compression": {"method": "extractive"}}, "applies only to a compressed experiment"),
         ({"mode": "compressed", "compression": {"method": "extractiv"}},
-         "key 'model.compression.method'): unknown compressor 'extractiv'; did you mean 'extractive'?"),
+         "key 'model.compression.method'): unknown compressor 'extractiv'; valid: "),
         ({"mode": "compressed", "compression": {"method": "extractive", "rate": 1.5}},
          "must be above 0 and at most 1"),
         ({"mode": "compressed", "compression": {"method": "extractive", "ranker": "tfidf"}},

@@ -118,8 +118,8 @@ def test_bad_own_data_blocks_get_one_message_naming_the_key(write_config, datase
 
 def test_a_missing_file_is_reported_with_the_close_name_beside_it(write_config, data_file):
     config = load_config(write_config([own(name="capitals", path="data/capital.jsonl")]))
-    with pytest.raises(ConfigError, match=r"data/capital\.jsonl does not exist; did you mean "
-                       r".*data/capitals\.jsonl\?"):  # fmt: skip
+    with pytest.raises(ConfigError, match=r"data/capital\.jsonl does not exist\n  Fix: did you mean "
+                       r"data/capitals\.jsonl\? Set dataset\.path in "):  # fmt: skip
         build_plan(config)
 
 

@@ -103,5 +103,8 @@ def test_a_parquet_file_and_a_close_file_name_share_the_yaml_readers_handling(tm
     )
     (example,) = load_own_data("c.parquet", {"input": "q", "expected": "a"}, tmp_path).examples
     assert (example.question, example.answers) == ("Capital of Peru?", ("Lima",))
-    with pytest.raises(DataError, match=r"c\.parquets does not exist; did you mean .*c\.parquet\?"):
+    with pytest.raises(DataError, match=r"c\.parquets does not exist$") as info:
         load_own_data("c.parquets", None, tmp_path)
+    assert info.value.fix_for("dataset=", tmp_path / "test_x.py").startswith(  # type: ignore[attr-defined]
+        "did you mean c.parquet?"
+    )
