@@ -42,6 +42,10 @@ EXAMPLE_ARG = "example"
 MODEL_FIXTURE = "parity_model"
 # A pipeline item's reports carry its experiment (as data: xdist sends it to the controller).
 EXPERIMENT_ATTRIBUTE = "parity_experiment"
+# And, from an xdist worker, how many items of it the run selected and (once per experiment
+# and worker) the ids of all its examples: the controller collects nothing, and needs both to
+# tell a narrowed run (``-k``) from a whole one, as a serial run does.
+SELECTION_ATTRIBUTE = "parity_selection"
 _ITEM = pytest.StashKey["PipelineItem"]()
 _RETURNED = pytest.StashKey[Any]()  # what the test function returned
 _RECORDED = pytest.StashKey[Any]()  # what it recorded through parity_result
@@ -76,7 +80,7 @@ def record_prediction(item: pytest.Item, prediction: Any) -> None:
 
 class PipelinePlugin:
     """Hooks for marked tests. ``attach`` hands a finished record to the plugin state;
-    ``writer`` is the run's raw-row writer; ``default_model`` is ``--eval-model``."""
+    ``writer`` is the run's raw-row writer; ``default_model`` is ``--parity-model``."""
 
     def __init__(
         self,
@@ -95,6 +99,8 @@ class PipelinePlugin:
         self.positions: dict[str, dict[str, int]] = {}  # example id -> position, per function
         self.notes: list[str] = []
         self.current: PipelineItem | None = None
+        self.selected: dict[str, int] = {}  # items the run selected, per experiment id
+        self._examples_sent: set[str] = set()  # experiments whose example ids a report carried
 
     # -- collection ----------------------------------------------------------------------------
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -183,11 +189,28 @@ class PipelinePlugin:
 
     def current_model(self, explicit: str | None) -> ModelConfig:
         """The model a ``parity_model`` call uses: ``model=`` on the call, else the running
-        test's, else ``--eval-model``, else the shipped local model."""
+        test's, else ``--parity-model``, else the shipped local model."""
         if explicit is not None or self.current is None:
             name = explicit or self.default_model or DEFAULT_MODEL
             return parse_model({"name": name}, Context("parity_model", source=MARKER_SOURCE))
         return self.current.experiment.model
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Count the items the run selected (after ``-k``/``-m``) of each marked test."""
+        self.selected = {}
+        for item in session.items:
+            own = pipeline_item(item)
+            if own is not None:
+                self.selected[own.experiment.id] = self.selected.get(own.experiment.id, 0) + 1
+
+    def selection(self, own: PipelineItem) -> dict[str, Any]:
+        """What an xdist worker's report tells the controller of ``own``'s experiment: the
+        items selected and, on its first report, the ids of all its examples."""
+        data: dict[str, Any] = {"selected": self.selected.get(own.experiment.id)}
+        if own.experiment.id not in self._examples_sent:
+            self._examples_sent.add(own.experiment.id)
+            data["examples"] = self.example_ids[own.definition.nodeid]
+        return data
 
     # -- running -------------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -254,6 +277,8 @@ class PipelinePlugin:
         report = outcome.get_result()
         if own is not None and (call.when == "call" or (call.when == "setup" and report.skipped)):
             setattr(report, EXPERIMENT_ATTRIBUTE, experiment_to_data(own.experiment))
+            if hasattr(item.config, "workerinput"):  # an xdist worker
+                setattr(report, SELECTION_ATTRIBUTE, self.selection(own))
 
 
 def _example(item: pytest.Function) -> Example:

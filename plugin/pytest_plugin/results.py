@@ -12,7 +12,7 @@ from parity.cases.cases import EvalCase
 from parity.cases.nodeids import case_id_of
 from parity.config.errors import ParityError
 from parity.marked.pipeline import experiment_from_data
-from parity.marked.pipeline_plugin import EXPERIMENT_ATTRIBUTE
+from parity.marked.pipeline_plugin import EXPERIMENT_ATTRIBUTE, SELECTION_ATTRIBUTE
 from parity.pytest_plugin.junit import junit_takes_properties, name_junit_class, prefer_xunit1
 from parity.pytest_plugin.locations import place_skip
 from parity.pytest_plugin.names import EVAL_MARK, GATES_PATH, RECORD_ATTRIBUTE
@@ -84,7 +84,10 @@ class ReportFeed:
         experiment_data = report.__dict__.pop(EXPERIMENT_ATTRIBUTE, None)
         if experiment_data is not None:  # a marked test's item
             experiment = experiment_from_data(experiment_data)
-            state.add_pipeline_experiment(experiment, None)
+            selection = report.__dict__.pop(SELECTION_ATTRIBUTE, None) or {}
+            state.add_pipeline_experiment(
+                experiment, selection.get("examples"), selection.get("selected")
+            )
             experiment_id = experiment.id
         else:
             case = _case_for_report(state, report)

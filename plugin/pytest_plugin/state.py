@@ -83,7 +83,7 @@ class ParityState:
         )
 
     def config_path(self) -> Path:
-        """The eval config: ``--eval-config``, else ./configs/experiments.yaml, else the shipped one."""
+        """The eval config: ``--parity-config``, else ./configs/experiments.yaml, else the shipped one."""
         option = self.config.getoption("eval_config")
         if option:
             return Path(option)
@@ -123,7 +123,7 @@ class ParityState:
         return self.engine
 
     def uses_call_process(self) -> bool:
-        """``--eval-call-process``: ``auto`` uses the helper process in a serial run (xdist
+        """``--parity-call-process``: ``auto`` uses the helper process in a serial run (xdist
         workers already spread the SDKs' CPU work over the cores)."""
         choice = self.config.getoption("eval_call_process")
         return choice == "on" or (choice == "auto" and not self.is_worker)
@@ -140,12 +140,15 @@ class ParityState:
             self._pipeline_writer.close()
 
     def add_pipeline_experiment(
-        self, experiment: Experiment, example_ids: list[str] | None
+        self, experiment: Experiment, example_ids: list[str] | None, selected: int | None = None
     ) -> None:
-        """Aggregate a marked test's experiment (with its baseline, if it names one)."""
+        """Aggregate a marked test's experiment (with its baseline, if it names one), of whose
+        examples (``example_ids``) the run selected ``selected`` items (None: not known here)."""
         if experiment.id in self.aggregator.outcomes:
             return
         self.aggregator.add([experiment])
+        if selected is not None:  # the xdist controller, which collects nothing, is told
+            self.aggregator.outcomes[experiment.id].expected = selected
         if experiment.baseline is not None:
             self.sources[experiment.id] = BaselineSource(experiment.baseline)
         if example_ids is not None:
@@ -159,7 +162,7 @@ class ParityState:
         return " + ".join(labels)
 
     def cache_dir(self) -> Path:
-        """``--eval-cache-dir``, else ``.parity-cache`` in the rootdir."""
+        """``--parity-cache-dir``, else ``.parity-cache`` in the rootdir."""
         option = self.config.getoption("eval_cache_dir")
         return Path(option) if option else self.config.rootpath / ".parity-cache"
 

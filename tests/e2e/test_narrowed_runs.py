@@ -55,7 +55,7 @@ def test_a_gate_of_a_run_narrowed_by_k_is_not_evaluated_and_says_why(tmp_path, s
     assert result.returncode == 0, out[-3000:]
     why = f"evaluated on 1 of {N} examples: the run was narrowed by -k"
     assert f"SKIP  exp::threshold::exact_match: not evaluated: {why}" in out, out[-3000:]
-    assert "--eval-gate-narrowed" in out
+    assert "--parity-gate-narrowed" in out
     assert "gates: 0 passed, 0 failed, 1 skipped" in out
     document = json.loads((tmp_path / "run" / "summary.json").read_text())
     (gate,) = document["gates"]
@@ -140,8 +140,17 @@ def test_node_ids_and_deselect_narrow_a_plain_pytest_run_too(
     assert f"SKIP  exp::threshold::exact_match: not evaluated: {why}" in out, out[-3000:]
 
 
-def test_a_marked_test_narrowed_by_k_is_not_gated(tmp_path):
-    result = run_marked(tmp_path, "narrowed", select="test_lookup and not 3")
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_marked_test_narrowed_by_k_is_not_gated(tmp_path, workers):
+    """Under xdist the controller collects nothing: it evaluated the gate on the selection
+    (``PASS ... over 7 examples``) where the serial run reports it as narrowed."""
+    result = run_marked(tmp_path, "narrowed", *workers, select="test_lookup and not 3")
     assert result.returncode == 0, result.stdout[-3000:]
     why = "evaluated on 7 of 8 examples: the run was narrowed by -k"
     assert f"SKIP  test_lookup::threshold::f1: not evaluated: {why}" in result.stdout
+    assert "gates: 0 passed, 0 failed, 1 skipped" in result.stdout
+    whole = run_marked(tmp_path, "whole", *workers, select="test_lookup")
+    assert whole.returncode == 0, whole.stdout[-3000:]
+    assert "PASS  test_lookup::threshold::f1: f1 = 1.0000 >= threshold 0.5 over 8 examples" in (
+        whole.stdout
+    )
