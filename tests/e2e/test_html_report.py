@@ -198,3 +198,13 @@ def test_an_example_a_pair_lost_is_listed_with_why_and_found_by_the_errors_filte
     assert load.errors == [] and count == "1 of 24 examples"
     assert baseline.startswith("baseline: full") and lost["pred"] in baseline
     assert candidate == "candidate: squeezederrorfailed on the candidate side"
+
+
+@needs_chromium
+def test_the_browser_check_catches_an_uncaught_error_a_console_error_and_a_request(tmp_path):
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><body><img src="http://parity.invalid/x.png">'
+                    '<script>console.error("logged"); throw new Error("boom");</script></body></html>')  # fmt: skip
+    load = load_page(page, ["document.body.childElementCount"], tmp_path / "profile")
+    assert any("boom" in error for error in load.errors) and "logged" in load.errors
+    assert "http://parity.invalid/x.png" in load.requests
