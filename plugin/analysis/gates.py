@@ -15,10 +15,12 @@ has fewer than ``min_pairs`` pairs (default 6; a corpus metric also fewer than i
 without a pair (failed, skipped, lost a repeat, missing on either side) than
 ``max_missing_share`` of them (default 0: a gate decides on the whole sample or not at all).
 A gate that cannot be evaluated (no scored items, no baseline scores, no shared examples)
-fails the run with its reason, unless ``--eval-allow-skipped-gates`` lets it be skipped.
+fails the run with its reason, unless ``--parity-allow-skipped-gates`` lets it be skipped. In
+a run that evaluated nothing (every item skipped) every gate is unevaluable for that reason:
+``--parity-allow-skipped``, which accepts such a run, skips them too, and is the option named.
 A gate of a narrowed experiment (``-k``/``-m``/node ids selected part of it, or deselected
 its baseline: :mod:`parity.analysis.narrowing`) is not evaluated (skipped, with why) unless
-``--eval-gate-narrowed`` asks for it.
+``--parity-gate-narrowed`` asks for it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from parity.analysis.narrowing import OPTION as NARROWED_OPTION
 from parity.analysis.paired import MetricDelta, PairedComparison, examples_needed
 from parity.config.config import Experiment
 
-ALLOW_OPTION = "--eval-allow-skipped-gates"
+ALLOW_OPTION = "--parity-allow-skipped-gates"
+ALLOW_EMPTY_OPTION = "--parity-allow-skipped"  # accepts a run that evaluated nothing
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,13 @@ def evaluate_gates(
     narrowed: Mapping[str, str] | None = None,
     paired_narrowed: Mapping[str, str] | None = None,
     evaluate_narrowed: bool = False,
+    empty_run: bool = False,
+    allow_empty: bool = False,
 ) -> list[GateResult]:
     """Evaluate every threshold and paired gate of every experiment in the run. ``narrowed``
     and ``paired_narrowed`` say, by experiment, why its threshold and its paired gates are
-    narrowed: then they are not evaluated, unless ``evaluate_narrowed``."""
+    narrowed: then they are not evaluated, unless ``evaluate_narrowed``. ``empty_run``: the
+    run evaluated nothing, which ``allow_empty`` (``--parity-allow-skipped``) accepts."""
     results: list[GateResult] = []
     for experiment_id, outcome in outcomes.items():
         if not outcome.selected:  # not part of this run: its gates are not either
@@ -94,20 +100,60 @@ def evaluate_gates(
             if comparison is None:
                 comparison = (
                     "it has no baseline: add 'baseline: <experiment id>' (or "
-                    "'baseline: {run: DIR, experiment: ID}'), or pass --eval-baseline-run DIR"
+                    "'baseline: {run: DIR, experiment: ID}'), or pass --parity-baseline-run DIR"
                 )
             for metric, limit in limits.items():
                 results.append(_paired(experiment, kind, metric, limit, comparison))
     reasons = (narrowed or {}, paired_narrowed or {})
+    unevaluable = Unevaluable(allow_unevaluated, empty_run, allow_empty)
     return [
         _settled(g, reasons[g.kind != "threshold"].get(g.experiment_id), evaluate_narrowed,
-                 allow_unevaluated)
+                 unevaluable)
         for g in results
     ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Unevaluable:
+    """What becomes of a gate that cannot be evaluated: ``allowed`` by
+    ``--parity-allow-skipped-gates``; ``empty_run``: the run evaluated nothing, which
+    ``allow_empty`` (``--parity-allow-skipped``) accepts."""
+
+    allowed: bool = False
+    empty_run: bool = False
+    allow_empty: bool = False
+
+    def settle(self, gate: GateResult) -> GateResult:
+        """``gate`` skipped or failed, its message naming the one option that applies."""
+        problem = f"could not be evaluated: {gate.message}"
+        if self.empty_run and self.allow_empty:
+            status = "skipped"
+            message = (
+                f"{problem} (skipped: {ALLOW_EMPTY_OPTION} accepts a run that evaluates nothing)"
+            )
+        elif self.allowed:
+            status, message = "skipped", f"{problem} (skipped: {ALLOW_OPTION} was given)"
+        elif self.empty_run:
+            status = "failed"
+            message = (
+                f"{problem}. The run evaluated nothing: pass {ALLOW_EMPTY_OPTION} to accept "
+                f"such a run, its gates skipped with it ({ALLOW_OPTION} is for a gate that "
+                "cannot be evaluated in a run that evaluated something)"
+            )
+        else:
+            status = "failed"
+            message = (
+                f"{problem}. A gate that cannot be evaluated fails the run; pass {ALLOW_OPTION} "
+                "to let it be skipped"
+            )
+        return GateResult(
+            gate.experiment_id, gate.kind, gate.metric, status, message, limit=gate.limit,
+            verdict=gate.verdict,
+        )  # fmt: skip
+
+
 def _settled(
-    gate: GateResult, narrowed: str | None, evaluate_narrowed: bool, allow_unevaluated: bool
+    gate: GateResult, narrowed: str | None, evaluate_narrowed: bool, unevaluable: Unevaluable
 ) -> GateResult:
     """``gate`` as reported: not evaluated when ``narrowed`` says why its run was narrowed
     (skipped: neither passed nor failed), unless ``evaluate_narrowed`` (then evaluated on the
@@ -119,26 +165,10 @@ def _settled(
             limit=gate.limit, verdict="not evaluated",
         )  # fmt: skip
     if gate.verdict == "unevaluable":
-        return _unevaluated(gate, allow_unevaluated)
+        return unevaluable.settle(gate)
     if narrowed is not None and narrowed not in gate.message:
         return replace(gate, message=f"{gate.message} ({narrowed})")
     return gate
-
-
-def _unevaluated(gate: GateResult, allowed: bool) -> GateResult:
-    if allowed:
-        message = f"could not be evaluated: {gate.message} (skipped: {ALLOW_OPTION} was given)"
-        status = "skipped"
-    else:
-        message = (
-            f"could not be evaluated: {gate.message}. A gate that cannot be evaluated fails "
-            f"the run; pass {ALLOW_OPTION} to let it be skipped"
-        )
-        status = "failed"
-    return GateResult(
-        gate.experiment_id, gate.kind, gate.metric, status, message, limit=gate.limit,
-        verdict=gate.verdict,
-    )  # fmt: skip
 
 
 def _threshold(

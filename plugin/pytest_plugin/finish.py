@@ -17,9 +17,10 @@ from parity.engine.pricing import price_for
 from parity.pytest_plugin.gate_totals import count_failed_gates
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
-from parity.pytest_plugin.nothing_evaluated import nothing_evaluated
+from parity.pytest_plugin.nothing_evaluated import evaluated_nothing, nothing_evaluated
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import ParityState, state_of
+from parity.pytest_plugin.unnamed_config import write_unnamed_config_hint
 from parity.record.writable import cannot_write
 from parity.report.reports import run_document
 from parity.report.terminal import render_experiment, render_gates, render_verdicts
@@ -54,9 +55,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     allow = bool(session.config.getoption("eval_allow_skipped_gates"))
     narrowed, paired_narrowed = _narrowed_gates(state, narrowing)
     evaluate_narrowed = bool(session.config.getoption("eval_gate_narrowed", False))
+    allow_skipped = bool(session.config.getoption("eval_allow_skipped"))
     state.gates = evaluate_gates(
-        outcomes, summaries, comparisons, allow, narrowed, paired_narrowed, evaluate_narrowed
-    )
+        outcomes, summaries, comparisons, allow, narrowed, paired_narrowed, evaluate_narrowed,
+        evaluated_nothing(outcomes), allow_skipped,
+    )  # fmt: skip
     _add_verdicts(state, summaries, comparisons)
     failed_gates: list[pytest.TestReport] = []
     for gate in state.gates:
@@ -69,15 +72,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.testsfailed += 1
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    allow_skipped = bool(session.config.getoption("eval_allow_skipped"))
-    state.nothing_evaluated = nothing_evaluated(outcomes, allow_skipped)
+    unevaluable = sum(g.verdict == "unevaluable" and g.status == "failed" for g in state.gates)
+    state.nothing_evaluated = nothing_evaluated(outcomes, allow_skipped, unevaluable)
     failing = state.nothing_evaluated is not None and not allow_skipped
     if failing and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     try:
         _write_summaries(session, state, summaries)
     except OSError as exc:
-        where = "--eval-report-dir DIR"
+        where = "--parity-report-dir DIR"
         state.report_error = cannot_write(state.run_dir, "summaries", where, exc)
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -190,6 +193,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state.nothing_evaluated:
         allowed = bool(config.getoption("eval_allow_skipped"))
         terminalreporter.write_line(state.nothing_evaluated, red=not allowed, yellow=allowed)
+    write_unnamed_config_hint(terminalreporter, exitstatus, config)
 
 
 def _write_summary(terminalreporter: Any, state: ParityState) -> None:

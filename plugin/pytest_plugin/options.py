@@ -88,8 +88,8 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option(
         "config", "path", metavar="PATH",
-        help="experiments YAML to evaluate (default: ./configs/experiments.yaml, else the "
-        "shipped one)",
+        help="experiments YAML that plain pytest collects and evaluates (none unless named; "
+        "under --pyargs parity.evals: ./configs/experiments.yaml, else the shipped one)",
     ),
     Option(
         "model", "str", metavar="PROVIDER:MODEL",

@@ -20,7 +20,7 @@ from tests.support.pytest_runs import (
 )
 
 LINE = "parity: NOTHING EVALUATED: all {n} experiment items were skipped ("
-FAILS = "; the run fails (pass --eval-allow-skipped to accept a run that evaluates nothing)"
+FAILS = "; the run fails (pass --parity-allow-skipped to accept a run that evaluates nothing)"
 
 
 def loud_lines(result) -> list[str]:
@@ -43,7 +43,7 @@ def test_every_item_skipped_for_a_missing_key_fails_the_run(tmp_path):
     assert allowed.returncode == 0, allowed.stdout[-3000:]
     (line,) = loud_lines(allowed)
     assert line.startswith(LINE.format(n=4))
-    assert line.endswith("; allowed by --eval-allow-skipped")
+    assert line.endswith("; allowed by --parity-allow-skipped")
 
 
 def test_every_item_skipped_for_a_missing_base_url_fails_the_run(tmp_path):
@@ -69,7 +69,7 @@ def test_every_item_refused_by_the_cost_cap_fails_the_run(tmp_path):
         assert len(server.requests) == 0
     assert result.returncode == 1, result.stdout[-3000:]
     (line,) = loud_lines(result)
-    assert line.startswith(LINE.format(n=3)) and "--eval-max-cost $1.0 reached" in line
+    assert line.startswith(LINE.format(n=3)) and "--parity-max-cost $1.0 reached" in line
 
 
 def test_under_xdist_the_controller_sees_that_nothing_was_evaluated(tmp_path):
@@ -108,3 +108,41 @@ def test_a_run_without_experiment_items_is_unchanged(tmp_path):
                                 text=True, timeout=120)  # fmt: skip
         assert result.returncode == 0, result.stdout[-3000:]
         assert loud_lines(result) == []
+
+
+def test_a_gated_run_that_evaluated_nothing_names_the_one_option_that_applies(tmp_path):
+    """Every item skipped under a threshold gate: the run failed twice over, once for
+    evaluating nothing (``--parity-allow-skipped``) and once for the gate that therefore could
+    not be evaluated (``--parity-allow-skipped-gates``), and passing only one still failed.
+    Now the gate's line says which option does what and that ``--parity-allow-skipped``
+    applies; it alone accepts the run, its gate skipped with it."""
+    experiment = one_experiment(model={"name": "openai:gpt-4o-mini"})
+    experiment["thresholds"] = {"f1": 0.5}
+    config = write_yaml(tmp_path / "gated.yaml", [experiment])
+    result = run_pytest(tmp_path, f"--parity-config={config}", env=clean_env())
+    assert result.returncode == 1, result.stdout[-3000:]
+    (line,) = loud_lines(result)
+    assert line.endswith(
+        "; the run fails (pass --parity-allow-skipped to accept a run that evaluates nothing, "
+        "its failed gate skipped with it)"
+    ), line
+    (gate,) = [text for text in result.stdout.splitlines() if "exp::threshold::f1" in text]
+    assert gate.strip().startswith("FAIL  exp::threshold::f1: could not be evaluated"), gate
+    assert gate.endswith(
+        "The run evaluated nothing: pass --parity-allow-skipped to accept such a run, its gates "
+        "skipped with it (--parity-allow-skipped-gates is for a gate that cannot be evaluated "
+        "in a run that evaluated something)"
+    ), gate
+    # the old spelling still works
+    allowed = run_pytest(
+        tmp_path, f"--parity-config={config}", "--eval-allow-skipped", env=clean_env()
+    )
+    assert allowed.returncode == 0, allowed.stdout[-3000:]
+    (line,) = loud_lines(allowed)
+    assert line.endswith("; allowed by --parity-allow-skipped"), line
+    assert "SKIP  exp::threshold::f1: could not be evaluated" in allowed.stdout
+    assert "(skipped: --parity-allow-skipped accepts a run that evaluates nothing)" in (
+        allowed.stdout
+    )
+    for output in (result.stdout, allowed.stdout):
+        assert "--eval-" not in output

@@ -234,7 +234,8 @@ def test_a_gate_without_baseline_scores_fails_unless_allowed(allow):
     assert gate.verdict == "unevaluable"
     assert gate.status == ("skipped" if allow else "failed")
     assert "could not be evaluated" in gate.message and "no item of base" in gate.message
-    assert "--eval-allow-skipped-gates" in gate.message
+    assert "--parity-allow-skipped-gates" in gate.message
+    assert "--parity-allow-skipped " not in gate.message  # the run evaluated something
     assert "no verdict" in verdict_line(comparisons["cand"], "cand", "base", [gate])
 
 
