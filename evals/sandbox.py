@@ -15,7 +15,7 @@ when root (the uid) but per user otherwise (the user's running processes plus
 ``processes``, shared by that user's concurrent runs).
 
 When bubblewrap cannot confine on this machine, :func:`sandbox_unavailable_reason` says why;
-callers skip instead of running code unconfined unless the user passed ``--eval-unsafe-exec``.
+callers skip instead of running code unconfined unless the user passed ``--parity-unsafe-exec``.
 """
 
 from __future__ import annotations
@@ -370,7 +370,7 @@ def sandbox_unavailable_reason() -> str | None:
 
 
 class _Policy:
-    """Whether this pytest session allowed unconfined execution (``--eval-unsafe-exec``).
+    """Whether this pytest session allowed unconfined execution (``--parity-unsafe-exec``).
 
     Set by the plugin from its option for the length of a session; never put in the
     environment, where generated code and every child process would inherit it.
@@ -380,10 +380,10 @@ class _Policy:
 
 
 def allow_unconfined(allowed: bool) -> None:
-    """Record the session's ``--eval-unsafe-exec`` choice (the plugin resets it at the end)."""
+    """Record the session's ``--parity-unsafe-exec`` choice (the plugin resets it at the end)."""
     _Policy.allow_unconfined = allowed
 
 
 def unsafe_allowed() -> bool:
-    """True when the user explicitly allowed unconfined execution (``--eval-unsafe-exec``)."""
+    """True when the user explicitly allowed unconfined execution (``--parity-unsafe-exec``)."""
     return _Policy.allow_unconfined

@@ -32,7 +32,7 @@ class Metric:
     outputs: tuple[str, ...] = ()
     settings: Callable[[], dict[str, object]] | None = None
     requires: tuple[tuple[str, str], ...] = ()
-    runs_code: bool = False  # executes the prediction: needs the sandbox (or --eval-unsafe-exec)
+    runs_code: bool = False  # executes the prediction: needs the sandbox (or --parity-unsafe-exec)
 
     def score_example(self, prediction: str, references: Sequence[str]) -> dict[str, float]:
         """The example's scores (``{}`` for a corpus-only metric)."""

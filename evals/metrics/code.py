@@ -85,7 +85,7 @@ def pass_at_1(prediction: str, references: Sequence[str]) -> dict[str, float]:
         reason = sandbox_unavailable_reason()
         if reason:
             raise RuntimeError(
-                f"cannot run generated code safely: {reason} (or pass --eval-unsafe-exec)"
+                f"cannot run generated code safely: {reason} (or pass --parity-unsafe-exec)"
             )
     return {"pass_at_1": float(passes_every_assert(prediction, references, unsafe))}
 

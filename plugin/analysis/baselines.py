@@ -1,5 +1,5 @@
 """Where each experiment's baseline comes from: another experiment of this run, or the raw
-rows an earlier run stored (``baseline: {run: DIR, experiment: ID}``, ``--eval-baseline-run``).
+rows an earlier run stored (``baseline: {run: DIR, experiment: ID}``, ``--parity-baseline-run``).
 
 Every experiment summary carries a ``setup`` block (what decides which examples are scored
 and how). A stored baseline is refused when its setup differs in what makes the numbers
@@ -246,12 +246,12 @@ def baseline_sources(
     baseline_run: Path | None,
 ) -> dict[str, BaselineSource]:
     """Each experiment's baseline (checked now, before any model is called): with
-    ``--eval-baseline-run DIR``, the experiment of the same id stored in DIR where there is
+    ``--parity-baseline-run DIR``, the experiment of the same id stored in DIR where there is
     one, else what the config names."""
     if baseline_run is not None and not any(baseline_run.glob(f"*{SUMMARY_SUFFIX}")):
         raise ConfigError(
             config_path,
-            f"--eval-baseline-run {baseline_run}: no experiment summaries (*{SUMMARY_SUFFIX}) there",
+            f"--parity-baseline-run {baseline_run}: no experiment summaries (*{SUMMARY_SUFFIX}) there",
             fix="pass the report directory of a finished run (reports/<timestamp>/)",
         )
     sources: dict[str, BaselineSource] = {}
@@ -261,7 +261,7 @@ def baseline_sources(
             and (baseline_run / f"{experiment.id}{SUMMARY_SUFFIX}").is_file()
         ):
             source = BaselineSource(experiment.id, baseline_run)
-            key = "--eval-baseline-run"
+            key = "--parity-baseline-run"
         elif experiment.baseline is not None:
             run_dir = Path(experiment.baseline_run) if experiment.baseline_run else None
             source = BaselineSource(experiment.baseline, run_dir)

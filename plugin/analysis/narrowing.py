@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from parity.analysis.aggregation import ExperimentOutcome
 from parity.analysis.baselines import BaselineSource
 
-OPTION = "--eval-gate-narrowed"
+OPTION = "--parity-gate-narrowed"
 
 
 @dataclass(frozen=True)

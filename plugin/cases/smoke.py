@@ -1,4 +1,4 @@
-"""``--eval-smoke``: the whole path, tiny — as the Baseweight benchmark's ``--smoke-test``.
+"""``--parity-smoke``: the whole path, tiny — as the Baseweight benchmark's ``--smoke-test``.
 
 Every experiment runs on the shipped small model (``hf:smollm2``, offline) over at most
 ``SMOKE_EXAMPLES`` examples; LoRA conditions train for one epoch on ``SMOKE_ROWS`` rows; every

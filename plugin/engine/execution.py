@@ -346,19 +346,19 @@ class Engine:
     def _remote_compression(
         self, compressor: RemoteCompressor, request: ChatRequest, context: str
     ) -> Compression:
-        """One remote compression within the ``--eval-max-cost`` budget."""
+        """One remote compression within the ``--parity-max-cost`` budget."""
         estimate = 0.0
         if self.budget.cap_usd is not None:
             estimate_or_none = compressor.estimate_cost(request)
             if estimate_or_none is None:
                 raise BudgetRefused(
-                    f"--eval-max-cost is set but no price is known for the {compressor.name} "
+                    f"--parity-max-cost is set but no price is known for the {compressor.name} "
                     "compressor's model; set its price in configs/pricing.yaml"
                 )
             estimate = estimate_or_none
             if not self.budget.reserve(estimate):
                 raise BudgetRefused(
-                    f"--eval-max-cost ${self.budget.cap_usd} reached (spent "
+                    f"--parity-max-cost ${self.budget.cap_usd} reached (spent "
                     f"${self.budget.spent_usd:.6f}); compression not sent"
                 )
         try:
@@ -412,11 +412,11 @@ class Engine:
         estimate = self._estimate_cost(model, request)
         if estimate is None:
             raise BudgetRefused(
-                f"--eval-max-cost is set but no price is known for {model.name}; set model.pricing"
+                f"--parity-max-cost is set but no price is known for {model.name}; set model.pricing"
             )
         if not self.budget.reserve(estimate):
             raise BudgetRefused(
-                f"--eval-max-cost ${self.budget.cap_usd} reached (spent ${self.budget.spent_usd:.6f}); request not sent"
+                f"--parity-max-cost ${self.budget.cap_usd} reached (spent ${self.budget.spent_usd:.6f}); request not sent"
             )
         try:
             completion = without_secrets(self.call(client, request), client.secrets())

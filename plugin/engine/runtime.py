@@ -105,7 +105,7 @@ class EvalRuntime:
         self._partitions[part] = []
         start = next((i for i, member in enumerate(members) if member.id == case.id), 0)
         # Rows already in the run directory are taken, not recomputed: a crashed worker's
-        # partition picked up by another worker, or --eval-resume.
+        # partition picked up by another worker, or --parity-resume.
         self._start(members[start:], True)
 
     def _store_setups(self, cases: Sequence[EvalCase]) -> None:

@@ -418,7 +418,7 @@ class RunScheduler:
                     f"parity: no progress for {self.stall_s:g} s: {case.id} waits for its "
                     "result, but no request is in flight and nothing is being computed (a "
                     "sender thread stopped). The run stops instead of hanging; please report "
-                    "this as a bug, with the log above.\n  Fix: --eval-resume continues "
+                    "this as a bug, with the log above.\n  Fix: --parity-resume continues "
                     "the run from the rows it kept."
                 )
         with self._lock:

@@ -70,7 +70,7 @@ def config_file_cases(metafunc: pytest.Metafunc) -> list[EvalCase] | None:
 
 
 def named_config(config: pytest.Config) -> bool:
-    """Whether the run names an eval config (``--eval-config``, or its ini key, which the
+    """Whether the run names an eval config (``--parity-config``, or its ini key, which the
     option's value resolves)."""
     return bool(config.getoption("eval_config"))
 

@@ -18,7 +18,7 @@ from parity.record.run_setup import check_resume
 
 
 def plan_of(state: ParityState) -> EvalPlan:
-    """Load, validate and expand the eval config once per process (``--eval-train``: its
+    """Load, validate and expand the eval config once per process (``--parity-train``: its
     missing adapters trained first)."""
     if state.plan is None:
         pytest_config = state.config

@@ -1,6 +1,6 @@
 """The run directory: its name, made once before any request and locked for the session,
 checked for an earlier run's rows, and removed at the end if the run wrote nothing there;
-else ``reports/latest`` names the newest run and the oldest beyond ``--eval-keep-reports``
+else ``reports/latest`` names the newest run and the oldest beyond ``--parity-keep-reports``
 are pruned."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def run_dir_for(config: pytest.Config) -> Path:
     if resume == "latest":
         runs = sorted(p for p in base.glob("[0-9]*-[0-9]*") if p.is_dir()) if base.is_dir() else []
         if not runs:
-            raise pytest.UsageError(f"--eval-resume: no earlier run under {base} to resume")
+            raise pytest.UsageError(f"--parity-resume: no earlier run under {base} to resume")
         return runs[-1]
     # A name only: prepare_run_dir creates it (or the first free ``-N`` after it).
     return base / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -55,7 +55,7 @@ def prepare_run_dir(state: ParityState) -> None:
         return
     state.run_dir_ready = True
     config = state.config
-    what, elsewhere = "raw rows and summaries", "--eval-report-dir DIR"
+    what, elsewhere = "raw rows and summaries", "--parity-report-dir DIR"
     try:
         if config.getoption("eval_resume") is None and not config.getoption("eval_report_dir"):
             base = state.run_dir.parent
@@ -69,14 +69,14 @@ def prepare_run_dir(state: ParityState) -> None:
         raise pytest.UsageError(
             f"parity: {state.run_dir} is in use by another Parity run (pid {held}); two runs "
             "never share a report directory.\n"
-            "  Fix: wait for that run to end, or give this one another --eval-report-dir."
+            "  Fix: wait for that run to end, or give this one another --parity-report-dir."
         ) from None
     except OSError as exc:
         raise pytest.UsageError(cannot_write(state.run_dir, what, elsewhere, exc)) from None
     problems = [check_writable(state.run_dir, what, elsewhere)]
     if config.getoption("eval_cache") != "off":
-        off = "run without the cache: --eval-cache=off"
-        cache = check_writable(state.cache_dir(), "response cache", "--eval-cache-dir DIR", off)
+        off = "run without the cache: --parity-cache=off"
+        cache = check_writable(state.cache_dir(), "response cache", "--parity-cache-dir DIR", off)
         problems.append(cache)
     found = [problem for problem in problems if problem]
     if found:
@@ -87,7 +87,7 @@ def release_run_dir(state: ParityState) -> None:
     """Drop the run directory's lock; remove the directory (and ``reports/``) if this run
     made it and wrote nothing there (an xdist run without eval items). A run directory of
     Parity's own that stays is then the newest ``reports/latest`` can name, and the oldest
-    beyond ``--eval-keep-reports`` are removed (by the serial process or xdist controller
+    beyond ``--parity-keep-reports`` are removed (by the serial process or xdist controller
     alone: only it holds the lock)."""
     if state.run_dir_lock is None:
         return
@@ -124,8 +124,8 @@ def refuse_earlier_rows(config: pytest.Config, run_dir: Path) -> None:
     earlier = sorted(run_dir.glob("*.jsonl")) if run_dir.is_dir() else []
     if earlier:
         raise pytest.UsageError(
-            f"--eval-report-dir {run_dir} already holds an earlier run's raw rows "
+            f"--parity-report-dir {run_dir} already holds an earlier run's raw rows "
             f"({earlier[0].name}).\n"
-            f"  Fix: --eval-resume={run_dir} continues that run, keeping its finished rows; "
+            f"  Fix: --parity-resume={run_dir} continues that run, keeping its finished rows; "
             "or give a new directory (or remove this one)."
         )

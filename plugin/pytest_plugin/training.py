@@ -1,4 +1,4 @@
-"""``--eval-train``: a step of its own before the plan is built, training every adapter a
+"""``--parity-train``: a step of its own before the plan is built, training every adapter a
 LoRA condition of the config lacks, so that the plan, built once, runs them."""
 
 from __future__ import annotations

@@ -169,8 +169,8 @@ class ResponseCache:
         warnings.warn(
             f"the response cache in {folder} cannot be used ({error}); it is off for the rest "
             "of this run: answers are requested and not stored, and the cache files are left "
-            f"as they are. Fix: {fix}, or pass --eval-cache-dir=<a writable folder> "
-            "(or --eval-cache=off)",
+            f"as they are. Fix: {fix}, or pass --parity-cache-dir=<a writable folder> "
+            "(or --parity-cache=off)",
             CacheUnavailableWarning,
             stacklevel=4,
         )

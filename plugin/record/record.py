@@ -1,7 +1,7 @@
 """The one result record of an evaluated example, and every form derived from it.
 
 An :class:`EvalRecord` is written once, where the example is scored. JUnit properties, raw
-JSONL rows (ScaleBench's fields, plus the rest of the record), ``--eval-resume`` and the
+JSONL rows (ScaleBench's fields, plus the rest of the record), ``--parity-resume`` and the
 controller's aggregation all come from :meth:`EvalRecord.to_dict` through the functions in
 this module; nothing else builds those shapes by hand.
 
@@ -282,7 +282,7 @@ def raw_row(record: EvalRecord) -> dict[str, Any]:
 
 
 def from_raw_row(row: Mapping[str, Any]) -> EvalRecord:
-    """Rebuild a finished record from its raw JSONL row (``--eval-resume``)."""
+    """Rebuild a finished record from its raw JSONL row (``--parity-resume``)."""
     inverse = {v: k for k, v in SCALEBENCH_NAMES.items()}
     data = {inverse.get(k, k): v for k, v in row.items()}
     if "usage" not in data:  # a row written before usage was split by stage

@@ -2,7 +2,7 @@
 suffix when its name is taken), and a running controller holds a lock on the one it writes.
 
 Each directory Parity makes this way holds :data:`RUN_MARK`; only such directories are ever
-pruned (:func:`prune_runs`, the oldest beyond ``--eval-keep-reports``), and ``reports/latest``
+pruned (:func:`prune_runs`, the oldest beyond ``--parity-keep-reports``), and ``reports/latest``
 (:func:`point_latest`) names the newest.
 """
 
@@ -41,7 +41,7 @@ def reserve_run_dir(base: Path, stamp: str) -> Path:
             suffix += 1
             continue
         (candidate / RUN_MARK).write_text(
-            "Made by Parity; the oldest of these folders are removed beyond --eval-keep-reports.\n"
+            "Made by Parity; the oldest of these folders are removed beyond --parity-keep-reports.\n"
         )
         return candidate
 

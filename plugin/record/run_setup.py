@@ -1,5 +1,5 @@
 """The setup each experiment's raw rows were made with, stored beside them, and the check that
-``--eval-resume`` keeps only rows made with the setup it is run with.
+``--parity-resume`` keeps only rows made with the setup it is run with.
 
 Before a run sends an experiment's first request it appends ``{"experiment_id", "setup"}``
 (the summary's ``setup`` block, see :func:`parity.analysis.baselines.experiment_setup`) to the run's
@@ -28,7 +28,8 @@ SETUPS_STEM, SETUPS_SUFFIX = "setups", ".ndjson"
 # Setup keys a resumed run may change: a prompt file's name (its text is ``prompt_sha256``),
 # and the repeats (rows are kept per repeat); ``n_samples`` follows ``sample_ids_sha256``.
 RESUME_MAY_DIFFER = frozenset({"prompt", "repeats", "n_samples"})
-SOURCE = "--eval-resume run"  # the message: "Invalid --eval-resume run (file ..., experiment ...)"
+# The message: "Invalid --parity-resume run (file ..., experiment ...)".
+SOURCE = "--parity-resume run"
 _UNSET = object()
 ENDPOINT_KEY = "endpoint"
 # Resolves an experiment's endpoint for the check (None: it cannot run here, nothing resumed).
@@ -87,7 +88,7 @@ def check_resume(
     none stored (rows written by an older Parity)."""
     fix = (
         f"resume with the setup those rows were made with (revert the change), or start a "
-        f"new report directory (drop --eval-resume, or give --eval-report-dir a new path) "
+        f"new report directory (drop --parity-resume, or give --parity-report-dir a new path) "
         f"instead of {run_dir}"
     )
     stored = stored_setups(run_dir)

@@ -14,7 +14,7 @@ _READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 def fix_for(error: OSError, directory: Path, elsewhere: str) -> str:
     """The fix for ``error`` writing under ``directory``; ``elsewhere`` names the option that
-    puts the files somewhere else (``--eval-report-dir DIR``)."""
+    puts the files somewhere else (``--parity-report-dir DIR``)."""
     if error.errno in _FULL:
         return f"free space on the disk of {directory}, or give {elsewhere} on another disk"
     if error.errno in _READ_ONLY:
@@ -46,7 +46,7 @@ def cannot_write(
     directory: Path, what: str, elsewhere: str, error: OSError, other_fix: str = ""
 ) -> str:
     """The message for ``directory`` (which holds ``what``) not taking files; ``other_fix``
-    is one more way out (``run without the cache: --eval-cache=off``)."""
+    is one more way out (``run without the cache: --parity-cache=off``)."""
     fix = fix_for(error, directory, elsewhere) + (f"; or {other_fix}" if other_fix else "")
     return (
         f"parity: cannot write the {what} in {directory}: {error.strerror or error}.\n  Fix: {fix}."
@@ -68,6 +68,6 @@ def rows_not_written(path: Path, error: OSError) -> str:
     return (
         f"parity: cannot write the raw rows to {path}: {error.strerror or error}. The run "
         "stops here; items whose rows were not written are failed, not passed.\n"
-        f"  Fix: {fix_for(error, run_dir, '--eval-report-dir DIR')}; then "
-        f"--eval-resume={run_dir} continues the run from the rows it kept."
+        f"  Fix: {fix_for(error, run_dir, '--parity-report-dir DIR')}; then "
+        f"--parity-resume={run_dir} continues the run from the rows it kept."
     )

@@ -34,7 +34,7 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
         lines.append(
             f"  MISSING: {summary['n_missing']} selected examples never reported (a crashed "
             "xdist worker or an interrupted run); the numbers above leave them out — "
-            "rerun with --eval-resume to finish them"
+            "rerun with --parity-resume to finish them"
         )
     if skip_reasons:
         lines += [f"  skipped: {reason}" for reason in sorted(skip_reasons)]

@@ -74,7 +74,7 @@ def test_budget_cap_stops_requests_and_reports_what_was_left(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert 1 <= sent < 12
     assert f"{12 - sent} skipped" in result.stdout
-    assert "--eval-max-cost $5.0 reached" in result.stdout
+    assert "--parity-max-cost $5.0 reached" in result.stdout
     assert (
         f"engine: {sent} requests sent" in result.stdout
         and "requests refused by the cap" in result.stdout

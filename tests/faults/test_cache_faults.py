@@ -207,7 +207,7 @@ def test_a_full_disk_or_read_only_folder_turns_the_cache_off_and_keeps_every_row
     assert report["rows_after"] == report["rows"], report  # the -wal's rows too
     said = report["warnings"]
     assert len(said) == 2 and all(w.startswith("CacheUnavailableWarning") for w in said), said
-    assert str(shared_dir) in said[0] and "Fix:" in said[0] and "--eval-cache-dir" in said[0]
+    assert str(shared_dir) in said[0] and "Fix:" in said[0] and "--parity-cache-dir" in said[0]
     assert report["modes"] == ["off", "off"] and report["stored"] == [False, False]
     files, before = report["files"], report["before"]
     assert not [name for name in files if ".corrupt" in name], files  # nothing moved aside

@@ -67,7 +67,7 @@ def test_resume_with_another_model_temperature_and_prompt_is_refused(tmp_path, w
         )  # fmt: skip
         output = resumed.stdout + resumed.stderr
         assert resumed.returncode != 0, output
-        assert "Invalid --eval-resume run (file " in output and "experiment 'api_exp'" in output
+        assert "Invalid --parity-resume run (file " in output and "experiment 'api_exp'" in output
         assert "resuming would mix the two" in output
         assert "model: rows made with 'openai:gpt-4o', now 'openai:gpt-4o-mini'" in output
         assert "model_options.temperature: rows made with unset, now 0.7" in output

@@ -72,7 +72,7 @@ def test_a_second_run_given_a_running_runs_report_dir_is_refused(tmp_path):
     assert first.returncode == 0, first_output
     assert second.returncode == 4, second_output  # a usage error, before any request
     assert "shared is in use by another Parity run (pid" in second_output
-    assert "Fix: wait for that run to end, or give this one another --eval-report-dir" in (
+    assert "Fix: wait for that run to end, or give this one another --parity-report-dir" in (
         second_output
     )
     rows = read_jsonl(tmp_path / "shared" / "api_exp.jsonl")

@@ -53,7 +53,7 @@ def test_a_report_dir_holding_an_earlier_runs_rows_is_refused_unless_resumed(tmp
         assert again.returncode == 4, again.stdout + again.stderr  # pytest's usage error
         message = again.stdout + again.stderr
         assert "ci already holds an earlier run's raw rows (api_exp.jsonl)" in message
-        assert "--eval-resume=ci" in message
+        assert "--parity-resume=ci" in message
         assert raw.read_text() == before and len(server.requests) == sent
         resumed = run_pytest(tmp_path, *args, "--eval-resume=ci", *workers, env=env)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr

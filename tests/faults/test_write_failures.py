@@ -141,7 +141,7 @@ def test_a_full_disk_stops_the_run_with_one_message_and_no_unwritten_item_passes
     assert done.returncode == pytest.ExitCode.INTERRUPTED, output
     reason = "No space left on device" if real_disk else "File too large"
     assert output.count(f"cannot write the raw rows to {raw}: {reason}") >= 1, output
-    assert "Fix: free space on the disk of" in output and f"--eval-resume={raw.parent}" in output
+    assert "Fix: free space on the disk of" in output and f"--parity-resume={raw.parent}" in output
     assert "Traceback" not in output, output
     outcomes = junit_outcomes(tmp_path / "junit.xml")
     passed = {example for example, outcome in outcomes.items() if outcome == "passed"}
@@ -168,10 +168,10 @@ def test_a_read_only_directory_is_refused_at_start_up(tmp_path, which):
     assert sent == 0
     if which == "report":
         assert f"cannot write the raw rows and summaries in {directory / 'run'}" in output
-        assert f"Fix: make {directory / 'run'} writable, or give --eval-report-dir" in output
+        assert f"Fix: make {directory / 'run'} writable, or give --parity-report-dir" in output
     else:
         assert f"cannot write the response cache in {directory / 'cache'}" in output
-        assert "--eval-cache=off" in output
+        assert "--parity-cache=off" in output
     assert "Traceback" not in output, output
 
 

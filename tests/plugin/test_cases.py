@@ -57,7 +57,7 @@ def test_code_experiments_skip_where_code_cannot_be_confined(monkeypatch):
     mbpp = experiment(dataset={"name": "mbpp", "source": "shipped", "num_examples": 1},
                       task={"name": "code"}, metrics=["pass_at_1"])  # fmt: skip
     case = plan_for(mbpp).cases[0]
-    assert "no bwrap" in case.skip_reason and "--eval-unsafe-exec" in case.skip_reason
+    assert "no bwrap" in case.skip_reason and "--parity-unsafe-exec" in case.skip_reason
     allow_unconfined(True)
     try:
         assert plan_for(mbpp).cases[0].skip_reason is None

@@ -62,7 +62,7 @@ def test_a_narrowed_gate_is_skipped_unless_asked_then_evaluated_saying_so():
     why = {"cand": "evaluated on 1 of 4 examples: the run was narrowed by -k"}
     (gate,) = evaluate_gates(found, summaries, {}, narrowed=why)
     assert (gate.status, gate.verdict) == ("skipped", "not evaluated")
-    assert gate.message.startswith(f"not evaluated: {why['cand']} (pass --eval-gate-narrowed")
+    assert gate.message.startswith(f"not evaluated: {why['cand']} (pass --parity-gate-narrowed")
     (gate,) = evaluate_gates(found, summaries, {}, narrowed=why, evaluate_narrowed=True)
     assert (gate.status, gate.verdict) == ("failed", "not met")
     assert gate.message.endswith(f"over 0 examples ({why['cand']})")
