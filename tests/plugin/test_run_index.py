@@ -99,3 +99,15 @@ def test_a_trend_follows_the_newest_runs_first_metric_through_older_runs(tmp_pat
     qa = re.findall(r"<svg.*?</svg><small>qa: f1, latest 0.250</small>", page)
     assert len(qa) == 1 and qa[0].count("<circle") == 3  # f1 of each run holding qa
     assert "<title>20260101-090000: f1 0.500 [" in qa[0]
+
+
+def test_a_metric_without_a_finite_mean_is_left_out(tmp_path):
+    write_run(tmp_path / "20260101-090000", {"qa": {"a": 1.0}})
+    path = tmp_path / "20260102-090000"
+    write_run(path, {"qa": {"a": 1.0}})
+    document = json.loads((path / "summary.json").read_text())
+    document["experiments"][0]["metrics"]["exact_match"] = {"mean": float("nan")}
+    document["experiments"][0]["metrics"]["f1"]["ci95_low"] = None
+    page = write_index(tmp_path, current=(path, document)).read_text()
+    assert "nan" not in page.lower()
+    assert "qa: f1 1.000</td>" in page  # no interval: its low end is unknown

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
+import math
 import os
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,13 +66,21 @@ class RunEntry:
     problem: str | None = None  # why the run has no summary to show
 
 
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number, else None (NaN, null, text)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def headlines(experiment: Mapping[str, Any]) -> list[Headline]:
-    """Every metric of ``experiment``'s summary that has a mean, in its order."""
-    return [
-        Headline(metric, stats["mean"], stats.get("ci95_low"), stats.get("ci95_high"))
-        for metric, stats in (experiment.get("metrics") or {}).items()
-        if isinstance(stats, Mapping) and isinstance(stats.get("mean"), (int, float))
-    ]
+    """Every metric of ``experiment``'s summary that has a finite mean, in its order."""
+    found = []
+    for metric, stats in (experiment.get("metrics") or {}).items():
+        if isinstance(stats, Mapping) and (mean := _finite(stats.get("mean"))) is not None:
+            low, high = _finite(stats.get("ci95_low")), _finite(stats.get("ci95_high"))
+            found.append(Headline(metric, mean, low, high))
+    return found
 
 
 def _started(name: str) -> str:
