@@ -168,18 +168,18 @@ def test_a_paired_verdict_shows_each_difference_its_gate_verdict_resources_and_f
     ]  # fmt: skip
 
 
-def test_failed_gates_show_in_the_header_and_the_gate_table(tmp_path):
+def test_failed_gates_show_in_the_header_the_run_and_their_experiment(tmp_path):
     document = write_run(tmp_path / "run", {"full.jsonl": [row("full", "e1")]}, [summary("full")])
-    gate = {"name": "full::threshold::f1", "status": "failed", "verdict": "not met", "observed": 0.4,
-            "limit": 0.5, "ci_low": 0.3, "ci_high": 0.5, "message": "f1 0.400 < 0.5"}  # fmt: skip
+    gate = {"name": "full::threshold::f1", "experiment_id": "full", "status": "failed",
+            "verdict": "not met", "observed": 0.4, "limit": 0.5, "ci_low": 0.3, "ci_high": 0.5, "message": "f1 0.400 < 0.5"}  # fmt: skip
     document |= {"gates": [gate], "gates_passed": False, "gate_counts": {"passed": 0, "failed": 1}}
     (tmp_path / "run" / "summary.json").write_text(json.dumps(document))
     page = rebuild(tmp_path / "run")[0].read_text()
     assert 'gates <span class="badge failed">failed</span> 1 failed' in page
-    assert (
+    cells = (
         "<td>full::threshold::f1</td><td>failed</td><td>not met</td><td>0.400</td><td>0.500</td>"
-        in page
     )
+    assert page.count(cells) == 2  # the run's gates, and the experiment's own
 
 
 def test_a_run_with_empty_and_unavailable_parts_still_renders(tmp_path):

@@ -78,10 +78,11 @@ def _figures(items: Sequence[plots.Figure | None]) -> str:
 
 
 def experiment_section(
-    index: int, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
-) -> str:
-    """One experiment: metrics with intervals, resources and TCO, its paired verdict, error
-    classes, and its distributions, per-task bars and confusion matrix."""
+    index: int, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+    gates: Sequence[Mapping[str, Any]],
+) -> str:  # fmt: skip
+    """One experiment: metrics with intervals, resources and TCO, its paired verdict, its
+    gates, error classes, and its distributions, per-task bars and confusion matrix."""
     title = f"{summary['experiment_id']}  [{summary.get('model', '')} | {summary.get('mode', '')} | " \
             f"{summary.get('dataset', '')} | {summary.get('task', '')}]"  # fmt: skip
     parts = [f'<details class="experiment" id="exp-{index}" open><summary>{escape(title)}</summary>',
@@ -89,6 +90,7 @@ def experiment_section(
              "<h3>Latency, tokens, cost and TCO</h3>", tables.resources(summary)]  # fmt: skip
     if summary.get("comparison"):
         parts += ["<h3>Paired verdict</h3>", tables.comparison(summary["comparison"])]
+    parts += ["<h3>Gates</h3>", tables.gates(gates, "no gate is configured for this experiment.")]
     if summary.get("error_classes"):
         parts += ["<h3>Error classes</h3>", tables.error_classes(summary["error_classes"])]
     extra = [plots.task_bars(summary), plots.confusion(summary, rows)]
@@ -123,11 +125,13 @@ def render(run: RunData) -> str:
     body = [
         '<section id="overview"><h2>Overview</h2>', tables.overview(summaries),
         f'<h3>Verdicts</h3><pre class="lines">{escape(verdicts or "no experiment is paired with a baseline")}</pre>',
-        "<h3>Gates</h3>", tables.gates(document), "<h3>Cost and TCO</h3>", tables.tco(summaries),
+        "<h3>Gates</h3>", tables.gates(document.get("gates") or []), "<h3>Cost and TCO</h3>", tables.tco(summaries),
         f"<h3>Notes</h3><ul>{notes}</ul>" if notes else "", "</section>",
         '<section id="plots"><h2>Plots</h2>', _figures(plot_items), "</section>",
         '<section id="experiments"><h2>Experiments</h2>',
-        *(experiment_section(i, s, run.rows.get(str(s["experiment_id"]), [])) for i, s in enumerate(summaries)),
+        *(experiment_section(i, s, run.rows.get(str(s["experiment_id"]), []),
+                             [g for g in document.get("gates") or [] if g.get("experiment_id") == s["experiment_id"]])
+          for i, s in enumerate(summaries)),
         "</section>", f'<section id="browser"><h2>Examples</h2>{BROWSER}</section>',
     ]  # fmt: skip
     assets = files("parity.report.html")

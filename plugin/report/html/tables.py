@@ -176,11 +176,12 @@ def error_flips(flips: Mapping[str, Any] | None) -> str:
     return table(["flip between right and wrong", "error class", "examples", "ids"], rows)
 
 
-def gates(document: Mapping[str, Any]) -> str:
-    """Every gate with its status, verdict, observed value and interval."""
-    items = document.get("gates") or []
+def gates(
+    items: Sequence[Mapping[str, Any]], empty: str = "no gate is configured for this run."
+) -> str:
+    """Each gate with its status, verdict, observed value and interval (``empty`` when none)."""
     if not items:
-        return "<p>no gate is configured for this run.</p>"
+        return f"<p>{escape(empty)}</p>"
     rows = [
         [g.get("name", ""), g.get("status", ""), g.get("verdict", ""), num(g.get("observed")),
          num(g.get("limit")), interval(g.get("ci_low"), g.get("ci_high")), g.get("message", "")]
