@@ -83,6 +83,7 @@ def run_dir(tmp_path_factory) -> Path:
             "task": {"name": "rag_qa"},
             "metrics": ["exact_match", "f1"],
             "dataset": {"name": "hotpotqa", "source": "shipped", "num_examples": 8, "seed": 2},
+            "thresholds": {"f1": 0.2},
         }
         squeezed = {
             **full,
@@ -95,6 +96,7 @@ def run_dir(tmp_path_factory) -> Path:
             },
         }
         b77 = {"id": "b77", "model": model, "task": {"name": "classification"}, "metrics": ["accuracy"],
+               "thresholds": {"accuracy": 0.2},
                "dataset": {"name": "banking77", "source": "shipped", "num_examples": 8}}  # fmt: skip
         server.reply = answers(build_plan(parse_config([full, squeezed, b77], "c.yaml")))
         config = write_yaml(tmp / "c.yaml", [full, squeezed, b77])
@@ -105,8 +107,9 @@ def run_dir(tmp_path_factory) -> Path:
     return tmp / "run"
 
 
-def test_a_run_writes_report_html_with_its_plots_and_rows(run_dir):
+def test_a_run_writes_report_html_with_its_plots_rows_and_gates(run_dir):
     page = (run_dir / "report.html").read_text()
+    assert 'gates <span class="badge passed">passed</span> 3 passed' in page
     for title in ("exact_match vs cost per query: hotpotqa", "Score difference vs compression ratio",
                   "Confusion matrix", "exact_match score histogram", "Latency histogram"):  # fmt: skip
         assert f"<figcaption>{title}</figcaption><svg" in page, title

@@ -41,6 +41,7 @@ def test_accuracy_vs_cost_draws_the_frontier_and_a_whisker_per_experiment():
     circles = [c for c in root.iter("circle")]
     assert [c.get("class") for c in circles] == ["point marked", "point marked", "point"]
     assert len(root.findall("polyline")) == 1
+    assert "red: the Pareto frontier" in "".join(root.itertext())
     assert len([w for w in root.iter("line") if w.get("class") == "whisker"]) == 3
     assert figure.title == "f1 vs cost per query: hotpotqa"
 

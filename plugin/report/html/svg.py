@@ -157,6 +157,7 @@ def scatter(points: Sequence[Point], x_label: str, y_label: str, *, log_x: bool 
     if frontier and marked:
         path = " ".join(f"{x(p.x):.1f},{y(p.y):.1f}" for p in marked)
         body.append(f'<polyline class="frontier" points="{path}"/>')
+        body.append(_text(WIDTH - RIGHT, TOP + 10, "red: the Pareto frontier", "legend", "end"))
     for p in points:
         px, py = x(p.x), y(p.y)
         if p.low is not None and p.high is not None:
