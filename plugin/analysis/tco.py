@@ -1,8 +1,9 @@
 """Cost per query and total cost of ownership, side by side for every experiment.
 
 As the Baseweight benchmark reports them: the measured cost per query (API tokens at list
-price; local models' wall time at a compute-hour price), the serving cost of a configured
-volume over a number of months, plus what training the model cost (LoRA conditions).
+price; local models' compute time, not their wall time, at a compute-hour price), the
+serving cost of a configured volume over a number of months, plus what training the model
+cost (LoRA conditions).
 """
 
 from __future__ import annotations

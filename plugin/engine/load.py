@@ -67,7 +67,9 @@ class LoadSampler:
 
     def busy_note(self) -> str | None:
         """The run's ``busy_machine`` note when the load average stayed above the core count
-        for most of the samples; None otherwise."""
+        for most of the samples; None otherwise. Sampling stops at the first call, so the
+        summary files and the terminal, written one after the other, say the same."""
+        self.stop()
         if not self.samples:
             return None
         above = sum(load > self.cores for load in self.samples)

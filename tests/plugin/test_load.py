@@ -45,3 +45,11 @@ def test_the_sampler_reads_in_the_background_until_stopped():
     time.sleep(0.05)
     assert taken >= 3 and len(load.samples) == taken
     assert load.busy_note() is not None
+
+
+def test_the_note_stops_sampling_so_the_summary_and_the_terminal_say_the_same():
+    load = LoadSampler(read=lambda: 5.0, cores=4, every_s=0.01)
+    load.start()
+    first = load.busy_note()  # written into summary.json
+    time.sleep(0.1)  # samples the background thread would have taken meanwhile
+    assert load.busy_note() == first  # then printed in the terminal
