@@ -97,8 +97,10 @@ def runs_by_name(uri):
 def test_the_run_reads_back_with_mlflow_client(logged):
     result, uri, tmp_path = logged
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    _, runs = runs_by_name(uri)
+    client, runs = runs_by_name(uri)
     assert set(runs) == {"run", "full", "squeezed"}
+    experiment = client.get_experiment_by_name("parity")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # runs table
     parent = runs["run"]
     assert f"mlflow: logged run {parent.info.run_id} to {uri}" in result.stdout
     assert "mlflow/" not in result.stdout  # no warning from MLflow's code

@@ -157,7 +157,9 @@ def _experiment_id(client: Any, uri: str) -> str:
     location = None
     if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
         location = (Path(uri.removeprefix("sqlite:///")).parent / "mlruns").resolve().as_uri()
-    return str(client.create_experiment(name, artifact_location=location))
+    # the MLflow 3 UI then opens on the runs table (params, metrics, charts), not on traces
+    kind = {"mlflow.experimentKind": "custom_model_development"}
+    return str(client.create_experiment(name, artifact_location=location, tags=kind))
 
 
 def artifact_groups(
