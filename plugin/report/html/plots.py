@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from parity.report.html import svg
 
@@ -33,7 +33,7 @@ def primary_metric(summary: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -200,7 +200,7 @@ def confusion(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> 
 
 
 def distribution(
-    values: Sequence[float], x_label: str, unit: bool = False, bins: int = 10
+    values: Sequence[float | None], x_label: str, unit: bool = False, bins: int = 10
 ) -> str | None:
     """A histogram of ``values`` (``unit``: bins over [0, 1]); None when there are none."""
     finite = [float(v) for v in values if _number(v)]

@@ -63,7 +63,8 @@ def overview(summaries: Sequence[Mapping[str, Any]]) -> str:
     """One row per experiment: setup, counts, first metric with its interval, latency, cost."""
     rows = []
     for s in summaries:
-        name, stats = next(iter(s.get("metrics", {}).items()), ("", {}))
+        first: tuple[str, Mapping[str, Any]] = next(iter(s.get("metrics", {}).items()), ("", {}))
+        name, stats = first
         latency = s.get("latency_ms") or {}
         tco = s.get("tco") or {}
         rows.append([

@@ -156,7 +156,7 @@ def _score(entry: RunEntry, experiment: str, metric: str) -> Headline | None:
 def _trends(entries: Sequence[RunEntry]) -> list[str]:
     """One captioned trend plot per experiment any run holds (runs oldest first), of the
     first metric of the newest run that holds the experiment."""
-    experiments = {}  # experiment -> its metric, newest run's first
+    experiments: dict[str, Headline] = {}  # experiment -> its metric, newest run's first
     for entry in entries:
         for experiment, found in entry.headlines.items():
             experiments.setdefault(experiment, found[0])
