@@ -1,5 +1,5 @@
 """Your own RAG pipeline as the system under test, answered by the shipped offline model
-(SmolLM2-135M-Instruct through llama.cpp; ``--eval-model openai:gpt-4o-mini`` switches).
+(SmolLM2-135M-Instruct through llama.cpp; ``--parity-model openai:gpt-4o-mini`` switches).
 
 Every model call goes through ``parity_model``: Parity caches the calls (never the test's
 answer, so editing ``rag.py`` changes the scores at once), paces and retries them, and
