@@ -18,6 +18,7 @@ from parity.config.errors import ParityError
 from parity.report.diff_render import to_html, to_markdown
 from parity.report.rebuild import rebuild_run
 from parity.report.reporters.run_index import write_index
+from parity.report.row_counts import row_count_warnings
 from parity.report.run_diff import diff_runs
 from parity.report.stored_runs import load_run
 
@@ -33,6 +34,8 @@ def _compare(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
+    for warning in row_count_warnings(load_run(args.run_dir)):
+        print(warning, file=sys.stderr)
     for path in rebuild_run(args.run_dir):
         print(path)
 
@@ -84,12 +87,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; a Parity error is one line on stderr and exit status 2."""
+    """Run the command line; a Parity error, or a file that cannot be read or written, is one
+    line on stderr and exit status 2."""
     args = parser().parse_args(argv)
     try:
         args.handler(args)
     except ParityError as exc:
         print(f"parity {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(f"parity {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
 
