@@ -7,6 +7,7 @@ import html
 from collections.abc import Sequence
 
 from parity.analysis.gates import signed
+from parity.report.reporters.markdown_summary import cell as md_cell
 from parity.report.run_diff import RIGHT, ExperimentDiff, MetricChange, RunDiff
 from parity.report.stored_runs import StoredRun
 
@@ -95,13 +96,9 @@ def _pairs_line(experiment: ExperimentDiff) -> str:
 
 
 # -- Markdown -----------------------------------------------------------------------------------
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(md_cell(cell) for cell in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
     return lines
 
 

@@ -150,3 +150,11 @@ def test_a_cut_raw_file_is_one_line_naming_it(runs, capsys):
     assert main(["compare", str(runs[0]), str(runs[1])]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(runs[1] / "qa.jsonl") in err
+
+
+def test_the_markdown_diff_escapes_example_text_in_its_tables(runs):
+    raw = runs[1] / "qa.jsonl"
+    raw.write_text(raw.read_text().replace('"Rome"', '"</script><img src=x onerror=alert(1)> | a"'))
+    text = to_markdown(diff_runs(load_run(runs[0]), load_run(runs[1])))
+    assert "<img" not in text and "</script>" not in text
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; \\| a" in text
