@@ -153,3 +153,11 @@ def test_confusion_columns_follow_the_rows_so_right_answers_lie_on_the_diagonal(
         "gold d, predicted a: 1",
     ]
     assert cells[3] == "gold b, predicted <invalid>: 1"
+
+
+def test_an_experiment_without_a_primary_metric_has_a_plain_score_histogram_caption():
+    failed = {"experiment_id": "a", "metrics": {"f1": {"mean": None}}}
+    figures = plots.distributions(failed, [{"latency_ms": 10.0}])
+    assert figures[0].title == "Score histogram" and figures[0].svg is None
+    assert figures[0].note == "no example was scored (every item failed or was skipped)"
+    assert all("None" not in figure.title for figure in figures)

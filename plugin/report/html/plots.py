@@ -220,18 +220,27 @@ def distribution(
 
 
 def distributions(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[Figure]:
-    """The experiment's score, latency and token histograms from its rows."""
+    """The experiment's score, latency and token histograms from its rows (a plain score
+    caption and a note when no metric has a mean: every item failed or was skipped)."""
     metric = primary_metric(summary)
-    wanted = [
+    missing = "no row of this experiment carries it"
+    score = (
         (f"{metric} score histogram", f"{metric} per example",
-         [(r.get("metrics") or {}).get(metric) for r in rows], True),
-        ("Latency histogram", "latency (ms)", [r.get("latency_ms") for r in rows], False),
-        ("Input token histogram", "input tokens", [r.get("input_tokens") for r in rows], False),
-        ("Output token histogram", "output tokens", [r.get("output_tokens") for r in rows], False),
+         [(r.get("metrics") or {}).get(metric) for r in rows], True, missing)
+        if metric is not None
+        else ("Score histogram", "score", [], True,
+              "no example was scored (every item failed or was skipped)")
+    )  # fmt: skip
+    wanted = [
+        score,
+        ("Latency histogram", "latency (ms)", [r.get("latency_ms") for r in rows], False, missing),
+        ("Input token histogram", "input tokens",
+         [r.get("input_tokens") for r in rows], False, missing),
+        ("Output token histogram", "output tokens",
+         [r.get("output_tokens") for r in rows], False, missing),
     ]  # fmt: skip
     figures = []
-    for title, x_label, values, unit in wanted:
+    for title, x_label, values, unit, note in wanted:
         chart = distribution(values, x_label, unit)
-        note = None if chart is not None else "no row of this experiment carries it"
-        figures.append(Figure(title, chart, note))
+        figures.append(Figure(title, chart, None if chart is not None else note))
     return figures
