@@ -20,6 +20,7 @@ from typing import Any
 from parity.config.config import Experiment
 from parity.config.errors import ConfigError, DataError
 from parity.config.file_names import raw_file_stem_of
+from parity.engine.redaction import mask_settings
 from parity.evals.datasets.base import Example
 from parity.evals.metrics import METRICS
 from parity.prompts import load_template
@@ -66,13 +67,15 @@ def experiment_setup(
     experiment: Experiment, example_ids: Sequence[str], content: str | None = None
 ) -> dict[str, Any]:
     """What a stored run must share with this one for its rows to be a baseline;
-    ``content`` is the :func:`content_sha256` of its examples (None: not known)."""
+    ``content`` is the :func:`content_sha256` of its examples (None: not known). Secret-named
+    settings (``extra_body.api_key``, a header's ``Authorization``) are masked, here once for
+    every file the setup reaches (summaries, ``setups.ndjson``, CSV, MLflow)."""
     dataset = experiment.dataset
     try:
         prompt_sha = load_template(experiment.prompt).sha256
     except DataError:
         prompt_sha = None
-    return {
+    setup = {
         "dataset": {
             "name": dataset.name,
             "split": dataset.split,
@@ -99,6 +102,7 @@ def experiment_setup(
         "model_options": model_options(experiment),
         "repeats": experiment.repeats,
     }
+    return mask_settings(setup)
 
 
 def model_options(experiment: Experiment) -> dict[str, Any]:

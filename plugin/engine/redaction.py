@@ -31,11 +31,18 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 _SECRET_NAME = re.compile(r"(API_KEY|_TOKEN|_SECRET)$")
 MARK = "***"
+# A setting whose name says it holds a secret (``api_key``, ``hf_token``, ``Authorization``,
+# ``x-api-key``); ``api_key_env`` names a variable and is kept, ``max_tokens`` is no token.
+SECRET_SETTING = re.compile(
+    r"(?:^|[_\-])(?:api[_\-]?key|key|token|secret|password|passwd|authorization|credentials?)$",
+    re.IGNORECASE,
+)
 LONG_KEY_LENGTH = 8
 TOKEN_CHARS = "A-Za-z0-9_-"  # a short key next to one of these is part of a longer word
 # ...unless that character ends an escape: %XX, \n (and the other one-letter escapes),
@@ -129,3 +136,24 @@ def excerpt(text: str, limit: int, extra: Iterable[str] = ()) -> str:
     """The first ``limit`` characters of ``text`` for a message, redacted and sanitized
     first, so that a key the cut would split is never shown in part."""
     return redact(text, extra)[:limit]
+
+
+def is_secret_setting(name: str) -> bool:
+    """True when a setting named ``name`` holds a secret (:data:`SECRET_SETTING`)."""
+    return bool(SECRET_SETTING.search(name))
+
+
+def mask_settings(value: Any) -> Any:
+    """``value`` (a setup, model options) with the value of every secret-named setting, at any
+    depth of its mappings and lists, replaced by ``***`` (None and ``""`` are kept: no secret).
+    Deterministic, so a masked setup compares equal run to run."""
+    if isinstance(value, Mapping):
+        return {
+            key: MARK
+            if is_secret_setting(str(key)) and item not in (None, "")
+            else mask_settings(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [mask_settings(item) for item in value]
+    return value

@@ -16,19 +16,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from parity.engine.redaction import MARK, redact
+from parity.engine.redaction import MARK, is_secret_setting, redact
 
 # MLflow's limits: a param value of 6,000 characters (500 before MLflow 2.x servers; values
 # here are short, a longer one is cut), a key of 250 characters of [/\w.\- :].
 PARAM_VALUE_LIMIT = 500
 KEY_LIMIT = 250
 _KEY_CHARS = re.compile(r"[^/\w.\- :]")
-# A setting whose name says it holds a secret (``api_key``, ``hf_token``, ``Authorization``,
-# ``x-api-key``); ``api_key_env`` names a variable and is kept, ``max_tokens`` is no token.
-_SECRET_KEY = re.compile(
-    r"(?:^|[_\-])(?:api[_\-]?key|key|token|secret|password|passwd|authorization|credentials?)$",
-    re.IGNORECASE,
-)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 SUMMARY_PARAMS = ("experiment_id", "model", "mode", "dataset", "task")
 COUNTS = ("n_examples", "n_failed", "n_skipped", "n_invalid_predictions")
@@ -43,7 +37,7 @@ def mlflow_key(name: str) -> str:
 def safe_value(key: str, value: Any) -> str:
     """A param's value as text: masked when its key names a secret, known secrets and a URL's
     user and password redacted, cut to :data:`PARAM_VALUE_LIMIT`."""
-    if _SECRET_KEY.search(key.rsplit(".", 1)[-1]) and value not in (None, ""):
+    if is_secret_setting(key.rsplit(".", 1)[-1]) and value not in (None, ""):
         return MARK
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = _URL_USER.sub(f"{MARK}@", redact(text))
