@@ -111,3 +111,23 @@ def test_a_metric_without_a_finite_mean_is_left_out(tmp_path):
     page = write_index(tmp_path, current=(path, document)).read_text()
     assert "nan" not in page.lower()
     assert "qa: f1 1.000</td>" in page  # no interval: its low end is unknown
+
+
+def test_each_trend_plot_shows_its_y_range_and_its_first_and_last_run(tmp_path):
+    three_runs(tmp_path)
+    page = write_index(tmp_path).read_text()
+    qa, cls = re.findall(r"<svg.*?</svg>", page)
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", qa)
+    assert labels == ["1", "0", "20260101-090000", "20260103-090000"]
+    assert re.findall(r"<text[^>]*>([^<]*)</text>", cls)[:2] == ["1", "0"]
+
+
+def test_a_trend_beyond_zero_to_one_shows_its_own_min_and_max(tmp_path):
+    for day, mean in (("01", 12.5), ("02", 40.0)):
+        run = write_run(tmp_path / f"202601{day}-090000", {"qa": {"a": 1.0}})
+        document = json.loads((run / "summary.json").read_text())
+        document["experiments"][0]["metrics"] = {"rouge": {"mean": mean}}
+        (run / "summary.json").write_text(json.dumps(document))
+    svg = re.findall(r"<svg.*?</svg>", write_index(tmp_path).read_text())[0]
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert labels == ["40", "12.5", "20260101-090000", "20260102-090000"]

@@ -27,6 +27,7 @@ from parity.report.reporters.json_summary import RUN_SUMMARY
 INDEX = "index.html"
 LINKED = ("report.html", "summary.md", RUN_SUMMARY)  # linked from a run's row when present
 TREND_WIDTH, TREND_HEIGHT, PAD = 240, 64, 6
+AXIS_LEFT, AXIS_BOTTOM = 30, 12  # room for the y range's labels and the first/last run's
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:80em;color:#222;padding:0 1em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;
@@ -117,21 +118,23 @@ def run_entry(run_dir: Path, summary: Mapping[str, Any] | None = None) -> RunEnt
 
 def trend_svg(points: Sequence[tuple[str, Headline | None]]) -> str:
     """A small SVG line of one experiment's headline mean over the runs (oldest first), its
-    95% interval as a band; a run without the experiment leaves a gap in the x axis."""
+    95% interval as a band; a run without the experiment leaves a gap in the x axis. The y
+    range's ends are written at the left, the first and last run's names below."""
     values = [h for _, h in points if h is not None]
     ends = [v for h in values for v in (h.mean, h.low, h.high) if v is not None]
     low, high = (0.0, 1.0) if all(0 <= v <= 1 for v in ends) else (min(ends), max(ends))
     span = (high - low) or 1.0
-    step = (TREND_WIDTH - 2 * PAD) / max(1, len(points) - 1)
+    plot_bottom = TREND_HEIGHT - AXIS_BOTTOM
+    step = (TREND_WIDTH - AXIS_LEFT - 2 * PAD) / max(1, len(points) - 1)
 
     def y(value: float) -> float:
-        return round(TREND_HEIGHT - PAD - (value - low) / span * (TREND_HEIGHT - 2 * PAD), 1)
+        return round(plot_bottom - PAD - (value - low) / span * (plot_bottom - 2 * PAD), 1)
 
     marks, line, upper, lower = [], [], [], []
     for index, (name, found) in enumerate(points):
         if found is None:
             continue
-        x = round(PAD + index * step, 1)
+        x = round(AXIS_LEFT + PAD + index * step, 1)
         line.append(f"{x},{y(found.mean)}")
         upper.append(f"{x},{y(found.high if found.high is not None else found.mean)}")
         lower.append(f"{x},{y(found.low if found.low is not None else found.mean)}")
@@ -141,11 +144,41 @@ def trend_svg(points: Sequence[tuple[str, Headline | None]]) -> str:
     return (
         f'<svg width="{TREND_WIDTH}" height="{TREND_HEIGHT}" '
         f'viewBox="0 0 {TREND_WIDTH} {TREND_HEIGHT}" role="img">'
-        f'<rect width="100%" height="100%" fill="#fafafa" stroke="#ddd"/>'
+        f'<rect x="{AXIS_LEFT}" width="{TREND_WIDTH - AXIS_LEFT}" height="{plot_bottom}" '
+        'fill="#fafafa" stroke="#ddd"/>'
+        f"{_axis_labels(points, low, high, y(low), y(high))}"
         f'<polygon points="{band}" fill="#4c78a8" fill-opacity="0.18"/>'
         f'<polyline points="{" ".join(line)}" fill="none" stroke="#4c78a8" stroke-width="1.5"/>'
         f'<g fill="#4c78a8">{"".join(marks)}</g></svg>'
     )
+
+
+def _axis_labels(
+    points: Sequence[tuple[str, Headline | None]],
+    low: float,
+    high: float,
+    y_low: float,
+    y_high: float,
+) -> str:
+    """The y range's ends at the left (``low`` at ``y_low``, ``high`` at ``y_high``) and the
+    first and last run's names under the plot."""
+    right = AXIS_LEFT - 3
+    texts = [
+        f'<text x="{right}" y="{y_high + 3}" text-anchor="end">{_tick(high)}</text>',
+        f'<text x="{right}" y="{y_low + 3}" text-anchor="end">{_tick(low)}</text>',
+        f'<text x="{AXIS_LEFT}" y="{TREND_HEIGHT - 2}">{html.escape(points[0][0])}</text>',
+    ]
+    if len(points) > 1:
+        texts.append(
+            f'<text x="{TREND_WIDTH}" y="{TREND_HEIGHT - 2}" text-anchor="end">'
+            f"{html.escape(points[-1][0])}</text>"
+        )
+    return f'<g font-size="9" fill="#666">{"".join(texts)}</g>'
+
+
+def _tick(value: float) -> str:
+    """A y range end, short: ``0``, ``1``, ``0.45``, ``1.2e+03``."""
+    return f"{value:.3g}"
 
 
 def _score(entry: RunEntry, experiment: str, metric: str) -> Headline | None:
