@@ -6,9 +6,15 @@ a class of its own, its name is given with the rule below.
 :func:`error_class` classifies one result record into exactly one class, or None when it is
 right. The first rule that holds decides, in this order:
 
-1. ``timeout``: the record's ``error`` names a timeout or deadline (``TimeoutError``,
-   ``APITimeoutError``, "Request timed out", the call process's "request deadline"): it
-   matches :data:`TIMEOUT_PATTERN`.
+1. ``timeout``: the record's own failure is a timeout or deadline. Its ``error`` opens
+   with the exception's type name (``TimeoutError: ...``); that type decides
+   (``TimeoutError``, ``APITimeoutError``, ``ReadTimeout`` match :data:`TIMEOUT_PATTERN`),
+   so a :data:`QUOTING_TYPES` failure that quotes another item's error ("CircuitOpenError:
+   ... (last error: request deadline ...)") is ``error``. A
+   :data:`DESCRIBED_TYPES` failure (a provider call that failed for good) carries its
+   cause's own description as its message, and a failure with no type name is a plain
+   message: those are read whole ("ReadTimeout", "Request timed out", the call process's
+   "request deadline").
 2. ``error``: any other ``error`` (the call or the pipeline failed; no answer was scored).
    Baseweight calls this ``api_error``.
 3. right (None): the primary score is perfect (``>= 1.0``). The primary score is the first
@@ -67,6 +73,12 @@ ERROR_CLASSES = (
 )  # fmt: skip
 
 TIMEOUT_PATTERN = re.compile(r"time[ds]?[\s_-]?out|deadline", re.IGNORECASE)
+# ``TypeName: message``, the form every caught exception is recorded in.
+_TYPE_PREFIX = re.compile(r"([A-Za-z_][\w.]*): ")
+# Types whose message describes their own cause (the provider failure they stand for).
+DESCRIBED_TYPES = frozenset({"ProviderCallError", "RemoteCallFailed"})
+# Types whose message quotes another item's error (an open circuit's last error).
+QUOTING_TYPES = frozenset({"CircuitOpenError"})
 REFUSAL_WINDOW = 160
 REFUSAL_PHRASES = (
     "i cannot", "i can't", "i can not", "i'm not able", "i am not able", "i'm unable",
@@ -124,11 +136,23 @@ def _span_class(record: EvalRecord) -> str | None:
     return PARTIAL_SPAN if 0.0 < overlap < 1.0 else None
 
 
+def failure_class(error: str) -> str:
+    """``timeout`` or ``error`` for a failed record's ``error`` (rule 1 of the module): by its
+    own exception type where the text names one, else by the message."""
+    typed = _TYPE_PREFIX.match(error)
+    if typed is None or typed.group(1) in DESCRIBED_TYPES:
+        return TIMEOUT if TIMEOUT_PATTERN.search(error[typed.end() if typed else 0 :]) else ERROR
+    type_name = typed.group(1)
+    if type_name in QUOTING_TYPES:
+        return ERROR
+    return TIMEOUT if TIMEOUT_PATTERN.search(type_name) else ERROR
+
+
 def error_class(record: EvalRecord, task: str, score_names: Sequence[str] = ()) -> str | None:
     """The one error class of ``record`` (an example of a ``task`` task), or None when it is
     right; ``score_names`` orders the scores (the experiment's). Rules: the module's."""
     if record.error:
-        return TIMEOUT if TIMEOUT_PATTERN.search(record.error) else ERROR
+        return failure_class(record.error)
     if primary_score(record, score_names) >= 1.0:
         return None
     if _refused(record):

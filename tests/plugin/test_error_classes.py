@@ -40,6 +40,22 @@ def rec(prediction="", gold=("x",), score=0.0, raw=(), error=None, example_id="e
             "timeout",
         ),
         (rec(error="ProviderCallError: 401 Unauthorized"), "rag_qa", "error"),
+        (
+            rec(
+                error="CircuitOpenError: the endpoint has been failing for 40 s, over its 30 s "
+                "outage tolerance (last error: RequestDeadlineExceeded: request deadline of "
+                "5 s); giving up on it for this run"
+            ),
+            "rag_qa",
+            "error",
+        ),
+        (
+            rec(error="CircuitOpenError: the endpoint refused the recovery probe: timed out"),
+            "rag_qa",
+            "error",
+        ),
+        (rec(error="APIStatusError: upstream said: request timed out"), "rag_qa", "error"),
+        (rec(error="ReadTimeout: the read operation timed out"), "rag_qa", "timeout"),
         (rec("Paris", ["Paris"], score=1.0), "rag_qa", None),
         (
             rec(INVALID_PREDICTION, ["card_lost"], raw=["I'm sorry, but I can't help with that."]),
