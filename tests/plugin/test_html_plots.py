@@ -161,3 +161,36 @@ def test_an_experiment_without_a_primary_metric_has_a_plain_score_histogram_capt
     assert figures[0].title == "Score histogram" and figures[0].svg is None
     assert figures[0].note == "no example was scored (every item failed or was skipped)"
     assert all("None" not in figure.title for figure in figures)
+
+
+def many_labels_rows():
+    """77 labels: the 15 most frequent kept, (other) pooling 62 labels, mostly right."""
+    rows = [
+        {"gold": [f"label{i:02d}"], "pred": f"label{i:02d}"} for i in range(77) for _ in range(2)
+    ]
+    rows += [{"gold": ["label70"], "pred": "label71"}, {"gold": ["label00"], "pred": "label00"}]
+    return rows
+
+
+def test_the_other_row_and_column_stay_out_of_the_colour_scale_and_say_so():
+    figure = plots.confusion({"task": "classification"}, many_labels_rows())
+    cells = {r.find("title").text: r for r in parse(figure.svg).iter("rect")}
+    other = cells["gold (other), predicted (other): 124"]
+    assert other.get("class") == "cell aside" and other.get("fill-opacity") == "0.300"
+    assert cells["gold label00, predicted label00: 3"].get("fill-opacity") == "1.000"
+    assert all(r.get("class") == "cell aside" for t, r in cells.items() if "(other)" in t)
+    assert figure.note == (
+        "(other) pools the 62 labels beyond the 15 most frequent; its row and column are grey, "
+        "outside the colour scale and the diagonal: (other) → (other) mixes right and wrong "
+        "predictions."
+    )
+    assert plots.confusion({"task": "classification"}, [{"gold": ["a"], "pred": "a"}]).note is None
+
+
+def test_a_truncated_confusion_label_shows_its_whole_text_on_hover():
+    label = "a label far longer than the twenty-two characters shown"
+    figure = plots.confusion({"task": "classification"}, [{"gold": [label], "pred": label}])
+    ticks = [t for t in parse(figure.svg).iter("text") if t.get("class") == "tick"]
+    assert len(ticks) == 2
+    assert all(t.find("title").text == label for t in ticks)
+    assert all(t.find("title").tail == label[:21] + "…" for t in ticks)

@@ -66,11 +66,13 @@ def script_json(data: Any) -> str:
 
 
 def figure(item: plots.Figure) -> str:
-    """A plot in a ``<figure>``, or its title and the note that says why it is left out."""
+    """A plot in a ``<figure>`` (with its note, how to read it, when it has one), or its title
+    and the note that says why it is left out."""
     caption = f"<figcaption>{escape(item.title)}</figcaption>"
     if item.svg is None:
         return f'<figure class="omitted">{caption}<p class="note">{escape(item.note or "")}</p></figure>'
-    return f'<figure class="plot">{caption}{item.svg}</figure>'
+    note = f'<p class="note">{escape(item.note)}</p>' if item.note else ""
+    return f'<figure class="plot">{caption}{item.svg}{note}</figure>'
 
 
 def _figures(items: Sequence[plots.Figure | None]) -> str:

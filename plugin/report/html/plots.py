@@ -13,12 +13,14 @@ from parity.report.html import svg
 
 INVALID = "<invalid>"
 CLASSIFICATION_TASKS = ("classification", "multiple_choice")
-MAX_LABELS = 15  # a confusion matrix's labels beyond these are counted as "(other)"
+MAX_LABELS = 15  # a confusion matrix's labels beyond these are counted as OTHER
+OTHER = "(other)"
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A titled plot: ``svg`` when it has data, else ``note`` says why it is left out."""
+    """A titled plot: ``svg`` when it has data, else ``note`` says why it is left out (with
+    ``svg``, ``note`` says how to read it)."""
 
     title: str
     svg: str | None = None
@@ -183,20 +185,28 @@ def confusion(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> 
     frequent = [label for label, _ in labels.most_common(MAX_LABELS)]
 
     def bucket(label: str) -> str:
-        return label if label in frequent or label == INVALID else "(other)"
+        return label if label in frequent or label == INVALID else OTHER
 
     counted = Counter((bucket(g), bucket(p)) for g, p in pairs)
-    special = ("(other)", INVALID)
-    gold = sorted({g for g, _ in counted}, key=lambda x: (x == "(other)", x))
+    special = (OTHER, INVALID)
+    gold = sorted({g for g, _ in counted}, key=lambda x: (x == OTHER, x))
     # the gold labels in the rows' order first (right answers on the diagonal), then labels
     # only predicted, then (other) and <invalid>
     only_predicted = sorted({p for _, p in counted} - set(gold) - set(special))
     pred = [g for g in gold if g not in special] + only_predicted
     pred += [x for x in special if x in gold or any(p == x for _, p in counted)]
     counts = [[counted.get((g, p), 0) for p in pred] for g in gold]
-    return Figure(
-        "Confusion matrix", svg.heatmap(gold, pred, counts, "gold label", "predicted label")
+    aside = [OTHER] if OTHER in gold or OTHER in pred else []
+    chart = svg.heatmap(gold, pred, counts, "gold label", "predicted label", aside)
+    if not aside:
+        return Figure("Confusion matrix", chart)
+    pooled = len(labels) - len(frequent)
+    note = (
+        f"{OTHER} pools the {pooled} labels beyond the {MAX_LABELS} most frequent; its row and "
+        f"column are grey, outside the colour scale and the diagonal: {OTHER} → {OTHER} "
+        "mixes right and wrong predictions."
     )
+    return Figure("Confusion matrix", chart, note)
 
 
 def distribution(

@@ -5,7 +5,7 @@ escaped, so untrusted text (an experiment id, a class label) cannot break the pa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -87,13 +87,20 @@ class _Scale:
 
 
 def _text(
-    x: float, y: float, text: str, cls: str = "", anchor: str = "middle", rotate: int = 0
+    x: float,
+    y: float,
+    text: str,
+    cls: str = "",
+    anchor: str = "middle",
+    rotate: int = 0,
+    tip: str | None = None,
 ) -> str:
     transform = f' transform="rotate({rotate} {x:.1f} {y:.1f})"' if rotate else ""
     klass = f' class="{cls}"' if cls else ""
+    title = f"<title>{escape(tip)}</title>" if tip is not None else ""
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{klass}{transform}>'
-        f"{escape(text)}</text>"
+        f"{title}{escape(text)}</text>"
     )
 
 
@@ -229,29 +236,37 @@ def histogram(counts: Sequence[int], edges: Sequence[float], x_label: str) -> st
 
 
 def heatmap(rows: Sequence[str], cols: Sequence[str], counts: Sequence[Sequence[int]],
-            row_label: str, col_label: str) -> str:  # fmt: skip
-    """A count matrix (a confusion matrix): ``counts[r][c]`` shaded by size, with its number."""
+            row_label: str, col_label: str, aside: Collection[str] = ()) -> str:  # fmt: skip
+    """A count matrix (a confusion matrix): ``counts[r][c]`` shaded by size, with its number.
+    The rows and columns named in ``aside`` (a pool of labels) are grey, outside the colour
+    scale; a truncated label's whole text is its tooltip."""
     cell = max(min(360 // max(len(rows), len(cols), 1), 44), 14)
     left, top = 175, 130
     width, height = (
         left + cell * len(cols) + 110,
         top + cell * len(rows) + 16,
     )  # room for slanted labels
-    peak = max((v for row in counts for v in row), default=0) or 1
+    scaled = [
+        v for row, values in zip(rows, counts, strict=True) if row not in aside
+        for col, v in zip(cols, values, strict=True) if col not in aside
+    ]  # fmt: skip
+    peak = max(scaled, default=0) or 1
     body = [_text(left + cell * len(cols) / 2, 14, col_label, "label"),
             _text(12, top + cell * len(rows) / 2, row_label, "label", rotate=-90)]  # fmt: skip
     for c, name in enumerate(cols):
         cx = left + cell * (c + 0.5)
-        body.append(_text(cx, top - 6, _short(name), "tick", "start", rotate=-45))
+        body.append(_text(cx, top - 6, _short(name), "tick", "start", rotate=-45, tip=_tip(name)))
     for r, name in enumerate(rows):
         cy = top + cell * (r + 0.5)
-        body.append(_text(left - 6, cy + 4, _short(name), "tick", "end"))
+        body.append(_text(left - 6, cy + 4, _short(name), "tick", "end", tip=_tip(name)))
         for c, count in enumerate(counts[r]):
-            shade = count / peak
+            pooled = name in aside or cols[c] in aside
+            shade = 0.0 if pooled else count / peak
             tip = f"gold {name}, predicted {cols[c]}: {count}"
+            klass, opacity = ("cell aside", 0.3) if pooled else ("cell", 0.08 + 0.92 * shade)
             body.append(
-                f'<rect class="cell" x="{left + cell * c}" y="{top + cell * r}" width="{cell}" height="{cell}" '
-                f'fill-opacity="{0.08 + 0.92 * shade:.3f}"><title>{escape(tip)}</title></rect>'
+                f'<rect class="{klass}" x="{left + cell * c}" y="{top + cell * r}" width="{cell}" height="{cell}" '
+                f'fill-opacity="{opacity:.3f}"><title>{escape(tip)}</title></rect>'
             )
             if count and cell >= 18:
                 klass = "cell-text light" if shade > 0.5 else "cell-text"
@@ -259,6 +274,11 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], counts: Sequence[Sequence[
                     _text(left + cell * (c + 0.5), top + cell * r + cell / 2 + 4, str(count), klass)
                 )
     return _svg(body, f"{row_label} by {col_label}", width, height)
+
+
+def _tip(label: str) -> str | None:
+    """A tick label's whole text when :func:`_short` cuts it, else None."""
+    return label if _short(label) != label else None
 
 
 def _short(text: str, limit: int = 22) -> str:
