@@ -253,6 +253,13 @@ def _groups(records: Iterable[EvalRecord]) -> dict[str, Group]:
     return groups
 
 
+def _example_order(group: Group) -> tuple[int, str, str]:
+    """Where an example stands in its sample (its index, subset and id): pairs follow it, so a
+    serial run and an xdist one, whose records arrive in another order, compare alike."""
+    first = min(group, key=lambda r: r.example_index)
+    return first.example_index, first.subset or "", first.example_key
+
+
 def compare(
     experiment: Experiment,
     baseline_label: str,
@@ -265,7 +272,7 @@ def compare(
     ``experiment`` (the candidate) that both sides have. ``lost`` names the examples each
     side (candidate, baseline) failed or skipped, to say why a pair is missing."""
     cand, base = _groups(candidate_records), _groups(baseline_records)
-    keys = [key for key in cand if key in base]
+    keys = sorted((key for key in cand if key in base), key=lambda key: _example_order(cand[key]))
     cand_groups, base_groups = [cand[k] for k in keys], [base[k] for k in keys]
     deltas: dict[str, MetricDelta] = {}
     not_compared: dict[str, str] = {}

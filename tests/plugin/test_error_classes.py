@@ -204,3 +204,23 @@ def test_an_example_with_repeats_takes_its_most_common_wrong_class():
         "wrong_label": {"count": 1, "examples": ["q"]}
     }
     assert error_counts(groups[0], "rag_qa") == {"missed_clause": 1, "wrong_label": 2}
+
+
+def test_flip_examples_follow_example_order_whatever_order_records_arrive_in():
+    """An xdist run's records arrive out of order: its flips list the same ids as a serial
+    run's, in sample order."""
+    exp = parse_config([experiment()], "t.yaml").experiments[0]
+    wrong = (0, 4, 5, 18, 31, 58)
+    base = [rec("Paris", ["Paris"], 1.0, example_id=f"b{i}", index=i) for i in range(60)]
+    cand = [
+        rec("Rome" if i in wrong else "Paris", ["Paris"], 0.0 if i in wrong else 1.0,
+            example_id=f"b{i}", index=i)
+        for i in range(60)
+    ]  # fmt: skip
+    arrival = [cand[i] for i in (0, 4, 18, 58)] + [c for c in cand if c.example_index % 2] + cand
+    arrival = list({id(r): r for r in arrival}.values())
+    flips = compare(exp, "base", arrival, base[::-1]).to_dict()["error_flips"]
+    assert flips["candidate_wrong_baseline_right"]["wrong_label"] == {
+        "count": 6,
+        "examples": ["b0", "b4", "b5", "b18", "b31"],
+    }
