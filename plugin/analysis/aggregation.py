@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parity.analysis.error_classes import error_counts
+from parity.analysis.failures import failure_entries
 from parity.analysis.stats import (
     CORPUS_MIN_PAIRS,
     describe,
@@ -348,6 +349,9 @@ class ExperimentOutcome:
         summary["error_classes"] = error_counts(
             [*records, *self.errors], self.experiment.task, self.experiment.score_names()
         )
+        summary["failures"], unlisted = failure_entries(self.errors)
+        if unlisted:
+            summary["n_failures_not_listed"] = unlisted
         if setup is not None:
             summary["setup"] = setup
         if self.missing:

@@ -147,7 +147,7 @@ def _write_summaries(
         outcome = outcomes[experiment_id]
         state.summaries.append(summary)
         state.skip_reasons[experiment_id] = sorted(outcome.skip_reasons)
-        if outcome.records:
+        if outcome.records or outcome.errors:  # all failed: its summary lists why
             hook.pytest_parity_experiment_finished(
                 config=session.config,
                 summary=summary,
