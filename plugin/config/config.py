@@ -232,6 +232,10 @@ def load_config(path: str | Path) -> RunConfig:
             else "pass --parity-config PATH to an existing YAML file"
         )
         raise ConfigError(shown, "the file does not exist", fix=fix)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.y*ml"))
+        fix = f"did you mean {path / inside[0]}?" if inside else "name the YAML file itself"
+        raise ConfigError(shown, "this is a folder, not a YAML file", fix=fix)
     with paused_gc():  # a config may hold 100,000 experiments
         return parse_config(load_yaml_file(path), shown)
 

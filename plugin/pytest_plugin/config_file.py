@@ -17,7 +17,9 @@ from types import ModuleType
 import pytest
 
 from parity.cases.cases import EvalCase
+from parity.config.config import load_config
 from parity.config.errors import ParityError
+from parity.pytest_plugin.options import option_named
 from parity.pytest_plugin.planning import plan_of
 from parity.pytest_plugin.state import state_of
 
@@ -80,12 +82,43 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     test paths collects its ``testpaths`` (or the current folder), and the config is added
     to them when it lies outside them (``testpaths = ["tests"]``, ``configs/x.yaml``)."""
     config = session.config
-    if not named_config(config) or config.args_source == pytest.Config.ArgsSource.ARGS:
+    if not named_config(config):
+        return
+    check_named_file(config)
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
         return
     path = state_of(config).config_path().resolve()
     walked = [Path(arg).resolve() for arg in config.args]
     if not any(path.is_relative_to(folder) for folder in walked):
         config.args.append(str(path))
+
+
+def check_named_file(config: pytest.Config) -> None:
+    """A named config that is no file (a typo, a folder) is one usage error with the fix,
+    naming where it was set; plain pytest would otherwise never meet it and collect nothing.
+    Under ``--pyargs`` the experiment module reports it as its collection error."""
+    path = state_of(config).config_path()
+    if path.is_file() or config.option.pyargs:
+        return
+    try:
+        load_config(path)
+    except ParityError as exc:
+        raise pytest.UsageError(f"{exc}\n  (set by {config_source(config)})") from None
+
+
+def config_source(config: pytest.Config) -> str:
+    """Where the eval config was named: the command line, ``-o``, or the ini file's key."""
+    option = option_named("config")
+    tokens = [str(token).split("=", 1)[0] for token in config.invocation_params.args]
+    given = [flag for flag in option.flags if flag in tokens]
+    if given:
+        return f"{given[0]} on the command line"
+    overridden = {text.split("=", 1)[0] for text in config.getoption("override_ini") or []}
+    key = next((key for key in option.ini_keys if key in overridden), None)
+    if key is not None:
+        return f"-o {key} on the command line"
+    key = next((key for key in option.ini_keys if config.inicfg.get(key) is not None), None)
+    return f"{key or option.ini_keys[0]} in {config.inipath}"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ConfigFile | None:
