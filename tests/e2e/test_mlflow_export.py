@@ -9,10 +9,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from parity.report.reporters.mlflow_export import bounded_http, local_store_problem
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.pytest_runs import SECRET, clean_env, one_experiment, run_pytest, write_yaml
 
@@ -249,3 +251,49 @@ def test_a_test_path_after_a_bare_option_is_not_taken_for_the_tracking_uri(tmp_p
         "--parity-mlflow=URI, or put --parity-mlflow after the test paths"
     ) in result.stderr
     assert not (tmp_path / "tests" / "mlflow.db").exists()
+
+
+def test_an_unreachable_server_fails_the_run_within_half_a_minute_in_one_line(tmp_path):
+    pytest.importorskip("mlflow", reason="the mlflow extra (part of test)")
+    uri = "http://127.0.0.1:1"  # nothing listens: MLflow's own retries take minutes
+    with FakeLLMServer("openai", reply=reply) as server:
+        config = write_yaml(tmp_path / "c.yaml", [one_experiment(model={"base_url": server.url})])
+        started = time.monotonic()
+        result = run_pytest(
+            tmp_path, f"--eval-config={config}", "--eval-report-dir=run",
+            f"--parity-mlflow={uri}", timeout=120,
+        )  # fmt: skip
+        took = time.monotonic() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("mlflow:")]
+    assert len(lines) == 1 and lines[0].startswith(f"mlflow: the run was not logged to {uri}: ")
+    assert took < 60, took
+
+
+def test_a_store_in_a_missing_folder_is_named_not_mlflow_maintenance_text(tmp_path):
+    folder = tmp_path / "no" / "such"
+    assert local_store_problem(f"sqlite:///{folder / 'mlflow.db'}") == (
+        f"the store's folder {folder} does not exist"
+    )
+    assert local_store_problem(f"sqlite:///{tmp_path / 'mlflow.db'}") is None
+    assert local_store_problem("http://127.0.0.1:1") is None
+    assert local_store_problem(str(tmp_path / "new" / "mlruns")) is None
+
+
+def test_a_store_under_a_folder_it_cannot_write_is_named_as_such(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    problem = f"the store's folder {tmp_path} is not writable"
+    assert local_store_problem(str(tmp_path / "mlruns")) == problem
+    assert local_store_problem((tmp_path / "a" / "mlruns").as_uri()) == problem
+    assert local_store_problem(f"sqlite:///{tmp_path / 'mlflow.db'}") == problem
+
+
+def test_the_http_bounds_yield_to_the_users_settings_and_are_undone(monkeypatch):
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "300")
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    with bounded_http():
+        assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "300"
+        assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "2"
+    assert "MLFLOW_HTTP_REQUEST_MAX_RETRIES" not in os.environ
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "300"
