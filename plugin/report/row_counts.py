@@ -43,9 +43,9 @@ def row_count_warnings(run: StoredRun) -> list[str]:
             path = run.path / f"{stem}.jsonl"
             found = _row_count(path)
             if found != expected:
-                held = f"{found} rows" if path.is_file() else "no file (0 rows)"
+                held = f"holds {found} rows" if path.is_file() else "is missing (0 rows)"
                 warnings.append(
-                    f"warning: {path} holds {held} but its summary counted n_examples="
+                    f"warning: {path} {held} but its summary counted n_examples="
                     f"{expected}; summaries are rebuilt from summary.json, not recomputed "
                     "from rows"
                 )

@@ -50,7 +50,7 @@ def test_report_warns_per_raw_file_whose_rows_differ_from_its_summary(
     assert warnings == [
         f"warning: {run_dir / 'qa.jsonl'} holds 1 rows but its summary counted n_examples=3; "
         "summaries are rebuilt from summary.json, not recomputed from rows",
-        f"warning: {run_dir / 'qb.jsonl'} holds no file (0 rows) but its summary counted "
+        f"warning: {run_dir / 'qb.jsonl'} is missing (0 rows) but its summary counted "
         "n_examples=1; summaries are rebuilt from summary.json, not recomputed from rows",
     ]
 
