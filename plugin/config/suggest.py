@@ -4,7 +4,8 @@ provider aliases (``ollama`` -> ``openai-compatible``), data files and marker na
 
 A name matches a candidate, best first, when they are equal; equal up to case and
 separators (``rouge-l`` / ``rougeL``, ``openai_compatible`` / ``openai-compatible``);
-equal once a noise suffix is dropped (``f1_score`` / ``f1``); the same words in another
+equal once a noise suffix is dropped (``f1_score`` / ``f1``) or up to a plural ``s``
+(``threshold`` / ``thresholds``); the same words in another
 order (``f1_macro`` / ``macro_f1``); the only candidate that starts or ends with the name's
 words (``rag`` / ``rag_qa``); or a few typing slips apart (``hotpotq`` / ``hotpotqa``,
 ``questoin`` / ``question``), where short names allow fewer slips than long ones. Anything
@@ -104,7 +105,7 @@ def _tier(name: _Key, candidate: _Key) -> int | None:
         return None
     if name.squashed == candidate.squashed:
         return 0
-    if name.core == candidate.core:
+    if name.core == candidate.core or _plural_of(name.squashed, candidate.squashed):
         return 1
     if len(name.words) > 1 and sorted(name.words) == sorted(candidate.words):
         return 2
@@ -112,6 +113,12 @@ def _tier(name: _Key, candidate: _Key) -> int | None:
     if len(name.squashed) < 3 or n >= len(candidate.words):
         return None
     return 3 if name.words in (candidate.words[:n], candidate.words[-n:]) else None
+
+
+def _plural_of(a: str, b: str) -> bool:
+    """Whether one of ``a`` and ``b`` is the other with a plural ``s`` or ``es``."""
+    short, long = sorted((a, b), key=len)
+    return long in (short + "s", short + "es")
 
 
 def _slips(name: _Key, candidate: _Key) -> int | None:
