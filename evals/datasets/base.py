@@ -198,7 +198,7 @@ def read_rows_and_lines(path: Path) -> tuple[list[Mapping[str, Any]], list[int] 
         return _parquet_rows(path), None
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte order mark
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(
