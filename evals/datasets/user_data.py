@@ -98,6 +98,7 @@ def _example(
             'give every row as an object such as {"input": ..., "expected": ...}'
         )
     keys = ", ".join(map(str, row)) or "none"
+    _refuse_blank(row, mapping, place)
     missing = [role for role in REQUIRED_ROLES if row.get(mapping[role]) in (None, "")]
     absent = [role for role in FIELD_ROLES if role in explicit and mapping[role] not in row]
     if missing or absent:
@@ -119,6 +120,21 @@ def _example(
         answers=answers,
         metadata={k: v for k, v in row.items() if k not in set(mapping.values())},
     )
+
+
+def _refuse_blank(row: Mapping[Any, Any], mapping: Mapping[str, str], place: str) -> None:
+    """A required key the row holds but leaves null or empty: the mapping is right, the
+    row is not, so the fix is to fill the value in or remove the row."""
+    blank = [
+        role for role in REQUIRED_ROLES if mapping[role] in row and row[mapping[role]] in (None, "")
+    ]
+    if blank:
+        named = ", ".join(
+            f"'{mapping[role]}' (fields.{role}) is "
+            + ("null" if row[mapping[role]] is None else "empty")
+            for role in blank
+        )
+        raise DataError(f"{place}: {named}. Fix: fill it in or remove the row")
 
 
 def _guess(role: str, key: str, row: Mapping[Any, Any]) -> str:
