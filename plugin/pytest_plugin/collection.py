@@ -110,9 +110,10 @@ def pytest_collection(session: pytest.Session) -> Any:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Make dataset, task, model, provider, mode and tags ``-k`` keywords (``-k gpt-4o``),
-    place experiment items at their experiment in the config file, and give marked tests'
-    items their experiments, keywords and markers."""
+    """Make dataset, task, model, provider, mode, tags and the example's id as written
+    ``-k`` keywords (``-k gpt-4o``, ``-k 東京`` where the node id's is made safe), place
+    experiment items at their experiment in the config file, and give marked tests' items
+    their experiments, keywords and markers."""
     _drop_duplicates(config, items)
     keywords_of: dict[str, list[str]] = {}  # by experiment id
     places: ConfigPlaces | None = None
@@ -126,6 +127,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if words is None:
                 words = keywords_of[case.experiment.id] = case.keywords()
             item.extra_keyword_matches.update(words)
+            item.extra_keyword_matches.add(str(case.example.id))  # 東京, a-b: as written
     try:
         marked = state_of(config).pipelines.items_from(items)
     except ParityError as exc:
