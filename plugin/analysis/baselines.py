@@ -197,7 +197,9 @@ def check_stored(
             "name an experiment that run evaluated (its <id>_summary.json)",
         )
     stored_setup = summary.get("setup")
-    if not isinstance(stored_setup, dict):
+    if isinstance(stored_setup, dict):  # one written before secrets were masked: masked now
+        stored_setup = mask_settings(stored_setup)
+    else:
         raise refuse(
             f"{source.run_dir}/{source.experiment_id}{SUMMARY_SUFFIX} has no 'setup' block "
             "(written by an older Parity), so it cannot be checked",

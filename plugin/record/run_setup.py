@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from parity.analysis.baselines import CONTENT_KEY
 from parity.config.errors import ConfigError
+from parity.engine.redaction import mask_settings
 from parity.record.jsonl import read_jsonl
 from parity.record.raw_writer import RawResultWriter
 
@@ -63,7 +64,8 @@ def store_setups(run_dir: Path, setups: Mapping[str, Mapping[str, Any]]) -> None
 
 
 def stored_setups(run_dir: Path) -> dict[str, Mapping[str, Any]]:
-    """The latest stored setup of each experiment of ``run_dir`` (none when there is no file)."""
+    """The latest stored setup of each experiment of ``run_dir`` (none when there is no file),
+    its secret-named settings masked (a file written before they were is read as if after)."""
     path = setups_path(run_dir)
     if not path.is_file():
         return {}
@@ -71,7 +73,7 @@ def stored_setups(run_dir: Path) -> dict[str, Mapping[str, Any]]:
     for line in read_jsonl(path, skip_bad=True):
         value = line.value
         if isinstance(value, dict) and isinstance(value.get("setup"), dict):
-            found[str(value.get("experiment_id"))] = value["setup"]
+            found[str(value.get("experiment_id"))] = mask_settings(value["setup"])
     return found
 
 

@@ -234,3 +234,21 @@ def test_the_content_hash_covers_every_field_the_model_sees_or_is_scored_on():
     assert digest == content_sha256([Example("1", "Q", "C", ("A",), {"choices": ["x", "y"]})])
     assert all(content_sha256([edit]) != digest for edit in edits)
     assert content_sha256([base], [edits[0]]) != digest  # the shots too
+
+
+def test_a_setup_stored_before_secrets_were_masked_is_read_masked(tmp_path):
+    """A run folder written before secret-named settings were masked: its setup compares
+    equal to the masked one, and no message repeats the stored secret."""
+    secret = "sk-old-secret-123"
+    body = {"extra_body": {"api_key": secret}}
+    exp = parse_config([one_experiment(model=body)], "cfg.yaml").experiments[0]
+    setup = experiment_setup(exp, ["a1"], "a" * 64)
+    old = {**setup, "model_options": {**setup["model_options"], **body}}
+    store_setups(tmp_path, {"exp": old})
+    assert stored_setups(tmp_path)["exp"] == json.loads(json.dumps(setup))
+    (tmp_path / "exp_summary.json").write_text(json.dumps({"experiment_id": "exp", "setup": old}))
+    hotter = parse_config([one_experiment(model={**body, "temperature": 0.5})], "cfg.yaml")
+    now = experiment_setup(hotter.experiments[0], ["a1"], "a" * 64)
+    source = BaselineSource("exp", tmp_path)
+    (warning,) = check_stored("cfg.yaml", exp, source, now, "baseline.run").warnings
+    assert "model options" in warning and secret not in warning
