@@ -12,9 +12,10 @@ right. The first rule that holds decides, in this order:
    so a :data:`QUOTING_TYPES` failure that quotes another item's error ("CircuitOpenError:
    ... (last error: request deadline ...)") is ``error``. A
    :data:`DESCRIBED_TYPES` failure (a provider call that failed for good) carries its
-   cause's own description as its message, and a failure with no type name is a plain
-   message: those are read whole ("ReadTimeout", "Request timed out", the call process's
-   "request deadline").
+   cause's own description as its message, which is read by the same rule
+   ("ProviderCallError: APITimeoutError: ..." by ``APITimeoutError``); a failure with no
+   type name is a plain message, read whole ("ReadTimeout (after 3 attempts)", "Request timed
+   out", the call process's "request deadline").
 2. ``error``: any other ``error`` (the call or the pipeline failed; no answer was scored).
    Baseweight calls this ``api_error``.
 3. right (None): the primary score is perfect (``>= 1.0``). The primary score is the first
@@ -140,9 +141,11 @@ def failure_class(error: str) -> str:
     """``timeout`` or ``error`` for a failed record's ``error`` (rule 1 of the module): by its
     own exception type where the text names one, else by the message."""
     typed = _TYPE_PREFIX.match(error)
-    if typed is None or typed.group(1) in DESCRIBED_TYPES:
-        return TIMEOUT if TIMEOUT_PATTERN.search(error[typed.end() if typed else 0 :]) else ERROR
+    if typed is None:
+        return TIMEOUT if TIMEOUT_PATTERN.search(error) else ERROR
     type_name = typed.group(1)
+    if type_name in DESCRIBED_TYPES:  # its cause: a type of its own, or a plain message
+        return failure_class(error[typed.end() :])
     if type_name in QUOTING_TYPES:
         return ERROR
     return TIMEOUT if TIMEOUT_PATTERN.search(type_name) else ERROR

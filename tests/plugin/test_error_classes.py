@@ -56,6 +56,12 @@ def rec(prediction="", gold=("x",), score=0.0, raw=(), error=None, example_id="e
         ),
         (rec(error="APIStatusError: upstream said: request timed out"), "rag_qa", "error"),
         (rec(error="ReadTimeout: the read operation timed out"), "rag_qa", "timeout"),
+        (
+            rec(error="ProviderCallError: AuthenticationError: 401 (last error: timed out)"),
+            "rag_qa",
+            "error",
+        ),
+        (rec(error="ProviderCallError: APITimeoutError: Request timed out."), "rag_qa", "timeout"),
         (rec("Paris", ["Paris"], score=1.0), "rag_qa", None),
         (
             rec(INVALID_PREDICTION, ["card_lost"], raw=["I'm sorry, but I can't help with that."]),
