@@ -4,7 +4,6 @@ HTML document (its CSS, JavaScript, SVG and data inline; no URL is ever fetched)
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from importlib.resources import files
@@ -13,6 +12,7 @@ from typing import Any
 from parity.report.html import plots, tables
 from parity.report.html.browser_data import browser_data
 from parity.report.html.run_data import RunData
+from parity.report.strict_json import strict
 
 BROWSER = """
 <div class="controls">
@@ -37,18 +37,6 @@ BROWSER = """
   <th>gold</th><th>latency ms</th><th>input tokens</th><th>flags</th></tr></thead><tbody></tbody></table>
 <div id="detail" class="detail"></div>
 """
-
-
-def strict(value: Any) -> Any:
-    """``value`` with NaN and infinities made null, as strict JSON holds them (the summary
-    reporters receive may hold a NaN corpus value; ``summary.json`` has null there)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {key: strict(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict(item) for item in value]
-    return value
 
 
 def script_json(data: Any) -> str:

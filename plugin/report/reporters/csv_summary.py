@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from parity.record.record import EvalRecord
-from parity.report.reporters.json_summary import scored_experiments, strict
+from parity.report.reporters.json_summary import scored_experiments
+from parity.report.strict_json import strict
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,20 +10,9 @@ from typing import Any
 import pytest
 
 from parity.record.record import EvalRecord
+from parity.report.strict_json import strict
 
 RUN_SUMMARY = "summary.json"
-
-
-def strict(value: Any) -> Any:
-    """``value`` with every NaN or infinite number made null: what strict JSON can hold
-    (a bare ``NaN`` is not JSON, and most readers other than Python's refuse it)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {key: strict(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict(item) for item in value]
-    return value
 
 
 def write_json(path: Path, document: Mapping[str, Any]) -> Path:
