@@ -14,6 +14,7 @@ from parity.cases.sampling import sample_indices
 from parity.config.config import DatasetConfig, Experiment, RunConfig, adapter_task
 from parity.config.errors import ConfigError, DataError, MissingDataFile, ProviderError
 from parity.config.registry import closest
+from parity.config.sweep import rate_keyword
 from parity.engine.gc_pause import paused_gc
 from parity.evals.datasets import Example
 from parity.evals.datasets.base import LoadedDataset
@@ -43,7 +44,8 @@ class EvalCase:
     repeat: int = 0  # 0 .. experiment.repeats - 1
 
     def keywords(self) -> list[str]:
-        """Names that ``-k`` and ``-m`` select on: dataset, task, model, provider, mode, tags."""
+        """Names that ``-k`` and ``-m`` select on: dataset, task, model, provider, mode, tags,
+        and a compressed experiment's method and rate."""
         model = self.experiment.model
         words = [
             self.experiment.dataset.name,
@@ -55,6 +57,9 @@ class EvalCase:
         ]
         if model.compression is not None:
             words += ["compression", str(model.compression["method"])]
+            rate = model.compression.get("rate")
+            if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+                words.append(rate_keyword(rate))  # r0.33 (the marker r0_33)
         if self.experiment.condition:
             words.append(self.experiment.condition)
         return list(dict.fromkeys(words))

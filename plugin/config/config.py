@@ -15,6 +15,7 @@ from parity.config.model_config import ModelConfig
 from parity.config.registry import Registry, closest
 from parity.config.schema import Context, Field, check_mapping, non_negative, positive
 from parity.config.suggest import suggest_file
+from parity.config.sweep import expand_rates
 from parity.config.yaml_loader import load_yaml_file
 from parity.engine.gc_pause import paused_gc
 from parity.evals.datasets import DATASETS, DatasetLoader
@@ -259,7 +260,8 @@ def parse_config(data: Any, path: str) -> RunConfig:
     for position, raw in enumerate(data["experiments"]):
         merged = _merge(defaults, raw) if isinstance(raw, Mapping) else raw
         for one in _expand_conditions(merged, path, position):
-            experiments.append(_parse_experiment(one, path, position))
+            for each_rate in expand_rates(one, path, position):
+                experiments.append(_parse_experiment(each_rate, path, position))
     _check_ids_and_baselines(experiments, path)
     return RunConfig(
         path=path, experiments=tuple(experiments), tco=TcoSettings(**(data.get("tco") or {}))
