@@ -82,7 +82,7 @@ def cache_key(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _completion(value: str) -> Completion:
+def decode_completion(value: str) -> Completion:
     """A stored completion (its JSON text) as a :class:`Completion` marked ``cached``."""
     data: Mapping[str, Any] = json.loads(value)
     return Completion(
@@ -97,6 +97,30 @@ def _completion(value: str) -> Completion:
             "compute_ms": data.get("compute_ms", data["latency_ms"]),
         },
     )
+
+
+def encode_completion(completion: Completion) -> str | None:
+    """What the cache stores for ``completion``: one JSON text; None (with a
+    :class:`NonFiniteAnswerWarning`) when it holds NaN or infinity."""
+    data = {
+        "text": completion.text,
+        "input_tokens": completion.input_tokens,
+        "output_tokens": completion.output_tokens,
+        "latency_ms": completion.latency_ms,
+        "mean_logprob": completion.extra.get("mean_logprob"),
+        "compute_ms": completion.compute_ms,
+        "cost_usd": completion.extra.get("cost_usd"),  # a compressor's (a model's is priced)
+    }
+    try:
+        return json.dumps(data, allow_nan=False)
+    except ValueError:
+        warnings.warn(
+            "an answer holding a non-finite number (NaN or infinity) is not cached; the "
+            "next run requests it again",
+            NonFiniteAnswerWarning,
+            stacklevel=3,
+        )
+        return None
 
 
 class ResponseCache:
@@ -217,7 +241,7 @@ class ResponseCache:
         if row is None:
             return None
         self.hits += 1
-        return _completion(row[0])
+        return decode_completion(row[0])
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Completion]:
         """The cached completions of those ``keys`` the cache holds (only in ``use`` mode), by
@@ -236,7 +260,7 @@ class ResponseCache:
                 rows += db.execute(query, chunk).fetchall()
             return rows
 
-        return {key: _completion(value) for key, value in self._use(lookup) or []}
+        return {key: decode_completion(value) for key, value in self._use(lookup) or []}
 
     def count_hits(self, answers: int) -> None:
         """Count ``answers`` taken from :meth:`get_many` as cache hits."""
@@ -248,24 +272,8 @@ class ResponseCache:
         :class:`NonFiniteAnswerWarning`)."""
         if self.mode == "off":
             return
-        data = {
-            "text": completion.text,
-            "input_tokens": completion.input_tokens,
-            "output_tokens": completion.output_tokens,
-            "latency_ms": completion.latency_ms,
-            "mean_logprob": completion.extra.get("mean_logprob"),
-            "compute_ms": completion.compute_ms,
-            "cost_usd": completion.extra.get("cost_usd"),  # a compressor's (a model's is priced)
-        }
-        try:
-            value = json.dumps(data, allow_nan=False)
-        except ValueError:
-            warnings.warn(
-                "an answer holding a non-finite number (NaN or infinity) is not cached; the "
-                "next run requests it again",
-                NonFiniteAnswerWarning,
-                stacklevel=2,
-            )
+        value = encode_completion(completion)
+        if value is None:
             return
         self._use(
             lambda db: db.execute(
