@@ -34,7 +34,8 @@ from parity.fixtures.compressors import (
 from parity.fixtures.providers import PROVIDERS, ChatRequest, Completion, ModelClient
 from parity.fixtures.tokens import token_counter
 from parity.prompts import load_template
-from parity.record.cache import ResponseCache, cache_key
+from parity.record.cache import cache_key
+from parity.record.caches import ResponseStore
 from parity.record.record import COMPRESSION_STAGE, MODEL_STAGE, EvalRecord, StageUsage
 from parity.record.scoring import finite, per_example_outputs
 
@@ -203,7 +204,7 @@ class Engine:
 
     def __init__(
         self,
-        cache: ResponseCache,
+        cache: ResponseStore,
         budget: Budget,
         share: int = 1,
         sleep: Callable[[float], None] = time.sleep,

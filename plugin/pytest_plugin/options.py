@@ -23,6 +23,7 @@ import pytest
 
 from parity.engine.scheduler import DEFAULT_STALL_S
 from parity.record.cache import CACHE_MODES
+from parity.record.redis_cache import is_redis_url
 from parity.report import hookspecs
 from parity.report.progress import DEFAULT_INTERVAL_S
 
@@ -52,6 +53,15 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
     return value
+
+
+def _cache_setting(text: str) -> str:
+    """A mode of the SQLite cache file (use, refresh, off) or a Redis server's URL."""
+    if text in CACHE_MODES or is_redis_url(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: expected one of {', '.join(CACHE_MODES)}, or a Redis URL (redis://HOST:PORT/DB)"
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,10 @@ OPTIONS: tuple[Option, ...] = (
         "the newest",
     ),
     Option(
-        "cache", "str", default="use", choices=CACHE_MODES,
-        help="response cache: use (read and write, default), refresh (ignore hits, overwrite), off",
+        "cache", "str", metavar="MODE|URL", default="use", parse=_cache_setting,
+        help="response cache: use (read and write, default), refresh (ignore hits, overwrite), "
+        "off; or redis://HOST:PORT/DB, a Redis server that runs on several hosts share (read "
+        "and write; needs pip install 'parity-evals[redis]')",
     ),
     Option(
         "cache-dir", "path", metavar="DIR",

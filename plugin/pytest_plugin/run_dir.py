@@ -13,6 +13,7 @@ import pytest
 from parity.cases.smoke import SMOKE_DIR
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.state import ParityState
+from parity.record.caches import cache_problem
 from parity.record.run_dirs import (
     RUN_MARK,
     RunDirInUse,
@@ -49,8 +50,9 @@ def run_dir_for(config: pytest.Config) -> Path:
 def prepare_run_dir(state: ParityState) -> None:
     """Start-up, once per run, in the serial process or the xdist controller, before any
     request: make the run directory (a new one atomically, never one another run has), hold
-    its lock for the session, and check that it and the cache directory take files. Each
-    failure is one usage error naming the directory and the fix."""
+    its lock for the session, and check that it takes files and that the cache can be used
+    (its folder takes files, or its Redis server answers). Each failure is one usage error
+    naming the directory or server and the fix."""
     if state.run_dir_ready:
         return
     state.run_dir_ready = True
@@ -73,11 +75,10 @@ def prepare_run_dir(state: ParityState) -> None:
         ) from None
     except OSError as exc:
         raise pytest.UsageError(cannot_write(state.run_dir, what, elsewhere, exc)) from None
-    problems = [check_writable(state.run_dir, what, elsewhere)]
-    if config.getoption("eval_cache") != "off":
-        off = "run without the cache: --parity-cache=off"
-        cache = check_writable(state.cache_dir(), "response cache", "--parity-cache-dir DIR", off)
-        problems.append(cache)
+    problems = [
+        check_writable(state.run_dir, what, elsewhere),
+        cache_problem(config.getoption("eval_cache"), state.cache_dir()),
+    ]
     found = [problem for problem in problems if problem]
     if found:
         raise pytest.UsageError("\n".join(found))

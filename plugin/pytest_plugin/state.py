@@ -23,7 +23,7 @@ from parity.fixtures.clients import ClientPool
 from parity.fixtures.pipeline_model import CallMeter, ParityModel
 from parity.marked.pipeline_plugin import PipelinePlugin
 from parity.pytest_plugin.names import DEFAULT_CONFIG
-from parity.record.cache import ResponseCache
+from parity.record.caches import ResponseStore, open_cache
 from parity.record.raw_writer import RawResultWriter
 from parity.record.record import EvalRecord
 from parity.record.run_dirs import RunDirLock
@@ -68,7 +68,7 @@ class ParityState:
         self.report_error: str | None = None  # why the summaries could not be written
         self.nothing_evaluated: str | None = None  # why no item was evaluated (all skipped)
         self.progress = ProgressDisplay(config, config.getoption("eval_progress_interval"))
-        self.cache: ResponseCache | None = None
+        self.cache: ResponseStore | None = None
         self.markers: dict[str, pytest.MarkDecorator] = {}
         self.expected_known = False  # the aggregator knows how many items were selected
         self.junit_family_set = False
@@ -113,7 +113,7 @@ class ParityState:
         """The engine of this process (cache, budget, endpoint lanes), created on first use."""
         if self.engine is None:
             cap = self.config.getoption("eval_max_cost")
-            self.cache = ResponseCache(self.cache_dir(), self.config.getoption("eval_cache"))
+            self.cache = open_cache(self.config.getoption("eval_cache"), self.cache_dir())
             self.engine = Engine(
                 self.cache,
                 Budget(None if cap is None else cap / self.workers),
