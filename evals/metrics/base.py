@@ -33,6 +33,8 @@ class Metric:
     settings: Callable[[], dict[str, object]] | None = None
     requires: tuple[tuple[str, str], ...] = ()
     runs_code: bool = False  # executes the prediction: needs the sandbox (or --parity-unsafe-exec)
+    # scored by a model the engine calls after the prediction (a judge), not by ``score``
+    graded_by_model: bool = False
 
     def score_example(self, prediction: str, references: Sequence[str]) -> dict[str, float]:
         """The example's scores (``{}`` for a corpus-only metric)."""
@@ -85,10 +87,42 @@ class Metric:
         }
 
 
+class MetricRegistry(Registry[Metric]):
+    """The metric registry, plus families: every name that starts with a family's prefix
+    (``judge_correctness``, ``judge_polite``) is one metric of that family, made on first
+    use, so a config names a model-graded score and every reader (aggregation, gates,
+    comparisons of stored runs) finds it like a registered one."""
+
+    def __init__(self, kind: str, aliases: dict[str, Alias] | None = None) -> None:
+        super().__init__(kind, aliases)
+        self._families: dict[str, Callable[[str], Metric]] = {}
+        self._made: dict[str, Metric] = {}
+
+    def register_family(self, prefix: str, make: Callable[[str], Metric]) -> None:
+        """Every name ``prefix<label>`` (a non-empty label) is ``make(name)``."""
+        self._families[prefix] = make
+
+    def _member(self, name: str) -> Metric | None:
+        if name in self._made:
+            return self._made[name]
+        for prefix, make in self._families.items():
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return self._made.setdefault(name, make(name))
+        return None
+
+    def get(self, name: str) -> Metric:
+        """The registered metric ``name``, or the family member it names."""
+        member = None if Registry.__contains__(self, name) else self._member(name)
+        return member if member is not None else super().get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return Registry.__contains__(self, name) or (
+            isinstance(name, str) and self._member(name) is not None
+        )
+
+
 # Other names for a metric, suggested (never accepted) when a config uses them.
-METRICS: Registry[Metric] = Registry(
-    "metric", aliases={"em": Alias("exact_match"), "acc": Alias("accuracy")}
-)
+METRICS = MetricRegistry("metric", aliases={"em": Alias("exact_match"), "acc": Alias("accuracy")})
 
 
 def register_metric(metric: Metric) -> Metric:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from parity.analysis.calibration import calibration_block
 from parity.analysis.error_classes import error_counts
 from parity.analysis.failures import failure_entries
 from parity.analysis.stats import (
@@ -335,6 +336,10 @@ class ExperimentOutcome:
         stages = stage_block(records)
         if stages:
             summary["stages"] = stages
+        if self.experiment.judge_calibration is not None:
+            summary["judge_calibration"] = calibration_block(
+                self.experiment.judge_calibration, records
+            )
         if self.experiment.condition:
             summary["condition"] = self.experiment.condition
         held = decoding(self.experiment)

@@ -5,6 +5,9 @@
   for 0/1 scores, the Hall-widened t otherwise: ``stats.mean_interval``; inconclusive when
   it straddles the floor, and held to the sample rules below as a paired gate is, counting
   examples for pairs).
+- ``judge_calibration.min_kappa``: each calibrated judge's Cohen's kappa against its gold
+  labels must reach the floor (``min_kappa[experiment-judge_correctness]``); an undefined
+  kappa (every label alike) cannot be evaluated.
 - ``max_drop`` (non-inferiority): the lower end of the 95% interval of (candidate −
   baseline) must be above −margin. ``min_gain`` (superiority): above +gain.
 
@@ -37,6 +40,7 @@ from parity.config.config import Experiment
 
 ALLOW_OPTION = "--parity-allow-skipped-gates"
 ALLOW_EMPTY_OPTION = "--parity-allow-skipped"  # accepts a run that evaluated nothing
+UNPAIRED_KINDS = ("threshold", "min_kappa")  # gates on the experiment alone, no baseline
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ def evaluate_gates(
         summary = summaries.get(experiment_id)
         for metric, floor in experiment.thresholds.items():
             results.append(_threshold(outcome, summary, metric, floor))
+        results += _kappa_gates(outcome, summary)
         for kind, limits in experiment.paired_gates.items():
             comparison = comparisons.get(experiment_id)
             if comparison is None:
@@ -107,7 +112,7 @@ def evaluate_gates(
     reasons = (narrowed or {}, paired_narrowed or {})
     unevaluable = Unevaluable(allow_unevaluated, empty_run, allow_empty)
     return [
-        _settled(g, reasons[g.kind != "threshold"].get(g.experiment_id), evaluate_narrowed,
+        _settled(g, reasons[g.kind not in UNPAIRED_KINDS].get(g.experiment_id), evaluate_narrowed,
                  unevaluable)
         for g in results
     ]  # fmt: skip
@@ -214,6 +219,35 @@ def _threshold(
         experiment.id, "threshold", metric, status, f"{interval}: {why} (threshold_mode: lower_bound)",
         low, floor, verdict, low, high,
     )  # fmt: skip
+
+
+def _kappa_gates(outcome: ExperimentOutcome, summary: Mapping[str, Any] | None) -> list[GateResult]:
+    """``judge_calibration.min_kappa``: one gate per calibrated judge."""
+    calibration = outcome.experiment.judge_calibration
+    if calibration is None or calibration.min_kappa is None:
+        return []
+    floor, gates = calibration.min_kappa, []
+    for judge in calibration.judges:
+        found = ((summary or {}).get("judge_calibration") or {}).get(judge) or {}
+        kappa = found.get("kappa")
+        against = f"{judge} vs {calibration.against}"
+        if kappa is None:
+            why = (
+                f"{against}: kappa is undefined (every label alike over {found['n']} items)"
+                if found.get("n")
+                else outcome.no_scores_reason()
+            )
+            gates.append(GateResult(outcome.experiment.id, "min_kappa", judge, "failed", why,
+                                    limit=floor, verdict="unevaluable"))  # fmt: skip
+            continue
+        met = kappa >= floor
+        gates.append(GateResult(
+            outcome.experiment.id, "min_kappa", judge, "passed" if met else "failed",
+            f"{against}: Cohen's kappa = {kappa:.4f} {'>=' if met else '<'} min_kappa {floor} "
+            f"(agreement {found['agreement']:.4f} over {found['n']} items)",
+            kappa, floor, "met" if met else "not met",
+        ))  # fmt: skip
+    return gates
 
 
 _OUTCOMES = {

@@ -11,6 +11,15 @@ from typing import Any
 
 from parity.analysis.tco import TcoSettings
 from parity.config.errors import ConfigError, DataError
+from parity.config.judges import (
+    JUDGE,
+    JudgeCalibration,
+    JudgeSpec,
+    check_judges,
+    is_judge_entry,
+    parse_calibration,
+    parse_judge,
+)
 from parity.config.model_config import ModelConfig
 from parity.config.registry import Registry, closest
 from parity.config.schema import Context, Field, check_mapping, non_negative, positive
@@ -126,6 +135,7 @@ EXPERIMENT_SCHEMA = {
     "n_eval_seeds": Field((int,), check=positive, example="3"),
     "condition": Field((str,), choices=CONDITIONS),
     "conditions": Field((list,), example="[zero-shot, 5-shot, lora-500]"),
+    "judge_calibration": Field((dict,), example="{against: exact_match, min_kappa: 0.4}"),
 }
 BASELINE_RUN_SCHEMA = {
     "run": Field((str,), required=True, example="reports/main-ci"),
@@ -190,6 +200,8 @@ class Experiment:
     condition: str | None = None  # one of CONDITIONS
     min_pairs: int = DEFAULT_MIN_PAIRS  # a paired gate decides on no fewer pairs
     max_missing_share: float = 0.0  # of the examples, how many may lack a pair in a gate
+    judges: tuple[JudgeSpec, ...] = ()  # the model-graded metrics (their scores are in metrics)
+    judge_calibration: JudgeCalibration | None = None
 
     @property
     def paired_gates(self) -> dict[str, Mapping[str, float]]:
@@ -380,8 +392,17 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         dataset = replace(dataset, num_shots=shots)
     model = _with_default_adapter(model, dataset.name, raw.get("condition"))
     task = _named(raw["task"], "task", TASKS, TASK_SCHEMA, ctx)
-    metrics = parse_metrics(raw["metrics"], ctx)
+    judges = [
+        parse_judge(entry, ctx.child(f"metrics[{i}]"), parse_model, relative_to_config)
+        for i, entry in enumerate(raw["metrics"])
+        if is_judge_entry(entry)
+    ]
+    plain = [m for m in raw["metrics"] if not is_judge_entry(m)]
+    metrics = parse_metrics(plain, ctx) if plain or not judges else []
+    check_judges(judges, metrics, ctx)
+    metrics += [judge.score_name for judge in judges]
     check_score_keys(raw, metrics, ctx)
+    calibration = parse_calibration(raw.get("judge_calibration"), judges, metrics, ctx)
     baseline, baseline_run = _parse_baseline(raw.get("baseline"), raw["id"], path, ctx)
     if raw.get("repeats", 1) > 1 and not model.options.get("temperature"):
         raise ctx.error(
@@ -419,6 +440,8 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
         condition=raw.get("condition"),
         min_pairs=raw.get("min_pairs", DEFAULT_MIN_PAIRS),
         max_missing_share=raw.get("max_missing_share", 0.0),
+        judges=tuple(judges),
+        judge_calibration=calibration,
     )
 
 
@@ -658,6 +681,14 @@ def parse_metrics(raw: list[Any], ctx: Context) -> list[str]:
             "no metrics are listed", key="metrics", fix="e.g. metrics: [exact_match, f1]"
         )
     for name in raw:
+        if name == JUDGE or (
+            isinstance(name, str) and name in METRICS and METRICS.get(name).graded_by_model
+        ):
+            raise ctx.error(
+                f"'{name}' needs a judge model and a rubric: a judge is configured as a mapping",
+                key="metrics",
+                fix='e.g. {name: judge, model: "openai:gpt-4o-mini", rubric: correctness}',
+            )
         if not isinstance(name, str) or name not in METRICS:
             shown = name if isinstance(name, str) else repr(name)
             raise ctx.error(

@@ -2,7 +2,8 @@
 
 Per case: (compression, cached like a model call) -> prompt -> cache lookup -> budget reservation -> endpoint pacing (in-flight limit,
 rate limits, circuit breaker) -> provider call with retries -> cache store -> prediction ->
-metrics. :mod:`parity.engine.scheduler` decides which cases run when; this module runs one.
+metrics -> (judges: each judge's request through the same steps, from the cache lookup on).
+:mod:`parity.engine.scheduler` decides which cases run when; this module runs one.
 """
 
 from __future__ import annotations
@@ -17,8 +18,18 @@ from typing import Any
 
 from parity.cases.cases import EvalCase
 from parity.config.config import Experiment, ModelConfig
+from parity.config.judges import JudgeSpec
 from parity.engine.budget import Budget
 from parity.engine.call_process import CallProcess, RemoteCallFailed, sendable, sendable_class
+from parity.engine.judging import (
+    JudgeError,
+    Judgement,
+    describe,
+    judge_request,
+    read_judgement,
+    record_values,
+    with_judgements,
+)
 from parity.engine.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
 from parity.engine.pricing import cost_usd, price_for
 from parity.engine.redaction import redact
@@ -40,6 +51,7 @@ from parity.record.record import COMPRESSION_STAGE, MODEL_STAGE, EvalRecord, Sta
 from parity.record.scoring import finite, per_example_outputs
 
 CHARS_PER_TOKEN = 4
+ClientFor = Callable[[ModelConfig], ModelClient]  # a judge's model -> its (pooled) client
 
 
 def build_requests(experiment: Experiment, case: EvalCase) -> list[ChatRequest]:
@@ -100,9 +112,12 @@ def score_prediction(
     metrics: Sequence[str], prediction: str, references: Sequence[str]
 ) -> dict[str, float]:
     """Every per-example score of ``metrics`` for one prediction (corpus-level metrics score
-    at aggregation instead); a NaN or infinite score raises ``NonFiniteScore``."""
+    at aggregation instead; a judge's after the prediction); a NaN or infinite score raises
+    ``NonFiniteScore``."""
     scores: dict[str, float] = {}
     for name in metrics:
+        if METRICS.get(name).graded_by_model:
+            continue
         returned = METRICS.get(name).score_example(prediction, references)
         scores.update(finite(name, returned, per_example_outputs(name)))
     return scores
@@ -388,9 +403,11 @@ class Engine:
         requests: Sequence[ChatRequest] | None,
         compressor: Compressor | None = None,
         compression: Compression | None = None,
+        judge_client: ClientFor | None = None,
     ) -> EvalRecord:
-        """Compute one case from its built requests (None: compress first, then build them);
-        never raises (errors and skips are part of the record)."""
+        """Compute one case from its built requests (None: compress first, then build them),
+        then its judges' grades (their clients from ``judge_client``); never raises (errors
+        and skips are part of the record)."""
         try:
             if requests is None:
                 if compressor is not None:
@@ -398,11 +415,38 @@ class Engine:
                 requests = build_requests(case.experiment, with_context(case, compression))
             model = case.experiment.model
             completions = [self.complete(client, model, r) for r in requests]
-            return score_completions(case, requests, completions, compression)
+            record = score_completions(case, requests, completions, compression)
+            if case.experiment.judges:
+                record = self.grade(case.experiment.judges, record, judge_client)
+            return record
         except BudgetRefused as refused:
             return record_for(case, skip_reason=str(refused))
         except Exception as exc:
             return record_for(case, error=redact(f"{type(exc).__name__}: {exc}", client.secrets()))
+
+    def grade(
+        self, judges: Sequence[JudgeSpec], record: EvalRecord, client_for: ClientFor | None
+    ) -> EvalRecord:
+        """The judge step: ``record`` graded by each of ``judges`` (:meth:`judge`)."""
+        if client_for is None:
+            raise JudgeError(f"{describe(judges[0])}: no client for the judge's model")
+        values = record_values(record)
+        return with_judgements(record, [self.judge(j, values, client_for) for j in judges])
+
+    def judge(self, judge: JudgeSpec, values: dict[str, str], client_for: ClientFor) -> Judgement:
+        """One judgement: the judge's request for ``values`` sent as a model's is
+        (:meth:`complete`: cache, budget, lane, retries, breaker) and read on its scale. A
+        failed call or an answer without a grade raises :class:`JudgeError` naming the
+        judge; a pairwise judgement is two of these, its answers swapped in ``values``."""
+        client = client_for(judge.model)
+        try:
+            completion = self.complete(client, judge.model, judge_request(judge, values))
+        except BudgetRefused:
+            raise
+        except Exception as exc:
+            message = redact(f"{type(exc).__name__}: {exc}", client.secrets())
+            raise JudgeError(f"{describe(judge)}: {message}") from None
+        return read_judgement(judge, completion)
 
     def complete(self, client: ModelClient, model: ModelConfig, request: ChatRequest) -> Completion:
         """One request: from the cache, or sent within the budget and stored in the cache."""

@@ -110,6 +110,12 @@ class _Work:
     compression: Compression | None = None
 
 
+def _looked_up(work: _Work) -> bool:
+    """Whether ``work``'s answers are looked up when it is fed: its requests are built, and
+    no judge grades it (a judged case runs on a sender thread, cache hits and all)."""
+    return work.requests is not None and not work.case.experiment.judges
+
+
 class _LaneRunner:
     """The cases of one endpoint lane and the threads that send them. A case gets its slot
     when it is fed, so a run holds at most ``window`` slots per lane."""
@@ -192,8 +198,9 @@ class _LaneRunner:
         """Keep the cached cases' answers for their items to score; queue the others in
         the batch's order, which is pytest's (a case to be compressed first, on a sender
         thread, needs no lookup but keeps its place, so the first items' requests go
-        first); one cache query for the batch."""
-        built = [w for w in batch if w.requests is not None]
+        first); one cache query for the batch. A judged case is always queued: its judges'
+        requests are sent (or found in the cache) on a sender thread, after its prediction."""
+        built = [w for w in batch if _looked_up(w)]
         engine = self.scheduler.engine
         try:
             wanted = [(w.client, w.case, w.requests or ()) for w in built]
@@ -206,7 +213,7 @@ class _LaneRunner:
                     self._look_up([work])
             return
         for work in batch:
-            cached = None if work.requests is None else next(answers)
+            cached = next(answers) if _looked_up(work) else None
             if cached is None:
                 self.queue.put(work)
             else:  # scored when its item asks for it
@@ -228,8 +235,9 @@ class _LaneRunner:
             with scheduler.working():
                 try:
                     record = scheduler.engine.run_case(
-                        item.client, item.case, item.requests, item.compressor, item.compression
-                    )
+                        item.client, item.case, item.requests, item.compressor, item.compression,
+                        scheduler.clients.for_model,
+                    )  # fmt: skip
                 except Exception as exc:
                     self._fail(item, exc)
                 else:

@@ -28,6 +28,7 @@ from parity.record.usage import Usage
 
 MODEL_STAGE = "model"
 COMPRESSION_STAGE = "compression"
+JUDGE_STAGE = "judge"  # a model-graded metric's calls (every judge of the item, summed)
 # Raw JSONL rows keep ScaleBench's names for these record fields.
 SCALEBENCH_NAMES = {
     "example_id": "id",

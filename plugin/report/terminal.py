@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from parity.analysis.gates import GateResult
-from parity.record.record import COMPRESSION_STAGE
+from parity.record.record import MODEL_STAGE
 
 _STATUS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 LOWEST_IN_TERMINAL = 3
@@ -78,13 +78,13 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
         latency = summary["latency_ms"]
         tokens = summary["tokens"]
         lines.append(f"  latency p50 {latency['p50']:.0f} ms  p95 {latency['p95']:.0f} ms")
-        compression = summary.get("stages", {}).get(COMPRESSION_STAGE)
-        if compression:  # its overhead, within the latency above (the JSON has every stage)
-            lines.append(
-                f"    compression p50 {compression['latency_ms']['p50']:.0f} ms  "
-                f"p95 {compression['latency_ms']['p95']:.0f} ms  "
-                f"cost {_money(compression['cost_usd']['total'])}"
-            )
+        for stage, used in summary.get("stages", {}).items():
+            if stage != MODEL_STAGE:  # a compressor's or judge's share of the totals
+                lines.append(
+                    f"    {stage} p50 {used['latency_ms']['p50']:.0f} ms  "
+                    f"p95 {used['latency_ms']['p95']:.0f} ms  "
+                    f"cost {_money(used['cost_usd']['total'])}"
+                )
         lines.append(
             f"  tokens  in {tokens['avg_input_tokens']:.1f}  out {tokens['avg_output_tokens']:.1f} (mean/example)"
         )
@@ -95,7 +95,27 @@ def render_experiment(summary: Mapping[str, Any], skip_reasons: Sequence[str]) -
                 f"  {name}  mean {stats['mean']:.4g}  p50 {stats['p50']:.4g}  "
                 f"p95 {stats['p95']:.4g}{unit}"
             )
+        lines += _calibration(summary.get("judge_calibration") or {})
         lines += _lowest(summary.get("lowest_scoring") or [])
+    return lines
+
+
+def _calibration(block: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One line per calibrated judge: agreement, kappa and the confusion against gold."""
+    lines = []
+    for judge, found in block.items():
+        if not found["n"]:
+            lines.append(f"  {judge} vs {found['against']}: no item has both scores")
+            continue
+        kappa = "undefined" if found["kappa"] is None else f"{found['kappa']:.4f}"
+        cells = found["confusion"]
+        lines.append(
+            f"  {judge} vs {found['against']}: agreement {found['agreement']:.4f}  "
+            f"Cohen's kappa {kappa}  n={found['n']}  (judge/gold pass/pass "
+            f"{cells['judge_pass_gold_pass']}, pass/fail {cells['judge_pass_gold_fail']}, "
+            f"fail/pass {cells['judge_fail_gold_pass']}, fail/fail "
+            f"{cells['judge_fail_gold_fail']})"
+        )
     return lines
 
 
