@@ -70,6 +70,7 @@ TANGO = "Tango paired score"
 NO_SPREAD = "Newcombe paired score, no spread (every pair differs alike)"
 JACKKNIFE = "jackknife t"
 COMPRESSION_P50 = "compression_latency_p50_ms"  # the compressor's own time, per example
+COMPRESSION_COST = "compression_cost_usd"  # the compressor's own cost, mean per example
 
 Group = list[EvalRecord]  # every record (repeat) of one example on one side
 
@@ -446,8 +447,8 @@ def _resources(
     cand: Sequence[EvalRecord], base: Sequence[EvalRecord]
 ) -> dict[str, dict[str, float | None]]:
     """Paired changes in input tokens (mean), cost (total) and latency (p50, p95), and the
-    compressor's own latency p50 (its overhead, absent from a baseline that compresses
-    nothing)."""
+    compressor's own latency p50 and cost per example (its overhead, absent from a baseline
+    that compresses nothing)."""
     if not cand or not base:
         return {}
 
@@ -466,12 +467,23 @@ def _resources(
     overhead = _stage_p50(cand, COMPRESSION_STAGE)
     if overhead is not None:
         resources[COMPRESSION_P50] = _change(_stage_p50(base, COMPRESSION_STAGE), overhead)
+        resources[COMPRESSION_COST] = _change(
+            _stage_cost(base, COMPRESSION_STAGE), _stage_cost(cand, COMPRESSION_STAGE)
+        )
     return resources
 
 
 def _stage_p50(records: Sequence[EvalRecord], stage: str) -> float | None:
     latencies = [r.usage[stage].latency_ms for r in records if stage in r.usage]
     return percentile(latencies, 50) if latencies else None
+
+
+def _stage_cost(records: Sequence[EvalRecord], stage: str) -> float | None:
+    """The mean cost per example of ``stage`` (None: no record has it, or a price is unknown)."""
+    costs = [r.usage[stage].cost_usd for r in records if stage in r.usage]
+    if not costs or any(c is None for c in costs):
+        return None
+    return math.fsum(c for c in costs if c is not None) / len(costs)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

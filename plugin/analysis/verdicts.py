@@ -20,7 +20,13 @@ from parity.analysis.aggregation import ExperimentOutcome
 from parity.analysis.baselines import BaselineSource, stored_records, stored_summary
 from parity.analysis.gates import GateResult, signed
 from parity.analysis.narrowing import Narrowing
-from parity.analysis.paired import COMPRESSION_P50, PairedComparison, compare, holm
+from parity.analysis.paired import (
+    COMPRESSION_COST,
+    COMPRESSION_P50,
+    PairedComparison,
+    compare,
+    holm,
+)
 from parity.config.errors import DataError
 
 
@@ -131,10 +137,11 @@ def _percent(block: Mapping[str, float | None] | None) -> str | None:
 def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: str,
                  gates: Sequence[GateResult]) -> str:  # fmt: skip
     """``cand vs base  f1 -0.012 [-0.041, +0.015] n=32 | tokens -71% | cost -69% | p50 -40%
-    -> non-inferior (margin 0.05)``, with the compressor's own p50 after the latency change
-    when the candidate compresses; a gate-less pair ends with its test's p-value. Missing
-    pairs are counted with why: ``n=7 of 8 (1 failed on the baseline side)``, and examples
-    a side did not run after them (``n=8 (2 not run on the candidate side)``)."""
+    -> non-inferior (margin 0.05)``, with the compressor's own p50 and cost per query after
+    the latency change when the candidate compresses; a gate-less pair ends with its test's
+    p-value. Missing pairs are counted with why: ``n=7 of 8 (1 failed on the baseline
+    side)``, and examples a side did not run after them (``n=8 (2 not run on the candidate
+    side)``)."""
     head = f"{candidate} vs {baseline}"
     if isinstance(comparison, str):
         return f"{head}  no verdict: {comparison}"
@@ -158,7 +165,9 @@ def verdict_line(comparison: PairedComparison | str, candidate: str, baseline: s
             line += f" | {label} {change}"
     overhead = comparison.resources.get(COMPRESSION_P50, {}).get("candidate")
     if overhead is not None:
-        line += f" (compression p50 {overhead:.0f} ms)"
+        spent = comparison.resources.get(COMPRESSION_COST, {}).get("candidate")
+        price = "" if spent is None else f", ${spent:.1e}/query"
+        line += f" (compression p50 {overhead:.0f} ms{price})"
     if gated:
         verdicts = [
             f"{g.metric} {g.verdict} ({'margin' if g.kind == 'max_drop' else 'gain'} {g.limit})"

@@ -21,7 +21,7 @@ from parity.evals.datasets.base import LoadedDataset
 from parity.evals.metrics import METRICS
 from parity.evals.sandbox import sandbox_unavailable_reason, unsafe_allowed
 from parity.evals.tasks import TASKS
-from parity.fixtures.compressors import COMPRESSORS
+from parity.fixtures.compressors import COMPRESSORS, compressor_settings
 from parity.fixtures.providers import PROVIDERS
 from parity.prompts import load_template
 from parity.train.spec import train_command
@@ -368,7 +368,8 @@ def _skip_reason(experiment: Experiment) -> str | None:
             return f"generated code cannot be confined here ({reason}); pass --parity-unsafe-exec to run it anyway"
     model = experiment.model
     if model.compression is not None:
-        reason = COMPRESSORS.get(model.compression["method"]).unavailable_reason(model.compression)
+        compressor = COMPRESSORS.get(model.compression["method"])
+        reason = compressor.unavailable_reason(compressor_settings(model.compression))
         if reason:
             return reason
     client = PROVIDERS.get(model.provider)

@@ -80,6 +80,12 @@ MODEL_SCHEMA = {
 }  # plus the provider's own ``option_fields``
 COMPRESSION_SCHEMA = {
     "method": Field((str,), required=True, example="extractive"),
+    # its compute time's price (default: the model's compute-hour price, else local_default)
+    "pricing": Field(
+        (dict,),
+        children={"gpu_hour_usd": PRICING_SCHEMA["gpu_hour_usd"]},
+        example="{gpu_hour_usd: 0.46}",
+    ),
 }  # plus the compressor's own ``option_fields``
 DATASET_SCHEMA = {
     "name": Field((str,), required=True, example="hotpotqa"),

@@ -31,7 +31,7 @@ from parity.engine.judging import (
     with_judgements,
 )
 from parity.engine.pacing import DEFAULT_THROTTLE_PAUSE_S, Lane, LaneKey
-from parity.engine.pricing import cost_usd, price_for
+from parity.engine.pricing import compression_cost, cost_usd, price_for
 from parity.engine.redaction import redact
 from parity.engine.retry import DEFAULT_COOLDOWN_S
 from parity.evals.metrics import METRICS
@@ -175,12 +175,11 @@ def score_completions(
     stages = {MODEL_STAGE: usage}
     measurements: dict[str, float] = {}
     if compression is not None:
-        # Compression time and cost count in the item's totals (as in ScaleBench); its token
-        # counts are measurements, so input_tokens stays what the model was sent.
-        stages = {
-            COMPRESSION_STAGE: StageUsage(0, 0, compression.latency_ms, compression.cost_usd),
-            **stages,
-        }
+        # Compression time and cost (its service's charge plus its compute time on this
+        # machine at a compute-hour price) count in the item's totals (as in ScaleBench); its
+        # token counts are measurements, so input_tokens stays what the model was sent.
+        cost = compression_cost(experiment.model, compression.cost_usd, compression.compute_ms)
+        stages = {COMPRESSION_STAGE: StageUsage(0, 0, compression.latency_ms, cost), **stages}
         metadata["tokens_unit"] = compression.tokens_unit
         measurements = {
             "original_tokens": compression.original_tokens,
@@ -330,6 +329,7 @@ class Engine:
             text=hit.text, original_tokens=hit.input_tokens, compressed_tokens=hit.output_tokens,
             latency_ms=hit.latency_ms, cost_usd=hit.extra.get("cost_usd"),
             tokens_unit=compressor.tokens_unit,
+            compute_ms=hit.extra.get("compute_ms") if compressor.computes_here else None,
         )  # fmt: skip
         return in_model_tokens(compression, case, client)
 
@@ -338,7 +338,9 @@ class Engine:
     ) -> Compression:
         """Compress the case's context (from the cache, else computed and stored). The cache
         holds a compression as the compressor's completion: its text, the original and the
-        compressed token counts in its own unit, latency and cost. The answer is counted in
+        compressed token counts in its own unit, latency, cost and compute time (0 for one
+        that computed elsewhere, and read only from a compressor that computes here, as an
+        entry stored before compute time was kept holds its latency). The answer is counted in
         the tokenizer of ``client``'s model where one is known."""
         cached = self.cached_compression(compressor, case, client)
         if cached is not None:
@@ -355,7 +357,8 @@ class Engine:
             self.compressions += 1
         stored = Completion(compression.text, compression.original_tokens,
                             compression.compressed_tokens, compression.latency_ms,
-                            extra={"cost_usd": compression.cost_usd})  # fmt: skip
+                            extra={"cost_usd": compression.cost_usd,
+                                   "compute_ms": compression.compute_ms or 0.0})  # fmt: skip
         self.cache.put(compression_key(compressor, case), stored)
         return in_model_tokens(compression, case, client)
 

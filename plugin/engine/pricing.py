@@ -1,4 +1,5 @@
-"""Cost of a request from the pricing table, an experiment's override, or a GPU-hour price."""
+"""Cost of a request from the pricing table, an experiment's override, or a GPU-hour price;
+and of a compression, whose compute time on this machine is priced like a local model's."""
 
 from __future__ import annotations
 
@@ -64,3 +65,32 @@ def completion_cost(model: ModelConfig, completion: Completion) -> float | None:
     """USD cost of ``completion``: its tokens at an API price, or its compute time (never its
     latency) at a compute-hour price; None when no price is known."""
     return cost_usd(model, completion.input_tokens, completion.output_tokens, completion.compute_ms)
+
+
+def compression_price(model: ModelConfig) -> float | None:
+    """The compute-hour price (USD) of the compressor of ``model``'s experiment: its own
+    ``compression.pricing.gpu_hour_usd``; else the experiment model's compute-hour price
+    (its ``pricing.gpu_hour_usd``, or ``local_default`` for a local model); else
+    ``local_default`` (a compressor on your hardware beside an API model); None without one."""
+    own = (model.compression or {}).get("pricing") or {}
+    if "gpu_hour_usd" in own:
+        return float(own["gpu_hour_usd"])
+    price = price_for(model) or {}
+    if "gpu_hour_usd" in price:
+        return float(price["gpu_hour_usd"])
+    fallback = local_default().get("gpu_hour_usd")
+    return None if fallback is None else float(fallback)
+
+
+def compression_cost(
+    model: ModelConfig, service_usd: float | None, compute_ms: float | None
+) -> float | None:
+    """USD cost of one compression for ``model``'s experiment: what its service charged
+    (``service_usd``; 0 for a local compressor) plus its ``compute_ms`` on this machine at
+    :func:`compression_price`; None when either part has no known price."""
+    if not compute_ms:
+        return service_usd
+    price = compression_price(model)
+    if service_usd is None or price is None:
+        return None
+    return service_usd + price * compute_ms / 3_600_000

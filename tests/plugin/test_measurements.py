@@ -71,11 +71,12 @@ def test_measurements_get_mean_p50_p95_and_stages_their_own_latency_and_cost(out
     assert any(line.strip().startswith("compression p50 92 ms") for line in lines)
 
 
-def test_the_verdict_line_shows_the_compressors_overhead(outcomes):
+def test_the_verdict_line_shows_the_compressors_overhead_and_cost(outcomes):
     comparison = compare_all(outcomes, {"cand": BaselineSource("base")})["cand"]
     assert comparison.resources["compression_latency_p50_ms"]["candidate"] == 92.5
+    assert comparison.resources["compression_cost_usd"]["candidate"] == pytest.approx(0.0005)
     line = verdict_line(comparison, "cand", "base", [])
-    assert "| p50 +46% (compression p50 92 ms) ->" in line
+    assert "| p50 +46% (compression p50 92 ms, $5.0e-04/query) ->" in line
 
 
 def test_token_measurements_name_their_unit_in_the_json_csv_and_terminal(tmp_path):
