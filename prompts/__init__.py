@@ -1,11 +1,16 @@
-"""Prompt templates: one YAML file per template with a ``system`` and a ``user`` part."""
+"""Prompt templates: one YAML file per template with a ``system`` and a ``user`` part, and
+optionally ``examples``: worked examples, each a mapping of strings (values for the
+placeholders plus what its caller needs, e.g. a judge's reasoning and verdict), that a
+caller may send as earlier turns (a judge's rubric does; tasks take their shots from data)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +30,7 @@ class PromptTemplate:
     name: str
     system: str
     user: str
+    examples: tuple[Mapping[str, str], ...] = dataclass_field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         for part in (self.system, self.user):
@@ -82,7 +88,17 @@ def load_template(name_or_path: str) -> PromptTemplate:
             f"prompt template '{name_or_path}' needs a 'user' part (and may have 'system'), "
             "each a string"
         )
-    return PromptTemplate(name=name, system=data.get("system", ""), user=data["user"])
+    examples = data.get("examples") or []
+    if not isinstance(examples, list) or not all(
+        isinstance(e, dict) and all(isinstance(v, str) for v in e.values()) for e in examples
+    ):
+        raise DataError(
+            f"prompt template '{name_or_path}': 'examples' must be a list of mappings of "
+            "strings (placeholder values, e.g. question: ..., answer: ...)"
+        )
+    return PromptTemplate(
+        name=name, system=data.get("system", ""), user=data["user"], examples=tuple(examples)
+    )
 
 
 def _template_data(name_or_path: str) -> tuple[Any, str]:

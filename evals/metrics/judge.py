@@ -31,6 +31,7 @@ class Scale:
 
     name: str
     instruction: str
+    example_grades: tuple[str, str]  # what a rubric's worked example that passes / fails shows
     grades: dict[str, float] | None = None  # a closed set of grades (pass_fail)
     low: float = 0.0  # a numeric scale's range, mapped linearly onto [0, 1]
     high: float = 1.0
@@ -53,12 +54,14 @@ SCALES = {
     "pass_fail": Scale(
         "pass_fail",
         "End your answer with a line that reads GRADE: C if it passes, or GRADE: I if it does not.",
+        example_grades=("C", "I"),
         grades={"C": 1.0, "PASS": 1.0, "CORRECT": 1.0, "I": 0.0, "FAIL": 0.0, "INCORRECT": 0.0},
     ),
     "likert5": Scale(
         "likert5",
         "End your answer with a line that reads GRADE: n, where n is a whole number from 1 "
         "(worst) to 5 (best).",
+        example_grades=("5", "1"),
         low=1.0,
         high=5.0,
         whole=True,
@@ -67,6 +70,7 @@ SCALES = {
         "score",
         "End your answer with a line that reads GRADE: x, where x is a number from 0.0 "
         "(worst) to 1.0 (best).",
+        example_grades=("1.0", "0.0"),
     ),
 }
 

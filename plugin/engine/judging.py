@@ -11,14 +11,14 @@ in both orders, each sent and read the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from parity.config.judges import JudgeSpec
 from parity.engine.pricing import completion_cost
 from parity.evals.metrics.judge import SCALES, Grade, UnparsedGrade, parse_grade
 from parity.fixtures.providers import ChatRequest, Completion
-from parity.prompts import load_template
+from parity.prompts import PromptTemplate, load_template
 from parity.record.record import JUDGE_STAGE, EvalRecord, StageUsage
 
 ANSWER_SHOWN_CHARS = 2000  # of an unparsable answer, in the item's error
@@ -56,16 +56,36 @@ def record_values(record: EvalRecord) -> dict[str, str]:
     }
 
 
-def judge_request(judge: JudgeSpec, values: dict[str, str]) -> ChatRequest:
+def judge_request(judge: JudgeSpec, values: Mapping[str, str]) -> ChatRequest:
     """The judge's request: its rubric filled with ``values``, ending with its scale's
-    instruction (appended to a user's template that has no ``{grading}``)."""
+    instruction (appended to a user's template that has no ``{grading}``), after the
+    rubric's worked examples as earlier turns, each graded on this scale (a small judge
+    learns the answer's form from them)."""
     template = load_template(judge.prompt)
+    scale = SCALES[judge.scale]
+    turns: list[dict[str, str]] = []
+    for example in template.examples:
+        grade = scale.example_grades[example.get("verdict") != "pass"]
+        turns += [
+            _rendered(judge, template, example)[-1],
+            {"role": "assistant", "content": f"{example.get('reasoning', '')}\nGRADE: {grade}"},
+        ]
+    *system, user = _rendered(judge, template, values)
+    messages = (*system, *turns, user)
+    return ChatRequest(messages=messages, max_tokens=judge.max_tokens, temperature=0.0)
+
+
+def _rendered(
+    judge: JudgeSpec, template: PromptTemplate, values: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """The rubric rendered for ``values``: its system message (if any), then its user turn
+    ending with the scale's instruction."""
     instruction = SCALES[judge.scale].instruction
     messages = template.render({**values, "criterion": judge.criterion, "grading": instruction})
     if "grading" not in template.placeholders:
         last = messages[-1]
         messages[-1] = {**last, "content": f"{last['content']}\n\n{instruction}"}
-    return ChatRequest(messages=tuple(messages), max_tokens=judge.max_tokens, temperature=0.0)
+    return messages
 
 
 def read_judgement(judge: JudgeSpec, completion: Completion) -> Judgement:

@@ -85,3 +85,21 @@ def test_a_judge_score_is_gated_like_any_other():
     assert found.thresholds == {"judge_correctness": 0.5}
     assert found.judge_calibration.judges == ("judge_correctness",)
     assert found.judge_calibration.min_kappa == 0.2
+
+
+@pytest.mark.parametrize(("scale", "grades"), [("pass_fail", ("C", "I")), ("likert5", ("5", "1"))])
+def test_a_rubrics_worked_examples_are_earlier_turns_graded_on_the_judges_scale(scale, grades):
+    judge = parsed(
+        [{"name": "judge", "model": "local:smollm2", "rubric": "correctness", "scale": scale}]
+    ).judges[0]
+    values = {"question": "Q?", "context": "C", "answer": "A", "reference": "R"}
+    messages = judge_request(judge, values).messages
+    assert [m["role"] for m in messages] == ["system", *["user", "assistant"] * 2, "user"]
+    assert "[Submission]: Shakespeare" in messages[1]["content"]
+    assert messages[2]["content"].endswith(f"as the expert answer does.\nGRADE: {grades[0]}")
+    assert messages[4]["content"].endswith(f"GRADE: {grades[1]}")
+    instruction = messages[-1]["content"].splitlines()[-1]
+    assert (
+        messages[1]["content"].endswith(instruction)
+        and "[Submission]: A" in messages[-1]["content"]
+    )

@@ -43,3 +43,13 @@ def test_classification_shots_do_not_repeat_the_label_list(snapshot):
     assert messages == snapshot
     tuned = task.messages(example, load_template("classification_tuned"))
     assert "top_up_failed" not in str(tuned) and "My card never came" in tuned[-1]["content"]
+
+
+def test_a_template_carries_worked_examples_of_strings(tmp_path):
+    shipped = load_template("judge_correctness")
+    assert [e["verdict"] for e in shipped.examples] == ["pass", "fail"]
+    assert load_template("rag_qa").examples == ()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("user: '{question}'\nexamples: [{question: [not, a, string]}]\n")
+    with pytest.raises(DataError, match="'examples' must be a list of mappings of strings"):
+        load_template(str(bad))
