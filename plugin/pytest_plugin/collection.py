@@ -95,7 +95,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("eval_case", params)
 
 
-def _eval_case(item: pytest.Item) -> EvalCase | None:
+def eval_case_of(item: pytest.Item) -> EvalCase | None:
+    """The case an eval item evaluates (None for any other item)."""
     callspec = getattr(item, "callspec", None)
     return callspec.params.get("eval_case") if callspec is not None else None
 
@@ -118,7 +119,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keywords_of: dict[str, list[str]] = {}  # by experiment id
     places: ConfigPlaces | None = None
     for item in items:
-        case = _eval_case(item)
+        case = eval_case_of(item)
         if case is not None:
             if places is None:
                 places = ConfigPlaces(config, state_of(config).config_path())
@@ -152,7 +153,7 @@ def _drop_duplicates(config: pytest.Config, items: list[pytest.Item]) -> None:
     kept: list[pytest.Item] = []
     copies: list[pytest.Item] = []
     for item in items:
-        duplicate = not from_config_file(item) and _eval_case(item) is not None
+        duplicate = not from_config_file(item) and eval_case_of(item) is not None
         (copies if duplicate else kept).append(item)
     if copies:
         config.hook.pytest_deselected(items=copies)
@@ -178,7 +179,7 @@ def _respell_mark_expression(config: pytest.Config) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Hand the selected cases (after ``-k``/``-m``) to the runtime, which starts them all
     (an inspection command only shows them: it starts nothing)."""
-    cases = [case for item in session.items if (case := _eval_case(item)) is not None]
+    cases = [case for item in session.items if (case := eval_case_of(item)) is not None]
     marked = [own for item in session.items if (own := pipeline_item(item)) is not None]
     state = state_of(session.config)
     running = not inspecting(session.config)

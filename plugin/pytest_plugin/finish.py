@@ -8,12 +8,9 @@ from typing import Any
 
 import pytest
 
-from parity.analysis.gates import evaluate_gates
+from parity.analysis.conclusion import GateChoices, conclude, shard_narrowed
 from parity.analysis.narrowing import Narrowing
-from parity.analysis.paired import PairedComparison
-from parity.analysis.tco import TcoSettings, render_tco, tco_block, training_block
-from parity.analysis.verdicts import compare_all, holm_table, verdict_line
-from parity.engine.pricing import price_for
+from parity.analysis.tco import TcoSettings, render_tco
 from parity.pytest_plugin.gate_totals import count_failed_gates
 from parity.pytest_plugin.inspection import inspecting
 from parity.pytest_plugin.junit import gate_reports, junit_takes_properties, record_gate_report
@@ -36,31 +33,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.runtime is not None and state.runtime.rows_lost:
         return  # the run stopped: its summaries cannot be written where its rows could not
     outcomes = state.aggregator.outcomes
-    summaries = {
-        experiment_id: outcome.summary(state.setups.get(experiment_id))
-        for experiment_id, outcome in outcomes.items()
-        if outcome.reported or outcome.missing
-    }
-    settings = plan_of(state).config.tco if state.plan_loaded() else TcoSettings()
-    for experiment_id, summary in summaries.items():
-        model = outcomes[experiment_id].experiment.model
-        price = price_for(model) if model.provider else None
-        training = training_block(model.options.get("adapter"), (price or {}).get("gpu_hour_usd"))
-        if training is not None:
-            summary["training"] = training
-        summary["tco"] = tco_block(summary, settings)
-    state.tco = settings
+    config = session.config
+    state.tco = plan_of(state).config.tco if state.plan_loaded() else TcoSettings()
+    choices = GateChoices(
+        bool(config.getoption("eval_allow_skipped_gates")),
+        bool(config.getoption("eval_gate_narrowed", False)),
+        bool(config.getoption("eval_allow_skipped")),
+    )
     narrowing = _narrowing(state)
-    comparisons = compare_all(outcomes, state.sources, narrowing)
-    allow = bool(session.config.getoption("eval_allow_skipped_gates"))
-    narrowed, paired_narrowed = _narrowed_gates(state, narrowing)
-    evaluate_narrowed = bool(session.config.getoption("eval_gate_narrowed", False))
-    allow_skipped = bool(session.config.getoption("eval_allow_skipped"))
-    state.gates = evaluate_gates(
-        outcomes, summaries, comparisons, allow, narrowed, paired_narrowed, evaluate_narrowed,
-        evaluated_nothing(outcomes), allow_skipped,
+    shard = config.getoption("eval_shard", None)
+    narrowed = shard_narrowed(outcomes, shard) if shard is not None else None
+    conclusion = conclude(
+        outcomes, state.setups, state.sources, state.tco, narrowing, choices,
+        evaluated_nothing(outcomes), narrowed,
     )  # fmt: skip
-    _add_verdicts(state, summaries, comparisons)
+    summaries = conclusion.summaries
+    state.gates, state.verdicts, state.holm = conclusion.gates, conclusion.verdicts, conclusion.holm
+    allow_skipped = choices.allow_skipped
     failed_gates: list[pytest.TestReport] = []
     for gate in state.gates:
         for report in gate_reports(gate, junit_takes_properties(session.config)):
@@ -116,27 +105,6 @@ def _narrowing(state: ParityState) -> Narrowing | None:
     return Narrowing(by, totals)
 
 
-def _narrowed_gates(
-    state: ParityState, narrowing: Narrowing | None
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Why each narrowed experiment's threshold gates, and its paired gates, are narrowed."""
-    if narrowing is None:
-        return {}, {}
-    outcomes = state.aggregator.outcomes
-    thresholds = {
-        experiment_id: reason
-        for experiment_id, outcome in outcomes.items()
-        if (reason := narrowing.of(outcome)) is not None
-    }
-    paired = {
-        experiment_id: reason
-        for experiment_id, source in state.sources.items()
-        if (outcome := outcomes.get(experiment_id)) is not None
-        and (reason := narrowing.paired(outcomes, outcome, source)) is not None
-    }
-    return thresholds, paired
-
-
 def _write_summaries(
     session: pytest.Session, state: ParityState, summaries: dict[str, dict[str, Any]]
 ) -> None:
@@ -159,28 +127,6 @@ def _write_summaries(
         state.holm,
     )  # fmt: skip
     hook.pytest_parity_run_finished(config=session.config, summary=document, run_dir=state.run_dir)
-
-
-def _add_verdicts(
-    state: ParityState,
-    summaries: dict[str, dict[str, Any]],
-    comparisons: dict[str, PairedComparison | str],
-) -> None:
-    """Each compared experiment's verdict: in its summary, and as one terminal line."""
-    for experiment_id, comparison in comparisons.items():
-        source = state.sources[experiment_id]
-        gates = [g for g in state.gates if g.experiment_id == experiment_id]
-        state.verdicts.append(verdict_line(comparison, experiment_id, source.label, gates))
-        if isinstance(comparison, str):
-            block: dict[str, Any] = {"baseline": source.label, "unavailable": comparison}
-        else:
-            block = comparison.to_dict()
-        block["verdicts"] = {
-            f"{g.kind}.{g.metric}": g.verdict for g in gates if g.kind in ("max_drop", "min_gain")
-        }
-        if experiment_id in summaries:
-            summaries[experiment_id]["comparison"] = block
-    state.holm = holm_table(comparisons, state.gates)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -14,6 +14,8 @@ from parity.marked.marker import register_marker
 from parity.pytest_plugin.options import check_config_argument
 from parity.pytest_plugin.results import ReportFeed, record_result
 from parity.pytest_plugin.run_dir import refuse_earlier_rows, release_run_dir, run_dir_for
+from parity.pytest_plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
+from parity.pytest_plugin.sharding import register_shard
 from parity.pytest_plugin.state import STATE, STATES, ParityState
 from parity.pytest_plugin.workers import controller_workers
 from parity.report.reporters import builtin_reporters
@@ -33,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     allow_unconfined(bool(config.getoption("eval_unsafe_exec")))
     config.pluginmanager.register(ReportFeed(state), "parity-state")
     config.pluginmanager.register(state.pipelines, "parity-pipelines")
+    register_shard(config, state)
 
 
 def _new_state(config: pytest.Config) -> ParityState:
@@ -92,3 +95,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if feed is not None:
         config.pluginmanager.unregister(feed)
         config.pluginmanager.unregister(state.pipelines)
+        shard = config.pluginmanager.get_plugin(SHARD_PLUGIN)
+        if shard is not None:
+            config.pluginmanager.unregister(shard)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import pytest
 
+from parity.cases.shards import shard_text
 from parity.engine.scheduler import DEFAULT_STALL_S
 from parity.record.cache import CACHE_MODES
 from parity.record.redis_cache import is_redis_url
@@ -151,6 +152,17 @@ OPTIONS: tuple[Option, ...] = (
         "stall-timeout", "float", metavar="SECONDS", default=DEFAULT_STALL_S, parse=float,
         help="fail the run loudly, instead of hanging, when an item waits but no request has "
         f"been in flight and nothing computed for this long (default {DEFAULT_STALL_S:.0f})",
+    ),
+    Option(
+        "shard", "str", metavar="K/N", parse=shard_text,
+        help="run shard K of N (e.g. 2/3): each case in exactly one shard, balanced by its "
+        "estimated cost; other tests run in shard 1; its gates are evaluated by python -m "
+        "parity merge over every shard's run folder",
+    ),
+    Option(
+        "shard-latencies", "path", metavar="RUN_DIR",
+        help="weigh the --parity-shard plan by the latencies an earlier run recorded (its "
+        "report directory, e.g. the last merged run); every shard must be given the same",
     ),
     Option(
         "baseline-run", "path", metavar="RUN_DIR",

@@ -27,6 +27,8 @@ INI_VALUES: dict[str, Any] = {
     "max_cost": 0.5,
     "progress_interval": 7.5,
     "stall_timeout": 90.5,
+    "shard": "2/3",
+    "shard_latencies": "runs/timed",
     "baseline_run": "runs/base",
     "allow_skipped_gates": True,
     "allow_skipped": True,
@@ -37,7 +39,7 @@ INI_VALUES: dict[str, Any] = {
     "mlflow": "http://127.0.0.1:5000",
     "hf_repo": "acme/results",
 }
-PATHS = {"config", "report_dir", "cache_dir", "resume", "baseline_run"}
+PATHS = {"config", "report_dir", "cache_dir", "resume", "baseline_run", "shard_latencies"}
 
 DUMP_PLUGIN = """
 import json, os
