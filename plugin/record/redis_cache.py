@@ -139,8 +139,14 @@ class RedisCache:
 
     def may_miss(self) -> bool:
         """Whether a run will likely send requests: the server's database is empty, or
-        cannot be asked."""
-        return not self._use(lambda db: db.dbsize())
+        cannot be asked (a hint only, asked before the start check: the check, or the first
+        lookup, says what is wrong)."""
+        if self.mode == "off":
+            return True
+        try:
+            return not self._client.dbsize()
+        except self._errors:
+            return True
 
     def get(self, key: str) -> Completion | None:
         """The cached completion for ``key`` (until the cache is off), else None."""

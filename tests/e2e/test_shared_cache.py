@@ -69,8 +69,10 @@ def test_a_redis_server_down_at_start_stops_the_run_before_any_request(tmp_path)
         )  # fmt: skip
         assert server.requests == []
     assert result.returncode == 4, result.stdout + result.stderr  # a usage error
+    output = result.stdout + result.stderr
     assert f"parity: cannot use the response cache at {url}: " in result.stderr
-    assert "Fix: start the server" in result.stderr and "Traceback" not in result.stderr
+    assert output.count(url) == 1, output  # one message, no warning before it
+    assert "Fix: start the server" in result.stderr and "Traceback" not in output
 
 
 def test_a_redis_server_killed_mid_run_loses_no_result(tmp_path):
