@@ -1,7 +1,8 @@
 """Judge calibration: how far a judge agrees with gold labels, in an experiment's summary.
 
 ``judge_calibration: {against: exact_match}`` compares each judge's verdict with another
-score of the same items. Both are read as pass/fail: a score of at least ``threshold``
+score of the same items (or ``labels: FILE``, pass/fail by example id). Scores are read as
+pass/fail: a score of at least ``threshold``
 (default 0.5) passes, so a pass_fail judge's 1/0 and exact match's 1/0 are themselves, and a
 1-5 judge passes from 3 up ((3 - 1) / 4 = 0.5). The block gives the items compared, the raw
 agreement, Cohen's kappa (:mod:`parity.analysis.kappa`; agreement beyond chance) and the
@@ -33,7 +34,7 @@ def calibration_block(
     block: dict[str, dict[str, Any]] = {}
     gold_name, threshold = calibration.against, calibration.threshold
     for judge in calibration.judges:
-        rows = [r for r in records if judge in r.scores and gold_name in r.scores]
+        rows = [r for r in records if judge in r.scores and _gold(calibration, r) is not None]
         entry: dict[str, Any] = {
             "against": gold_name,
             "threshold": threshold,
@@ -45,9 +46,18 @@ def calibration_block(
         if rows:
             found = agreement(
                 [r.scores[judge] >= threshold for r in rows],
-                [r.scores[gold_name] >= threshold for r in rows],
+                [_gold(calibration, r) for r in rows],
             )
             entry["agreement"], entry["kappa"] = found.agreement, found.kappa
             entry["confusion"].update({CELLS[cell]: n for cell, n in found.confusion.items()})
         block[judge] = entry
     return block
+
+
+def _gold(calibration: JudgeCalibration, record: EvalRecord) -> bool | None:
+    """The gold verdict of ``record``: its label in the labelled file, else its ``against``
+    score at least ``threshold``; None when it has none."""
+    if calibration.labels is not None:
+        return calibration.labels.get(record.example_id)
+    score = record.scores.get(calibration.against)
+    return None if score is None else score >= calibration.threshold

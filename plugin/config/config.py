@@ -408,7 +408,9 @@ def _parse_experiment(raw: Any, path: str, position: int) -> Experiment:
     check_judges(judges, metrics, ctx)
     metrics += [judge.score_name for judge in judges]
     check_score_keys(raw, metrics, ctx)
-    calibration = parse_calibration(raw.get("judge_calibration"), judges, metrics, ctx)
+    calibration = parse_calibration(
+        raw.get("judge_calibration"), judges, metrics, ctx, relative_to_config
+    )
     baseline, baseline_run = _parse_baseline(raw.get("baseline"), raw["id"], path, ctx)
     if raw.get("repeats", 1) > 1 and not model.options.get("temperature"):
         raise ctx.error(

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from parity.config.errors import DataError
 from parity.config.model_config import ModelConfig
 from parity.config.registry import closest
 from parity.config.schema import Context, Field, check_mapping, positive
+from parity.evals.datasets.base import read_rows
 from parity.evals.metrics.judge import JUDGE_PREFIX, SCALES
 
 JUDGE = "judge"
@@ -38,11 +40,15 @@ JUDGE_SCHEMA = {
     "max_tokens": Field((int,), check=positive, example="256"),
 }
 CALIBRATION_SCHEMA = {
-    "against": Field((str,), required=True, example="exact_match"),
+    "against": Field((str,), example="exact_match"),
+    "labels": Field((str,), example="data/judge_labels.jsonl"),
     "judges": Field((list,), items=str, example="[judge_correctness]"),
     "min_kappa": Field((float,), example="0.4"),
     "threshold": Field((float,), example="0.5"),
 }
+LABEL_VALUES = {"pass": True, "true": True, "1": True, "correct": True, "c": True,
+                "fail": False, "false": False, "0": False, "incorrect": False, "i": False}  # fmt: skip
+LABELS_FIX = 'one row per example: {"id": "<example id>", "label": "pass"} (or fail)'
 ParseModel = Callable[[Mapping[str, Any], Context], ModelConfig]
 Resolve = Callable[[str, str], str]  # (a path as written, the config's path) -> the file
 
@@ -66,13 +72,16 @@ class JudgeSpec:
 
 @dataclass(frozen=True)
 class JudgeCalibration:
-    """``judge_calibration``: the judges' agreement with gold labels (another score of the
-    experiment, at least ``threshold`` meaning pass), optionally gated by ``min_kappa``."""
+    """``judge_calibration``: the judges' agreement with gold labels, optionally gated by
+    ``min_kappa``. The gold is ``against``, another score of the experiment (at least
+    ``threshold`` passes), or ``labels``, pass/fail by example id from a labelled file
+    (``against`` then names the file)."""
 
     against: str
     judges: tuple[str, ...]
     min_kappa: float | None = None
     threshold: float = 0.5
+    labels: Mapping[str, bool] | None = field(default=None, compare=False)
 
 
 def is_judge_entry(raw: Any) -> bool:
@@ -146,9 +155,14 @@ def check_judges(judges: Sequence[JudgeSpec], names: Sequence[str], ctx: Context
 
 
 def parse_calibration(
-    raw: Any, judges: Sequence[JudgeSpec], score_names: Sequence[str], ctx: Context
+    raw: Any,
+    judges: Sequence[JudgeSpec],
+    score_names: Sequence[str],
+    ctx: Context,
+    resolve: Resolve,
 ) -> JudgeCalibration | None:
-    """``judge_calibration: {against: <score>, judges: [...], min_kappa: 0.4}``."""
+    """``judge_calibration: {against: <score> | labels: FILE, judges: [...], min_kappa:
+    0.4}``; ``resolve`` finds the labelled file beside the config."""
     if raw is None:
         return None
     sub = ctx.child("judge_calibration")
@@ -157,8 +171,18 @@ def parse_calibration(
     if not judged:
         raise ctx.error("judge_calibration needs a judge among the metrics", key="judge_calibration",
                         fix="add {name: judge, model: ..., rubric: correctness} to metrics")  # fmt: skip
+    if ("against" in raw) == ("labels" in raw):
+        raise sub.error("set 'against' (a score) or 'labels' (a labelled file), one of them",
+                        key=sub.key("against"), fix="e.g. against: exact_match")  # fmt: skip
+    labels = None
+    if "labels" in raw:
+        path = resolve(raw["labels"], ctx.path)
+        try:
+            labels = read_labels(Path(path))
+        except DataError as exc:
+            raise sub.error(str(exc), key=sub.key("labels"), fix=LABELS_FIX) from None
     gold = [n for n in score_names if n not in judged]
-    if raw["against"] not in gold:
+    if labels is None and raw["against"] not in gold:
         hint = closest(raw["against"], gold)
         raise sub.error(
             f"'{raw['against']}' is not a score this experiment computes ({', '.join(gold)})",
@@ -171,8 +195,25 @@ def parse_calibration(
             raise sub.error(f"'{name}' is no judge of this experiment ({', '.join(judged)})",
                             key=sub.key("judges"))  # fmt: skip
     return JudgeCalibration(
-        against=raw["against"],
+        against=raw.get("against") or Path(raw["labels"]).name,
         judges=tuple(chosen),
         min_kappa=raw.get("min_kappa"),
         threshold=raw.get("threshold", 0.5),
+        labels=labels,
     )
+
+
+def read_labels(path: Path) -> dict[str, bool]:
+    """A labelled file's gold verdicts by example id: rows with ``id`` and ``label`` (pass
+    or fail, true or false, 1 or 0, correct or incorrect, C or I)."""
+    if not path.is_file():
+        raise DataError(f"labelled file {path} does not exist")
+    labels: dict[str, bool] = {}
+    for number, row in enumerate(read_rows(path), 1):
+        value = str(row.get("label", "")).strip().lower()
+        if "id" not in row or value not in LABEL_VALUES:
+            raise DataError(f"{path} row {number} needs an id and a label, got {dict(row)!r}")
+        labels[str(row["id"])] = LABEL_VALUES[value]
+    if not labels:
+        raise DataError(f"labelled file {path} has no rows")
+    return labels

@@ -70,6 +70,10 @@ def test_judges_of_any_provider_with_shipped_custom_and_file_rubrics(tmp_path):
          "judge_calibration needs a judge among the metrics"),
         (["exact_match", {"name": "judge", "model": "local:smollm2", "rubric": "correctness"}],
          {"judge_calibration": {"against": "exact_mach"}}, "did you mean 'exact_match'?"),
+        (["exact_match", {"name": "judge", "model": "local:smollm2", "rubric": "correctness"}],
+         {"judge_calibration": {"min_kappa": 0.2}}, "set 'against' (a score) or 'labels'"),
+        (["exact_match", {"name": "judge", "model": "local:smollm2", "rubric": "correctness"}],
+         {"judge_calibration": {"labels": "gold.jsonl"}}, "labelled file gold.jsonl does not exist"),
     ],
 )  # fmt: skip
 def test_a_bad_judge_is_refused_with_its_fix(metrics, extra, says):
@@ -103,3 +107,11 @@ def test_a_rubrics_worked_examples_are_earlier_turns_graded_on_the_judges_scale(
         messages[1]["content"].endswith(instruction)
         and "[Submission]: A" in messages[-1]["content"]
     )
+
+
+def test_a_labelled_file_needs_an_id_and_a_verdict_on_every_row(tmp_path):
+    labels = tmp_path / "gold.jsonl"
+    labels.write_text('{"id": "a", "label": "pass"}\n{"id": "b", "label": "maybe"}\n')
+    metrics = ["exact_match", {"name": "judge", "model": "local:smollm2", "rubric": "correctness"}]
+    message = refused(metrics, judge_calibration={"labels": str(labels)})
+    assert "row 2 needs an id and a label" in message and "(or fail)" in message

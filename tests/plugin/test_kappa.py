@@ -56,14 +56,15 @@ def test_kappa_refuses_unequal_or_empty_ratings():
         agreement([], [])
 
 
-def calibrated_run(judge_scores, gold_scores, min_kappa):
+def calibrated_run(judge_scores, gold_scores, min_kappa, gold=None, path="cal.yaml"):
+    gold = gold or {"against": "exact_match"}
     config = parse_config(
         [{"id": "cal", "model": {"name": "local:smollm2"}, "dataset": {"name": "hotpotqa"},
           "task": {"name": "rag_qa"},
           "metrics": ["exact_match", {"name": "judge", "model": "local:smollm2",
                                       "rubric": "correctness"}],
-          "judge_calibration": {"against": "exact_match", "min_kappa": min_kappa}}],
-        "cal.yaml",
+          "judge_calibration": {**gold, "min_kappa": min_kappa}}],
+        path,
     )  # fmt: skip
     aggregator = Aggregator(config.experiments)
     for i, (j, g) in enumerate(zip(judge_scores, gold_scores, strict=True)):
@@ -97,3 +98,20 @@ def test_an_undefined_kappa_cannot_pass_a_gate():
     block, [gate] = calibrated_run([1.0] * 6, [1.0] * 6, 0.1)
     assert block["kappa"] is None and block["agreement"] == 1.0
     assert gate.status == "failed" and "kappa is undefined" in gate.message
+
+
+def test_calibration_against_a_labelled_file_joins_by_example_id(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\ne0,pass\ne1,fail\ne2,true\ne3,0\ne9,pass\n")
+    config = tmp_path / "cal.yaml"
+    config.write_text("")  # the labelled file is found beside the config
+    block, [gate] = calibrated_run(
+        [1.0, 1.0, 1.0, 0.0, 1.0], [0.0] * 5, 0.5, {"labels": "labels.csv"}, str(config)
+    )
+    assert block["against"] == "labels.csv" and block["n"] == 4  # e4 has no label
+    assert block["confusion"] == {
+        "judge_pass_gold_pass": 2, "judge_pass_gold_fail": 1,
+        "judge_fail_gold_pass": 0, "judge_fail_gold_fail": 1,
+    }  # fmt: skip
+    assert block["kappa"] == pytest.approx(cohen_kappa_score([1, 1, 1, 0], [1, 0, 1, 0]))
+    assert gate.status == "passed"
