@@ -12,7 +12,6 @@ from parity.analysis.aggregation import ExperimentOutcome
 from parity.analysis.baselines import BaselineSource
 from parity.analysis.gates import GateResult, evaluate_gates
 from parity.analysis.narrowing import Narrowing
-from parity.analysis.paired import PairedComparison
 from parity.analysis.tco import TcoSettings, tco_block, training_block
 from parity.analysis.verdicts import compare_all, holm_table, verdict_line
 from parity.engine.pricing import price_for
@@ -38,11 +37,10 @@ class NarrowedGates:
 
 @dataclass
 class Conclusion:
-    """Every experiment's summary (by id), its comparison with its baseline, the gates,
+    """Every experiment's summary (by id, with its comparison with its baseline), the gates,
     the verdict lines and the Holm-adjusted p-values."""
 
     summaries: dict[str, dict[str, Any]]
-    comparisons: dict[str, PairedComparison | str]
     gates: list[GateResult]
     verdicts: list[str]
     holm: list[dict[str, Any]]
@@ -135,4 +133,4 @@ def conclude(
         }
         if experiment_id in summaries:
             summaries[experiment_id]["comparison"] = block
-    return Conclusion(summaries, comparisons, gates, verdicts, holm_table(comparisons, gates))
+    return Conclusion(summaries, gates, verdicts, holm_table(comparisons, gates))

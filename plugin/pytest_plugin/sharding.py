@@ -165,10 +165,12 @@ class ShardPlugin:
         """Say which shard this was and how to conclude the run."""
         if self.state.is_worker or self._plan is None:
             return
-        mine = self._plan.assigned(self.shard.index)
+        plan = self._plan
+        mine = plan.assigned(self.shard.index)
         terminalreporter.write_line(
-            f"parity shard {self.shard}: {len(mine)} of {len(self._plan.case_ids)} cases "
-            f"(plan {self._plan.sha256[:12]}); gates: python -m parity merge RUN_DIR..."
+            f"parity shard {self.shard}: {len(mine)} of {len(plan.case_ids)} cases, estimated "
+            f"cost {plan.loads[self.shard.index - 1]:.0f} of {sum(plan.loads):.0f} (plan "
+            f"{plan.sha256[:12]}); gates: python -m parity merge RUN_DIR..."
         )
 
 

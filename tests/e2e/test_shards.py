@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from parity.cases.cases import build_plan
+from parity.config.config import parse_config
 from tests.e2e.test_verdicts import N, hotpot, replier
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.pytest_runs import clean_env, junit_cases, read_jsonl, run_pytest, write_yaml
@@ -34,6 +36,19 @@ def experiments(url: str) -> list[dict]:
         hotpot("twin", "oracle2", url, baseline="base", max_drop={"f1": 0.25}),
         hotpot("near", "mostly", url, baseline="base", max_drop={"exact_match": 0.2}),
     ]
+
+
+def fails_one_of_near(url: str):
+    """A fault for one example of ``near``: HTTP 400 (not retried), so that the run counts
+    a failed item, its error and a pair lost to it."""
+    plan = build_plan(parse_config(experiments(url), "x.yaml"))
+    question = next(c.example.question for c in plan.cases if c.experiment.id == "near")
+
+    def fault(body: dict) -> str | None:
+        prompt = body["messages"][-1]["content"]
+        return "400" if body["model"] == "mostly" and question in prompt else None
+
+    return fault
 
 
 def parity_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -57,13 +72,16 @@ def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shards")
     with FakeLLMServer("openai") as server:
         server.reply = replier(server.url)
+        server.fault_for = fails_one_of_near(server.url)
         config = write_yaml(tmp / "experiments.yaml", experiments(server.url))
         warm = run(tmp, config, "warm")
         assert warm.returncode == 1, warm.stdout[-3000:]  # its failing gate
         whole = run(tmp, config, "whole")
         shards = [run(tmp, config, f"s{k}", f"--parity-shard={k}/{SHARDS}") for k in (1, 2, 3)]
-    for shard in shards:
-        assert shard.returncode == 0, shard.stdout[-3000:] + shard.stderr[-2000:]
+    for shard in shards:  # one shard's failed item fails it; no shard gates
+        assert shard.returncode in (0, 1), shard.stdout[-3000:] + shard.stderr[-2000:]
+        assert "gates: 0 passed, 0 failed" in shard.stdout
+    assert sorted(shard.returncode for shard in shards) == [0, 0, 1]
     merged = parity_cli(tmp, "merge", "s1", "s2", "s3", "--out", "merged")
     return tmp, whole, shards, merged
 
@@ -91,10 +109,11 @@ def test_each_case_runs_in_exactly_one_shard_and_each_shard_records_the_plan(run
     counts = [len(m["cases"]) for m in manifests]
     assert min(counts) >= 10, counts  # balanced: 36 cases of similar prompts
     for k, (shard, count) in enumerate(zip(shards, counts, strict=True), 1):
-        assert f"{count} passed, {36 - count} deselected" in shard.stdout
-        assert f"parity shard {k}/3: {count} of 36 cases" in shard.stdout
-        assert "this is shard" in shard.stdout and "gates: 0 passed, 0 failed" in shard.stdout
-    assert all(case[3] == "passed" for m in manifests for case in m["cases"])
+        assert f", {36 - count} deselected" in shard.stdout
+        assert f"parity shard {k}/3: {count} of 36 cases, estimated cost" in shard.stdout
+        assert "this is shard" in shard.stdout
+    statuses = Counter(case[3] for m in manifests for case in m["cases"])
+    assert statuses == {"passed": 35, "failed": 1}
 
 
 def test_the_merged_run_equals_the_unsharded_one(runs):
@@ -103,11 +122,12 @@ def test_the_merged_run_equals_the_unsharded_one(runs):
     assert whole.returncode == 1
     one, many = tmp / "whole", tmp / "merged"
     assert rows(many) == rows(one)
-    assert sum(rows(one).values()) == len(EXPERIMENTS) * N
+    assert sum(rows(one).values()) == len(EXPERIMENTS) * N - 1  # the failed item has none
     a, b = summary(one), summary(many)
     for key in ("experiments", "verdicts", "gates", "gate_counts", "holm_adjusted"):
         assert b[key] == a[key], key
     assert b["gate_counts"] == {"passed": 2, "failed": 1, "skipped": 0}
+    assert b["experiments"][2]["n_failed"] == 1 and b["experiments"][2]["failures"]
     near = b["experiments"][2]["comparison"]["metrics"]["exact_match"]
     assert near["p_value"] is not None  # compared exactly above, with its interval
     for name in EXPERIMENTS:
