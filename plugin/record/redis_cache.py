@@ -16,7 +16,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from parity.fixtures.providers import Completion
@@ -150,7 +150,8 @@ class RedisCache:
 
     def get(self, key: str) -> Completion | None:
         """The cached completion for ``key`` (until the cache is off), else None."""
-        value = self._use(lambda db: db.get(KEY_PREFIX + key))
+        # decode_responses: the client answers text
+        value = self._use(lambda db: cast("str | None", db.get(KEY_PREFIX + key)))
         if value is None:
             return None
         self.count_hits(1)
