@@ -8,8 +8,6 @@ import re
 import threading
 from pathlib import Path
 
-import pytest
-
 from tests.support.fake_llm_server import FakeLLMServer
 from tests.support.pytest_runs import (
     SECRET,
@@ -20,9 +18,7 @@ from tests.support.pytest_runs import (
     run_pytest,
     summary,
 )
-from tests.support.redis_server import NO_REDIS, REDIS_SERVER, RedisServer, free_port
-
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason=NO_REDIS)
+from tests.support.redis_server import RedisServer, free_port, needs_redis_server
 
 EXAMPLES = 12
 
@@ -36,6 +32,7 @@ def _host(tmp_path: Path, name: str, ini: str = "") -> Path:
     return folder
 
 
+@needs_redis_server
 def test_a_second_host_sharing_the_redis_cache_sends_no_request(tmp_path):
     env = clean_env(OPENAI_API_KEY=SECRET)
     with (
@@ -75,6 +72,7 @@ def test_a_redis_server_down_at_start_stops_the_run_before_any_request(tmp_path)
     assert "Fix: start the server" in result.stderr and "Traceback" not in output
 
 
+@needs_redis_server
 def test_a_redis_server_killed_mid_run_loses_no_result(tmp_path):
     kill_at, answered, lock = 5, [], threading.Lock()
     with RedisServer(tmp_path / "redis") as redis:

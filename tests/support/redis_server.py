@@ -9,11 +9,13 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import redis
 
 REDIS_SERVER = shutil.which("redis-server")
 NO_REDIS = "redis-server is not on PATH (Debian: apt-get install redis-server; .ci/run installs it)"
 START_TIMEOUT_S = 10.0
+needs_redis_server = pytest.mark.skipif(REDIS_SERVER is None, reason=NO_REDIS)
 
 
 def free_port() -> int:

@@ -19,9 +19,7 @@ from parity.fixtures.providers import ChatRequest, Completion
 from parity.record.cache import LOOKUP_CHUNK, CacheUnavailableWarning, ResponseCache, cache_key
 from parity.record.caches import cache_problem, open_cache
 from parity.record.redis_cache import KEY_PREFIX, RedisCache
-from tests.support.redis_server import NO_REDIS, REDIS_SERVER, RedisServer, free_port
-
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason=NO_REDIS)
+from tests.support.redis_server import RedisServer, free_port, needs_redis_server
 
 # what a connection and this test send besides the cache's own commands
 CONNECTION_COMMANDS = ("cmdstat_hello", "cmdstat_client", "cmdstat_config", "cmdstat_info")
@@ -84,6 +82,7 @@ completions = st.builds(
 )
 
 
+@needs_redis_server
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -109,6 +108,7 @@ def test_what_is_written_reads_back_identically_through_both_backends(caches, an
     assert shared.get(ABSENT) is None and sqlite.get(ABSENT) is None
 
 
+@needs_redis_server
 def test_the_same_key_holds_the_same_text_as_the_sqlite_file(caches, server):
     sqlite, shared = caches
     answer = Completion("Paris", 12, 1, 250.0, extra={"mean_logprob": -0.25, "compute_ms": 90.0})
@@ -120,6 +120,7 @@ def test_the_same_key_holds_the_same_text_as_the_sqlite_file(caches, server):
     assert client.get(KEY_PREFIX + KEY) == _stored_sqlite(sqlite, KEY)
 
 
+@needs_redis_server
 def test_lookups_are_batched_and_each_answer_is_one_set(caches, server):
     _, shared = caches
     client = server.client()
@@ -150,6 +151,7 @@ def test_a_server_down_at_start_is_one_message_naming_the_url_and_the_fix(tmp_pa
     assert not list(tmp_path.iterdir())  # nothing written in the SQLite folder
 
 
+@needs_redis_server
 def test_a_server_refusing_writes_at_start_is_named_with_the_fix(tmp_path):
     """A read-only replica answers PING but takes no answer: caught at start, not mid-run."""
     primary = ("--replicaof", "127.0.0.1", str(free_port()))  # a primary that never answers
@@ -161,6 +163,7 @@ def test_a_server_refusing_writes_at_start_is_named_with_the_fix(tmp_path):
     assert "read only replica" in said and "Fix:" in said
 
 
+@needs_redis_server
 def test_a_server_up_at_start_passes_and_is_the_cache_opened(server, tmp_path):
     assert cache_problem(server.url, tmp_path) is None
     assert server.client().keys("parity:probe:*") == []  # the probe key was deleted
@@ -170,6 +173,7 @@ def test_a_server_up_at_start_passes_and_is_the_cache_opened(server, tmp_path):
     assert isinstance(open_cache("refresh", tmp_path), ResponseCache)
 
 
+@needs_redis_server
 def test_a_server_dying_mid_run_turns_the_cache_off_with_one_warning(tmp_path):
     with RedisServer(tmp_path / "dying") as server:
         cache = RedisCache(server.url)
