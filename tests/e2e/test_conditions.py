@@ -1,6 +1,7 @@
 """Conditions as a user runs them: zero-shot and LoRA items of one open model (a tiny Llama
 through the hf: provider), the LoRA items skipped with the training command until
---eval-train trains the adapter once, then scored, with cost and TCO side by side."""
+--eval-train trains the adapter once, then scored, with cost and TCO side by side; under
+-n 2 both conditions give the serial run's answers and summaries."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ import json
 
 import pytest
 
-from tests.support.pytest_runs import run_pytest, write_yaml
+from tests.support.pytest_runs import read_jsonl, run_pytest, write_yaml
 
 pytest.importorskip("peft", reason="LoRA conditions need peft (the open-models extra)")
+
+
+def answers(report, name):
+    """What a run answered and scored: its summary's counts and metrics, and each row's raw
+    output, prediction and tokens by example id (not its timings or the cost priced from them)."""
+    summary = json.loads((report / f"{name}_summary.json").read_text())
+    rows = {
+        row["id"]: (row["raw_output"], row["pred"], row["input_tokens"], row["output_tokens"])
+        for row in read_jsonl(report / f"{name}.jsonl")
+    }
+    return {k: summary[k] for k in ("n_examples", "metrics", "tokens")}, rows
 
 
 def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
@@ -57,3 +69,11 @@ def test_lora_items_skip_with_the_command_then_run_after_eval_train(tmp_path):
     assert summary["tco"]["training_usd"] == training["cost_usd"]
     assert "b77_tiny_lora_500  [hf:" in second.stdout and "| lora-500]" in second.stdout
     assert "cost and TCO (12 months at 1,000 queries/day, training included):" in second.stdout
+
+    # Serial and -n 2 (each worker with its own engine, the requests in flight together
+    # split differently): the same answers, bit for bit, so the same summaries.
+    xdist = run_pytest(tmp_path, f"--eval-config={config}", "--eval-report-dir=r3",
+                       "--eval-cache=off", "-n", "2", timeout=600)  # fmt: skip
+    assert xdist.returncode == 0, xdist.stdout[-3000:] + xdist.stderr[-3000:]
+    for serial, name in (("r1", "b77_tiny_zero_shot"), ("r2", "b77_tiny_lora_500")):
+        assert answers(tmp_path / "r3", name) == answers(tmp_path / serial, name)
