@@ -56,6 +56,38 @@ def test_a_second_host_sharing_the_redis_cache_sends_no_request(tmp_path):
     assert all(row["cached"] for row in read_jsonl(runs[1] / "api_exp.jsonl"))
 
 
+@needs_redis_server
+def test_shards_swapping_hosts_send_no_request_the_other_host_made(tmp_path):
+    """Round one runs shard 1/2 on host A and 2/2 on host B; round two swaps them, as a
+    changed plan or another runner would: each host's own SQLite file would hold none of
+    its new cases, the shared server holds them all."""
+    env = clean_env(OPENAI_API_KEY=SECRET)
+    with (
+        RedisServer(tmp_path / "redis") as redis,
+        FakeLLMServer("openai", reply=answer_from_gold) as server,
+    ):
+        config = api_config(tmp_path, server, num_examples=EXAMPLES)
+        hosts = [_host(tmp_path, name, ini=f'parity_cache = "{redis.url}"\n') for name in "AB"]
+        for shards, report in ((("1/2", "2/2"), "first"), (("2/2", "1/2"), "second")):
+            for host, shard in zip(hosts, shards, strict=True):
+                ran = run_pytest(
+                    host, f"--eval-config={config}", f"--parity-shard={shard}",
+                    f"--eval-report-dir={report}", env=env,
+                )  # fmt: skip
+                assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert len(server.requests) == EXAMPLES  # the second round sent none
+    rows = {
+        report: {
+            row["id"]: row for host in hosts for row in read_jsonl(host / report / "api_exp.jsonl")
+        }
+        for report in ("first", "second")
+    }
+    assert len(rows["second"]) == EXAMPLES and all(row["cached"] for row in rows["second"].values())
+    assert {i: row["pred"] for i, row in rows["second"].items()} == {
+        i: row["pred"] for i, row in rows["first"].items()
+    }
+
+
 def test_a_redis_server_down_at_start_stops_the_run_before_any_request(tmp_path):
     url = f"redis://127.0.0.1:{free_port()}/0"
     with FakeLLMServer("openai", reply=answer_from_gold) as server:
