@@ -67,6 +67,44 @@ def sendable_class(cls: type[ModelClient]) -> bool:
     return issubclass(cls, ApiModelClient) and cls.__module__.startswith("parity.fixtures.")
 
 
+class _Outbox:
+    """Messages on their way over the socket, either way: whatever is ready when the socket
+    is free goes as one list (one pickle, one write and one wake-up of the reading thread
+    for many calls or outcomes)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._ready: list[object] = []
+        self._closed = False
+        self._has_some = threading.Condition()
+
+    def put(self, message: object) -> None:
+        """Queue one message (any thread)."""
+        with self._has_some:
+            self._ready.append(message)
+            self._has_some.notify()
+
+    def close(self) -> None:
+        """Stop sending (what is queued is dropped)."""
+        with self._has_some:
+            self._closed = True
+            self._has_some.notify()
+
+    def send_forever(self) -> None:
+        """Send the queued messages, a batch at a time, until closed or the socket fails."""
+        while True:
+            with self._has_some:
+                while not self._ready and not self._closed:
+                    self._has_some.wait()
+                if self._closed:
+                    return
+                batch, self._ready = self._ready, []
+            try:
+                self._connection.send(batch)
+            except (OSError, ValueError):  # ValueError: the connection was closed here
+                return
+
+
 class _Pending:
     __slots__ = ("done", "outcome")
 
@@ -81,6 +119,7 @@ class CallProcess:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._connection: Connection | None = None
+        self._outbox: _Outbox | None = None  # messages to the child, sent in batches
         self._socket: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._failed = False  # the child could not start or has ended: calls run in-process
@@ -93,13 +132,13 @@ class CallProcess:
         client's own classification of the failure."""
         pending = _Pending()
         with self._lock:
-            connection = self._started()
-            if connection is not None:
-                number = self._client_number(client, connection)
+            outbox = self._started()
+            if outbox is not None:
+                number = self._client_number(client, outbox)
                 call_id = next(self._call_ids)
                 self._pending[call_id] = pending
-                connection.send(("call", call_id, number, request))
-        if connection is None:
+                outbox.put(("call", call_id, number, request))
+        if outbox is None:
             return client.complete(request)
         deadline_s = getattr(client, "timeout_s", None)
         if not pending.done.wait(None if deadline_s is None else deadline_s + DEADLINE_GRACE_S):
@@ -125,13 +164,13 @@ class CallProcess:
         is not running or could not make the client."""
         pending = _Pending()
         with self._lock:
-            connection = self._connection
-            if connection is None:
+            outbox = self._outbox if self._connection is not None else None
+            if outbox is None:
                 return None
-            number = self._client_number(client, connection)
+            number = self._client_number(client, outbox)
             call_id = next(self._call_ids)
             self._pending[call_id] = pending
-            connection.send(("endpoint", call_id, number))
+            outbox.put(("endpoint", call_id, number))
         pending.done.wait()
         return pending.outcome if isinstance(pending.outcome, str) else None
 
@@ -144,8 +183,10 @@ class CallProcess:
     def close(self) -> None:
         """Shut the socket down (the child exits) and wait briefly for the child."""
         with self._lock:
-            process, sock = self._process, self._socket
+            process, sock, outbox = self._process, self._socket, self._outbox
             self._socket, self._failed = None, True
+        if outbox is not None:
+            outbox.close()
         if sock is not None:
             # shutdown, not just close: it wakes the receiving thread's blocked read (which
             # then closes its connection) and gives the child its end-of-file at once.
@@ -158,10 +199,10 @@ class CallProcess:
                 process.kill()
                 process.wait()
 
-    def _started(self, sdk_modules: Sequence[str] = ()) -> Connection | None:
-        """The socket to the child, started on first use (None when calls run in-process)."""
+    def _started(self, sdk_modules: Sequence[str] = ()) -> _Outbox | None:
+        """The way to the child, started on first use (None when calls run in-process)."""
         if self._connection is not None or self._failed:
-            return self._connection
+            return self._outbox if self._connection is not None else None
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
@@ -185,31 +226,38 @@ class CallProcess:
             theirs.close()
         self._socket = ours
         self._connection = Connection(os.dup(ours.fileno()))
+        self._outbox = _Outbox(self._connection)
         threading.Thread(
             target=self._receive, args=(self._connection,), name="parity-calls", daemon=True
         ).start()
-        return self._connection
+        threading.Thread(
+            target=self._outbox.send_forever, name="parity-calls-out", daemon=True
+        ).start()
+        return self._outbox
 
-    def _client_number(self, client: ModelClient, connection: Connection) -> int:
+    def _client_number(self, client: ModelClient, outbox: _Outbox) -> int:
         number = self._client_numbers.get(client)
         if number is None:
             number = self._client_numbers[client] = len(self._client_numbers)
             cls = type(client)
             message = ("client", number, cls.__module__, cls.__qualname__, client.model,
                        client.options)  # fmt: skip
-            connection.send(message)
+            outbox.put(message)
         return number
 
     def _receive(self, connection: Connection) -> None:
         """Hand each outcome to its waiting call; when the child ends, fail what is left."""
         try:
             while True:
-                call_id, outcome = connection.recv()
+                batch = connection.recv()  # every outcome the child had ready
                 with self._lock:
-                    pending = self._pending.pop(call_id, None)
-                if pending is not None:  # None: the call gave up waiting (its deadline)
-                    pending.outcome = outcome
-                    pending.done.set()
+                    found = [
+                        (self._pending.pop(call_id, None), outcome) for call_id, outcome in batch
+                    ]
+                for pending, outcome in found:
+                    if pending is not None:  # None: the call gave up waiting (its deadline)
+                        pending.outcome = outcome
+                        pending.done.set()
         except (EOFError, OSError):
             pass
         with self._lock:
@@ -247,7 +295,7 @@ def serve(connection: Connection) -> None:
     """The child's loop: build clients, answer endpoint queries, run calls on a thread pool,
     send back outcomes."""
     clients: dict[int, ModelClient | FailureInfo] = {}
-    send_lock = threading.Lock()
+    outbox = _Outbox(connection)
 
     def run(call_id: int, number: int, request: ChatRequest) -> None:
         client = clients[number]
@@ -259,29 +307,30 @@ def serve(connection: Connection) -> None:
                 outcome = client.complete(request)
             except Exception as exc:
                 outcome = client.describe_failure(exc)
-        with send_lock:
-            connection.send((call_id, outcome))
+        outbox.put((call_id, outcome))
 
+    threading.Thread(target=outbox.send_forever, name="parity-outbox", daemon=True).start()
     pool = ThreadPoolExecutor(MAX_CALLS, thread_name_prefix="parity-call")
     while True:
         try:
-            message = connection.recv()
+            batch = connection.recv()
         except (EOFError, OSError):
             break
-        if message[0] == "client":
-            _, number, module, qualname, model, options = message
-            try:
-                clients[number] = _build_client(module, qualname, model, options)
-            except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                clients[number] = FailureInfo(False, None, None, reason)
-        elif message[0] == "endpoint":
-            _, call_id, number = message
-            with send_lock:
-                connection.send((call_id, _endpoint(clients[number])))
-        else:
-            _, call_id, number, request = message
-            pool.submit(run, call_id, number, request)
+        for message in batch:
+            if message[0] == "client":
+                _, number, module, qualname, model, options = message
+                try:
+                    clients[number] = _build_client(module, qualname, model, options)
+                except Exception as exc:
+                    reason = f"{type(exc).__name__}: {exc}"
+                    clients[number] = FailureInfo(False, None, None, reason)
+            elif message[0] == "endpoint":
+                _, call_id, number = message
+                outbox.put((call_id, _endpoint(clients[number])))
+            else:
+                _, call_id, number, request = message
+                pool.submit(run, call_id, number, request)
+    outbox.close()
     pool.shutdown(wait=False, cancel_futures=True)  # calls in flight are abandoned
     for client in clients.values():
         if isinstance(client, ModelClient):

@@ -65,6 +65,12 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections that arrive together (a new
+    # connection per request under HTTP/1.0, at 64 at once)
+    request_queue_size = 1024
+
+
 class FakeLLMServer:
     """A threaded HTTP server for one dialect: ``openai``, ``anthropic`` or ``gemini``."""
 
@@ -75,10 +81,12 @@ class FakeLLMServer:
         latency_s: float = 0.0,
         retry_after: str = "0",
         fault_for: Callable[[dict[str, Any]], str | None] | None = None,
+        protocol: str = "HTTP/1.1",
     ) -> None:
         if dialect not in _ERROR_BODIES:
             raise ValueError(dialect)
         self.dialect = dialect
+        self.protocol = protocol  # "HTTP/1.0": the server closes each connection after its answer
         self.reply: Reply = reply or (lambda body: "Paris")
         self.latency_s = latency_s
         self.retry_after = retry_after
@@ -92,7 +100,7 @@ class FakeLLMServer:
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._closing = threading.Event()  # releases "drip" and "hang" answers at exit
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -197,7 +205,7 @@ class FakeLLMServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = server.protocol
             disable_nagle_algorithm = True  # one answer must not wait for a delayed ACK
 
             def log_message(self, format: str, *args: Any) -> None:
