@@ -34,6 +34,7 @@ from parity.record.shard_manifest import NOT_RUN, ShardManifest, read_manifest
 from parity.report.junit_merge import merge_junit
 from parity.report.rebuild import rebuild_run
 from parity.report.reporters.json_summary import RUN_SUMMARY, write_json
+from parity.report.reporters.markdown_summary import PAGE, append_step_summary
 from parity.report.reports import run_document
 
 NAMED = 10  # cases named in a message; the rest are counted
@@ -280,6 +281,7 @@ def merge_runs(run_dirs: Sequence[Path], out: Path | None = None) -> MergedRun:
     )  # fmt: skip
     write_json(target / RUN_SUMMARY, document)
     rebuild_run(target)
+    append_step_summary(None, target / PAGE)  # the merge job's page on GitHub Actions
     write_json(target / SHARDS_FILE, {
         "plan_sha256": first.plan_sha256,
         "config_sha256": first.config_sha256,

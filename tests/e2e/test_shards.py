@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from parity.cases.cases import build_plan
+from parity.cases.shards import case_costs, plan_shards
 from parity.config.config import parse_config
 from tests.e2e.test_verdicts import N, hotpot, replier
 from tests.support.fake_llm_server import FakeLLMServer
@@ -51,10 +52,10 @@ def fails_one_of_near(url: str):
     return fault
 
 
-def parity_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def parity_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """``python -m parity ARGS`` in ``cwd``."""
     return subprocess.run(
-        [sys.executable, "-m", "parity", *args], cwd=cwd, env=clean_env(),
+        [sys.executable, "-m", "parity", *args], cwd=cwd, env=clean_env(**env),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
@@ -82,7 +83,10 @@ def runs(tmp_path_factory):
         assert shard.returncode in (0, 1), shard.stdout[-3000:] + shard.stderr[-2000:]
         assert "gates: 0 passed, 0 failed" in shard.stdout
     assert sorted(shard.returncode for shard in shards) == [0, 0, 1]
-    merged = parity_cli(tmp, "merge", "s1", "s2", "s3", "--out", "merged")
+    step_summary = str(tmp / "step_summary.md")  # as GitHub Actions gives a job
+    merged = parity_cli(
+        tmp, "merge", "s1", "s2", "s3", "--out", "merged", GITHUB_STEP_SUMMARY=step_summary
+    )
     return tmp, whole, shards, merged
 
 
@@ -134,7 +138,8 @@ def test_the_merged_run_equals_the_unsharded_one(runs):
         assert (many / f"{name}_summary.json").read_text() == (
             one / f"{name}_summary.json"
         ).read_text()
-    assert (many / "report.html").is_file() and (many / "summary.md").is_file()
+    assert (many / "report.html").is_file()
+    assert (tmp / "step_summary.md").read_text() == (many / "summary.md").read_text()
     assert "FAIL  near::max_drop::exact_match" in merged.stdout
 
 
@@ -172,3 +177,25 @@ def test_a_shard_of_another_config_is_refused_naming_the_folders(runs, tmp_path)
     assert refused.returncode == 2
     assert "shards of different configs" in refused.stderr
     assert "s1, s2" in refused.stderr and "o3" in refused.stderr
+
+
+def test_a_plan_weighed_by_recorded_latencies_is_the_same_in_every_shard(runs):
+    tmp, *_ = runs
+    with FakeLLMServer("openai") as server:
+        server.reply = replier(server.url)
+        config = write_yaml(tmp / "again.yaml", experiments(server.url))
+        weighed = [
+            run(tmp, config, f"w{k}", f"--parity-shard={k}/2", "--parity-shard-latencies=whole")
+            for k in (1, 2)
+        ]
+    for result in weighed:
+        assert result.returncode == 0, result.stdout[-2000:]
+    manifests = [json.loads((tmp / f"w{k}" / "shard.json").read_text()) for k in (1, 2)]
+    assert manifests[0]["plan_sha256"] == manifests[1]["plan_sha256"]
+    assert sum(len(m["cases"]) for m in manifests) == len(EXPERIMENTS) * N
+    cases = build_plan(parse_config(experiments(server.url), "x.yaml")).cases
+    by_tokens = plan_shards([c.id for c in cases], case_costs(cases, {}), 2)
+    assert by_tokens.sha256 != manifests[0]["plan_sha256"]  # the latencies weighed it
+    merged = parity_cli(tmp, "merge", "w1", "w2", "--out", "w-merged")
+    assert merged.returncode == 1, merged.stderr  # near's gate, as before
+    assert sum(rows(tmp / "w-merged").values()) == len(EXPERIMENTS) * N
