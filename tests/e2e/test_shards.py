@@ -11,6 +11,7 @@ latencies."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -199,3 +200,31 @@ def test_a_plan_weighed_by_recorded_latencies_is_the_same_in_every_shard(runs):
     merged = parity_cli(tmp, "merge", "w1", "w2", "--out", "w-merged")
     assert merged.returncode == 1, merged.stderr  # near's gate, as before
     assert sum(rows(tmp / "w-merged").values()) == len(EXPERIMENTS) * N
+
+
+def copies(tmp: Path, where: Path) -> list[Path]:
+    """Copies of the three shards' run folders under ``where``."""
+    return [shutil.copytree(tmp / f"s{k}", where / f"s{k}") for k in (1, 2, 3)]
+
+
+def test_a_case_scored_by_two_shards_is_refused_naming_it(runs, tmp_path):
+    tmp, *_ = runs
+    s1, s2, _ = copies(tmp, tmp_path)
+    row = (s1 / "base.jsonl").read_text().splitlines()[0]
+    with (s2 / "base.jsonl").open("a") as rows_file:
+        rows_file.write(row + "\n")
+    refused = parity_cli(tmp_path, "merge", "s1", "s2", "s3", "--out", "m")
+    assert refused.returncode == 2
+    example = json.loads(row)["id"]
+    assert f"cases scored by two shards: base/{example} (s1, s2)" in refused.stderr
+
+
+def test_a_shard_whose_cases_do_not_make_its_plan_is_refused(runs, tmp_path):
+    tmp, *_ = runs
+    _, s2, _ = copies(tmp, tmp_path)
+    manifest = json.loads((s2 / "shard.json").read_text())
+    manifest["cases"] = manifest["cases"][1:]  # a case dropped from the shard's list
+    (s2 / "shard.json").write_text(json.dumps(manifest))
+    refused = parity_cli(tmp_path, "merge", "s1", "s2", "s3", "--out", "m")
+    assert refused.returncode == 2
+    assert "the shards' case lists do not make the plan they name" in refused.stderr
