@@ -1,26 +1,37 @@
 """Parity's speed, pacing and scale benchmarks, each a ratio against a plain runner.
 
-    python benchmarks/run_benchmarks.py            # all of them (about 10 minutes)
-    python benchmarks/run_benchmarks.py a c f      # some of them
-    python benchmarks/run_benchmarks.py --repeat 5 a b c   # the median of five runs each
+    python benchmarks/run_benchmarks.py                  # a-i on both servers, medians of 3
+    python benchmarks/run_benchmarks.py g h              # some of them
+    python benchmarks/run_benchmarks.py --repeat 5 a     # medians of five interleaved runs
+    python benchmarks/run_benchmarks.py --server http1.0 g   # one server only
+    python benchmarks/run_benchmarks.py --peer inspect a g   # inspect_ai beside the pool
 
-Every figure is measured in one run, side by side with a plain ScaleBench-style runner (a
+Every figure is measured side by side with a plain ScaleBench-style runner (a
 ``ThreadPoolExecutor`` calling the same ``openai`` SDK) against the same local
 OpenAI-compatible server, which runs in its own process so that its threads do not share
-the client's GIL. Parity runs as a user runs it: ``pytest --pyargs parity.evals`` in a
+the client's GIL. Each benchmark runs against two servers: ``keep-alive`` (HTTP/1.1, one
+connection reused for many requests) and ``http1.0`` (a plain ``ThreadingHTTPServer`` that
+closes each connection after its answer, as some proxies and self-hosted servers do). Each
+runner runs ``--repeat`` times (3 unless set), the runners interleaved (their order
+rotating each round); a figure is the median of its runs and a ratio the median of the
+rounds' ratios. Parity runs as a user runs it: ``pytest --pyargs parity.evals`` in a
 subprocess. "span" is the server-side time from the first request to the last answer (the
-model-call phase); "wall" is the whole process, start-up and imports included (both
-runners warmed up once first, so that both use bytecode caches as a user's machine does).
-a-c also report each runner's start-up (from launch to its first request) and the wall time
-of a bare pytest running as many no-op items with the same arguments: pytest's own floor.
+model-call phase); "wall" is the whole process, start-up and imports included (every
+runner warmed up once first, so that all use bytecode caches as a user's machine does);
+"CPU/item" is user+sys time of the runner and every process it started, per item; "RSS" is
+the peak of the summed resident memory of the runner's processes, sampled every 50 ms.
+``--peer inspect`` also runs the work through inspect_ai (0.3.285, in its own virtualenv,
+``.venv-inspect``, made on first use) for a Parity/inspect ratio.
 
 a. 256 items, C=32, 0.5 s latency                       goal: Parity <= 1.1x the thread pool
 b. the same with ``-n 2``                               goal: <= 1.1x, never > 32 in flight
 c. 4 experiments x 64 items on 4 endpoints, C=16, 0.5 s  goal: <= 1.2x four pools at once
 d. one 429 (Retry-After: 1) per prompt, C=32            goal: every item passes, <= pool + 3 s
 e. 20 s of 500s, then recovery                          goal: every item passes
-f. 100,000 tiny items, warm cache, vs bare pytest       goal: <= 1.5x time, peak RSS < 1 GB
-g. cold, zero-latency server, C=64, 5,000 items         goal: >= 0.8x the pool's items/s
+f. 100,000 tiny items, warm cache, vs bare pytest       goal: <= 1.5x time, peak RSS < 800 MiB
+g. cold, zero-latency server, C=64, 3,000 items         goal: >= 1.0x the pool's items/s
+h. 1,000 items, C=32, 0.2 s: ``-n 2`` vs serial Parity  goal: -n 2 wall <= 1.0x serial
+i. 1,000 vs 10,000 items, C=64, 0.02 s: peak RSS        goal: flat in N (10k <= 1.1x 1k)
 
 The data is synthetic on purpose: these benchmarks measure the machinery, not scores.
 """
@@ -30,11 +41,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -62,9 +76,16 @@ def _fault_rule(mode: str) -> Callable[[dict[str, Any]], str | None] | None:
     return None
 
 
-def _serve(latency_s: float, mode: str, urls: Any, stats: Any, stop: Any) -> None:
+SERVERS = {"keep-alive": "HTTP/1.1", "http1.0": "HTTP/1.0"}
+
+
+def _serve(latency_s: float, mode: str, protocol: str, urls: Any, stats: Any, stop: Any) -> None:
     with FakeLLMServer(
-        "openai", latency_s=latency_s, retry_after="1", fault_for=_fault_rule(mode)
+        "openai",
+        latency_s=latency_s,
+        retry_after="1",
+        fault_for=_fault_rule(mode),
+        protocol=protocol,
     ) as server:
         urls.put(server.url)
         stop.wait()
@@ -73,7 +94,6 @@ def _serve(latency_s: float, mode: str, urls: Any, stats: Any, stop: Any) -> Non
             {
                 "requests": len(times),
                 "max_in_flight": server.max_in_flight,
-                "span_s": (max(times) - min(times) + latency_s) if times else 0.0,
                 "first": min(times, default=0.0),
                 "last": max(times, default=0.0) + latency_s,
             }
@@ -83,12 +103,12 @@ def _serve(latency_s: float, mode: str, urls: Any, stats: Any, stop: Any) -> Non
 class ServerProcess:
     """A fake OpenAI-compatible server in its own process; ``stats`` after exit."""
 
-    def __init__(self, latency_s: float, mode: str = "none") -> None:
+    def __init__(self, latency_s: float, mode: str = "none", protocol: str = "HTTP/1.1") -> None:
         self._urls: multiprocessing.Queue = multiprocessing.Queue()
         self._stats: multiprocessing.Queue = multiprocessing.Queue()
         self._stop = multiprocessing.Event()
         self._process = multiprocessing.Process(
-            target=_serve, args=(latency_s, mode, self._urls, self._stats, self._stop)
+            target=_serve, args=(latency_s, mode, protocol, self._urls, self._stats, self._stop)
         )
         self.stats: dict[str, Any] = {}
 
@@ -100,6 +120,31 @@ class ServerProcess:
         self._stop.set()
         self.stats = self._stats.get(timeout=60)
         self._process.join(30)
+
+
+class Work(NamedTuple):
+    """What every runner of a benchmark does: ``n`` items on each of ``endpoints`` servers
+    at ``concurrency`` each, the server answering after ``latency_s``."""
+
+    n: int
+    concurrency: int
+    latency_s: float
+    endpoints: int = 1
+    mode: str = "none"
+
+
+@contextmanager
+def _servers(work: Work, protocol: str, figures: dict[str, Any]) -> Iterator[list[str]]:
+    """The work's servers; once they stop, their requests, in-flight peak and first and
+    last request (``time.monotonic()``) land in ``figures``."""
+    servers = [ServerProcess(work.latency_s, work.mode, protocol) for _ in range(work.endpoints)]
+    with ExitStack() as stack:
+        yield [stack.enter_context(server) for server in servers]
+    stats = [server.stats for server in servers]
+    figures["requests"] = sum(s["requests"] for s in stats)
+    figures["max_in_flight"] = max(s["max_in_flight"] for s in stats)
+    figures["first"] = min(s["first"] for s in stats)
+    figures["span_s"] = max(s["last"] for s in stats) - figures["first"]
 
 
 POOL_RUNNER = r"""
@@ -128,37 +173,104 @@ with ThreadPoolExecutor(len(jobs)) as outer:
     list(outer.map(lambda job: run(*job), jobs))
 """
 
+INSPECT_RUNNER = r"""
+import json, sys
+from inspect_ai import Task, eval
+from inspect_ai.dataset import Sample
+from inspect_ai.model import GenerateConfig, get_model
+from inspect_ai.scorer import exact
+from inspect_ai.solver import generate
+
+jobs, log_dir = json.loads(sys.argv[1]), sys.argv[2]  # [[url, n, concurrency], ...]
+tasks = [
+    Task(
+        dataset=[Sample(input=f"Context {i}. Question {i}?", target="Paris") for i in range(n)],
+        solver=generate(), scorer=exact(), name=f"bench{number}",
+        model=get_model("openai/bench", base_url=url, api_key="x", responses_api=False,
+                        config=GenerateConfig(max_connections=concurrency, adaptive_connections=False)),
+    )
+    for number, (url, n, concurrency) in enumerate(jobs)
+]
+logs = eval(tasks, max_tasks=len(tasks), max_tokens=32, temperature=0.0, display="none",
+            log_dir=log_dir, max_connections=jobs[0][2], max_samples=jobs[0][2],
+            adaptive_connections=False)
+assert all(log.status == "success" for log in logs), [log.status for log in logs]
+"""
+
+INSPECT_VENV = REPO / ".venv-inspect"
+INSPECT_VERSION = "0.3.285"
+
+
+def inspect_python() -> Path:
+    """The inspect_ai virtualenv's Python, made (with ``pip``) on first use."""
+    python = INSPECT_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(INSPECT_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q",
+                        f"inspect-ai=={INSPECT_VERSION}", "openai"], check=True)  # fmt: skip
+    return python
+
 
 class Timed(NamedTuple):
-    """One timed subprocess: wall seconds, its peak RSS (KiB) and when it was launched
-    (``time.monotonic()``, the clock the server process stamps its requests with)."""
+    """One timed subprocess: wall seconds, the peak of its processes' summed RSS (MiB),
+    their CPU (user+sys, seconds) and when it was launched (``time.monotonic()``, the clock
+    the server process stamps its requests with)."""
 
     wall_s: float
-    peak_rss_kib: int
+    peak_rss_mib: float
+    cpu_s: float
     launched_at: float
+
+
+TIMING_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "code = subprocess.run(sys.argv[1:]).returncode; "
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(usage.ru_utime + usage.ru_stime, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
+def _tree_rss_mib(pid: int) -> float:
+    """The summed resident memory of ``pid``'s descendants (not ``pid`` itself), MiB."""
+    import psutil
+
+    total = 0
+    try:
+        for child in psutil.Process(pid).children(recursive=True):
+            with suppress(psutil.Error):
+                total += child.memory_info().rss
+    except psutil.Error:
+        return 0.0
+    return total / (1 << 20)
 
 
 def _timed(command: list[str], cwd: Path) -> Timed:
     """Run ``command`` and time it (failing loudly if it fails)."""
-    wrapper = (
-        "import resource, subprocess, sys; "
-        "code = subprocess.run(sys.argv[1:]).returncode; "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-        "sys.exit(code)"
-    )
     launched_at = time.monotonic()
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", wrapper, *command], cwd=cwd, capture_output=True, text=True
+    process = subprocess.Popen(
+        [sys.executable, "-c", TIMING_WRAPPER, *command],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    peak = [0.0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_mib(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
     elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(result.stdout[-3000:] + result.stderr[-3000:])
-    return Timed(elapsed, int(result.stderr.strip().splitlines()[-1]), launched_at)
-
-
-def _pool(jobs: list[tuple[str, int, int]], cwd: Path) -> Timed:
-    return _timed([sys.executable, "-c", POOL_RUNNER, json.dumps(jobs)], cwd)
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(out[-3000:] + err[-3000:])
+    return Timed(elapsed, peak[0], float(err.strip().splitlines()[-1]), launched_at)
 
 
 BARE_NO_OP = """
@@ -205,94 +317,171 @@ def _parity(tmp: Path, experiments: list[dict], *args: str) -> Timed:
     return _timed(command, tmp)
 
 
-def _side_by_side(n: int, concurrency: int, latency_s: float, mode: str = "none",
-                  parity_args: tuple[str, ...] = (), **model: Any) -> dict:  # fmt: skip
-    with tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        rows = _rows(tmp / "rows.jsonl", n)
-        server = ServerProcess(latency_s, mode)
-        with server as url:
-            pool_run = _pool([(url, n, concurrency)], tmp)
-        pool = server.stats
-        server = ServerProcess(latency_s, mode)
-        with server as url:
-            exp = _experiment("bench", url, rows, concurrency, **model)
-            parity_run = _parity(tmp, [exp], "--eval-cache=off", *parity_args)
-        parity = server.stats
-        bare_wall = _bare_pytest(tmp, n, *parity_args)
-    return {
-        "n": n, "concurrency": concurrency, "latency_s": latency_s,
-        "pool_wall_s": round(pool_run.wall_s, 2), "parity_wall_s": round(parity_run.wall_s, 2),
-        "wall_ratio": round(parity_run.wall_s / pool_run.wall_s, 3),
-        "pool_span_s": round(pool["span_s"], 2), "parity_span_s": round(parity["span_s"], 2),
-        "span_ratio": round(parity["span_s"] / pool["span_s"], 3),
-        "pool_first_request_s": round(pool["first"] - pool_run.launched_at, 2),
-        "parity_first_request_s": round(parity["first"] - parity_run.launched_at, 2),
-        "bare_pytest_no_op_wall_s": round(bare_wall, 2),
-        "parity_max_in_flight": parity["max_in_flight"], "parity_requests": parity["requests"],
-        "pool_requests": pool["requests"],
-    }  # fmt: skip
+# A runner: (work, its servers' URLs, a scratch folder) -> its timed run.
+Runner = Callable[[Work, list[str], Path], Timed]
 
 
-def bench_a() -> dict:
+def pool_runner(work: Work, urls: list[str], tmp: Path) -> Timed:
+    """The plain thread pool, one per endpoint, all at once."""
+    jobs = [(url, work.n, work.concurrency) for url in urls]
+    return _timed([sys.executable, "-c", POOL_RUNNER, json.dumps(jobs)], tmp)
+
+
+def parity_runner(*args: str, **model: Any) -> Runner:
+    """Parity (one experiment per endpoint), with pytest ``args`` and model options."""
+
+    def run(work: Work, urls: list[str], tmp: Path) -> Timed:
+        rows = _rows(tmp / f"rows-{work.n}.jsonl", work.n)
+        exps = [_experiment(f"exp{i}", url, rows, work.concurrency, **model)
+                for i, url in enumerate(urls)]  # fmt: skip
+        return _parity(tmp, exps, "--eval-cache=off", *args)
+
+    return run
+
+
+def inspect_runner(work: Work, urls: list[str], tmp: Path) -> Timed:
+    """inspect_ai, in its own virtualenv, one task per endpoint."""
+    jobs = [(url, work.n, work.concurrency) for url in urls]
+    command = [str(inspect_python()), "-c", INSPECT_RUNNER, json.dumps(jobs), str(tmp / "logs")]
+    return _timed(command, tmp)
+
+
+def _measure(runner: Runner, work: Work, protocol: str, tmp: Path) -> dict[str, Any]:
+    """One run of ``runner`` against fresh servers: its figures."""
+    figures: dict[str, Any] = {}
+    with _servers(work, protocol, figures) as urls:
+        run = runner(work, urls, tmp)
+    items = work.n * work.endpoints
     return {
-        "benchmark": "a: 256 items, C=32, 0.5 s",
-        "goal": "<= 1.1x",
-        **_side_by_side(256, 32, 0.5),
+        "wall_s": run.wall_s,
+        "span_s": figures.pop("span_s"),
+        "first_request_s": figures.pop("first") - run.launched_at,
+        "items_per_s": items / max(run.wall_s, 1e-9),
+        "cpu_ms_per_item": 1000 * run.cpu_s / items,
+        "peak_rss_mib": run.peak_rss_mib,
+        **figures,
     }
 
 
-def bench_b() -> dict:
-    figures = _side_by_side(256, 32, 0.5, parity_args=("-n", "2"))
-    return {"benchmark": "b: same with -n 2", "goal": "<= 1.1x, <= 32 in flight", **figures}
+def interleaved(
+    runners: dict[str, Runner], work: Work, protocol: str, repeat: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Every runner ``repeat`` times, one round at a time, the order rotating each round
+    (so that none always runs first on a machine that warms up or gets busier)."""
+    names = list(runners)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        for round_number in range(repeat):
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                runs[name].append(_measure(runners[name], work, protocol, tmp))
+    return runs
 
 
-def bench_c(
-    experiments: int = 4, n: int = 64, concurrency: int = 16, latency_s: float = 0.5
-) -> dict:
-    with tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        rows = _rows(tmp / "rows.jsonl", n)
-        servers = [ServerProcess(latency_s) for _ in range(experiments)]
-        urls = [server.__enter__() for server in servers]
-        pool_run = _pool([(url, n, concurrency) for url in urls], tmp)
-        for server in servers:
-            server.__exit__()
-        pool_first = min(s.stats["first"] for s in servers)
-        pool_span = max(s.stats["last"] for s in servers) - pool_first
-        servers = [ServerProcess(latency_s) for _ in range(experiments)]
-        urls = [server.__enter__() for server in servers]
-        exps = [_experiment(f"exp{i}", url, rows, concurrency) for i, url in enumerate(urls)]
-        parity_run = _parity(tmp, exps, "--eval-cache=off")
-        for server in servers:
-            server.__exit__()
-        spans = [server.stats["span_s"] for server in servers]
-        parity_first = min(s.stats["first"] for s in servers)
-        combined = max(s.stats["last"] for s in servers) - parity_first
-        bare_wall = _bare_pytest(tmp, n * experiments)
-    ideal = n * latency_s / concurrency
-    return {"benchmark": "c: 4 experiments x 64 on 4 endpoints, C=16, 0.5 s", "goal": "<= 1.2x",
-            "pool_wall_s": round(pool_run.wall_s, 2), "parity_wall_s": round(parity_run.wall_s, 2),
-            "wall_ratio": round(parity_run.wall_s / pool_run.wall_s, 3), "ideal_span_s": ideal,
-            "parity_endpoint_spans_s": [round(s, 2) for s in spans],
-            "pool_span_s": round(pool_span, 2), "parity_span_s": round(combined, 2),
-            "span_ratio": round(combined / pool_span, 3),
-            "pool_first_request_s": round(pool_first - pool_run.launched_at, 2),
-            "parity_first_request_s": round(parity_first - parity_run.launched_at, 2),
-            "bare_pytest_no_op_wall_s": round(bare_wall, 2),
-            "sequential_would_be_s": ideal * experiments}  # fmt: skip
+FIGURES = ("wall_s", "span_s", "first_request_s", "cpu_ms_per_item", "peak_rss_mib")
 
 
-def bench_d() -> dict:
-    figures = _side_by_side(256, 32, 0.5, mode="first-429")
-    return {"benchmark": "d: one 429 + Retry-After: 1 per prompt, C=32", "goal": "all pass, <= pool + 3 s",
-            "every_item_passed": figures["parity_requests"] == 512, **figures}  # fmt: skip
+def medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Each figure's median over ``runs``."""
+    return {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0] if k in FIGURES}
 
 
-def bench_e() -> dict:
-    figures = _side_by_side(64, 16, 0.1, mode="outage", max_retries=3)
-    return {"benchmark": f"e: {OUTAGE_S:.0f} s of 500s, then recovery", "goal": "every item passes",
-            **figures}  # fmt: skip
+def ratios(runs: dict[str, list[dict[str, Any]]], ours: str, theirs: str, key: str) -> list[float]:
+    """Each round's ``key`` of ``ours`` over ``theirs`` (inverted for items per second)."""
+    pairs = zip(runs[ours], runs[theirs], strict=True)
+    return [round(a[key] / b[key], 3) for a, b in pairs]
+
+
+def compare(
+    title: str, goal: str, work: Work, protocol: str, repeat: int, peers: Sequence[str],
+    headline: str = "span_s", parity: Runner | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Parity side by side with the thread pool (and ``peers``) on ``work``: every runner's
+    median figures and each round's Parity/peer ratios of wall, span and ``headline``."""
+    runners: dict[str, Runner] = {"pool": pool_runner, "parity": parity or parity_runner()}
+    if "inspect" in peers:
+        runners["inspect"] = inspect_runner
+    runs = interleaved(runners, work, protocol, repeat)
+    result: dict[str, Any] = {"benchmark": title, "goal": goal, "items": work.n * work.endpoints,
+                              "runs": repeat, "headline": headline}  # fmt: skip
+    for name, name_runs in runs.items():
+        result[name] = medians(name_runs)
+        result[name]["requests"] = name_runs[-1]["requests"]
+        result[name]["max_in_flight"] = max(r["max_in_flight"] for r in name_runs)
+    for peer in runners:
+        if peer != "parity":
+            for key in ("wall_s", "span_s"):
+                each = ratios(runs, "parity", peer, key)
+                result[f"{key[:-2]}_ratio_{peer}"] = statistics.median(each)
+                result[f"{key[:-2]}_ratio_{peer}_runs"] = each
+    return result
+
+
+def bench_a(protocol: str, repeat: int, peers: Sequence[str]) -> dict:
+    return compare("a: 256 items, C=32, 0.5 s", "<= 1.1x", Work(256, 32, 0.5), protocol,
+                   repeat, peers)  # fmt: skip
+
+
+def bench_b(protocol: str, repeat: int, peers: Sequence[str]) -> dict:
+    return compare("b: same with -n 2", "<= 1.1x, <= 32 in flight", Work(256, 32, 0.5),
+                   protocol, repeat, (), parity=parity_runner("-n", "2"))  # fmt: skip
+
+
+def bench_c(protocol: str, repeat: int, peers: Sequence[str]) -> dict:
+    return compare("c: 4 experiments x 64 on 4 endpoints, C=16, 0.5 s", "<= 1.2x",
+                   Work(64, 16, 0.5, endpoints=4), protocol, repeat, peers)  # fmt: skip
+
+
+def bench_d(protocol: str, repeat: int, peers: Sequence[str]) -> dict:
+    result = compare("d: one 429 + Retry-After: 1 per prompt, C=32", "all pass, <= pool + 3 s",
+                     Work(256, 32, 0.5, mode="first-429"), protocol, repeat, ())  # fmt: skip
+    result["every_item_passed"] = result["parity"]["requests"] == 512
+    result["wall_minus_pool_s"] = round(result["parity"]["wall_s"] - result["pool"]["wall_s"], 2)
+    return result
+
+
+def bench_e(protocol: str, repeat: int, peers: Sequence[str]) -> dict:
+    return compare(f"e: {OUTAGE_S:.0f} s of 500s, then recovery", "every item passes",
+                   Work(64, 16, 0.1, mode="outage"), protocol, repeat, (),
+                   parity=parity_runner(max_retries=3))  # fmt: skip
+
+
+def bench_g(protocol: str, repeat: int, peers: Sequence[str], n: int = 3000) -> dict:
+    result = compare("g: cold, zero-latency server, C=64", ">= 1.0x items/s",
+                     Work(n, 64, 0.0), protocol, repeat, peers)  # fmt: skip
+    for name in ("pool", "parity", "inspect"):
+        if name in result:
+            result[name]["items_per_s"] = round(n / result[name]["span_s"])
+    for key in [k for k in result if k.startswith("span_ratio_") and not k.endswith("_runs")]:
+        result[key.replace("span_ratio", "items_per_s_ratio")] = round(1 / result[key], 3)
+    result["headline"] = "items_per_s"
+    return result
+
+
+def bench_h(protocol: str, repeat: int, peers: Sequence[str], n: int = 1000) -> dict:
+    """``-n 2`` against serial Parity on a latency-bound run."""
+    runners = {"serial": parity_runner(), "n2": parity_runner("-n", "2")}
+    runs = interleaved(runners, Work(n, 32, 0.2), protocol, repeat)
+    each = ratios(runs, "n2", "serial", "wall_s")
+    return {"benchmark": f"h: {n:,} items, C=32, 0.2 s: -n 2 vs serial", "goal": "<= 1.0x",
+            "serial": medians(runs["serial"]), "n2": medians(runs["n2"]),
+            "wall_ratio_serial": statistics.median(each), "wall_ratio_serial_runs": each}  # fmt: skip
+
+
+def bench_i(protocol: str, repeat: int, peers: Sequence[str]) -> dict:
+    """Peak RSS of a latency-bound run at 1,000 and at 10,000 items (Parity and the pool)."""
+    result: dict[str, Any] = {"benchmark": "i: peak RSS, 1,000 vs 10,000 items, C=64, 0.02 s",
+                              "goal": "flat in N"}  # fmt: skip
+    for n in (1000, 10_000):
+        runs = interleaved({"pool": pool_runner, "parity": parity_runner()},
+                           Work(n, 64, 0.02), protocol, repeat)  # fmt: skip
+        result[f"pool_{n}"] = medians(runs["pool"])
+        result[f"parity_{n}"] = medians(runs["parity"])
+    result["parity_rss_10k_over_1k"] = round(
+        result["parity_10000"]["peak_rss_mib"] / result["parity_1000"]["peak_rss_mib"], 3
+    )
+    return result
 
 
 BARE_TEST = """
@@ -335,7 +524,9 @@ def _fill_cache(config: Path, cache_dir: Path) -> int:
     return len(plan.cases)
 
 
-def bench_f(n: int = 100_000) -> dict:
+def bench_f(protocol: str = "", repeat: int = 1, peers: Sequence[str] = (),
+            n: int = 100_000) -> dict:  # fmt: skip
+    """A warm cache sends nothing: run once, whatever the server."""
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         rows = _rows(tmp / "rows.jsonl", n)
@@ -347,71 +538,124 @@ def bench_f(n: int = 100_000) -> dict:
         base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         parity_args = ["--pyargs", "parity.evals", f"--eval-config={config}",
                        f"--eval-cache-dir={tmp / 'cache'}"]  # fmt: skip
+        runs: dict[str, list[Timed]] = {"bare": [], "parity": []}
+        for round_number in range(repeat):
+            order = ["bare", "parity"] if round_number % 2 == 0 else ["parity", "bare"]
+            for who in order:
+                report = [f"--eval-report-dir={tmp / f'r{round_number}'}"]
+                command = [*base, "bare"] if who == "bare" else [*base, *parity_args, *report]
+                runs[who].append(_timed(command, tmp))
         bare_collect = _timed([*base, "--collect-only", "bare"], tmp).wall_s
         parity_collect = _timed([*base, "--collect-only", *parity_args], tmp).wall_s
-        bare_wall, bare_rss, _ = _timed([*base, "bare"], tmp)
-        parity_wall, parity_rss, _ = _timed(
-            [*base, *parity_args, f"--eval-report-dir={tmp / 'r'}"], tmp
-        )
-    return {"benchmark": "f: 100,000 tiny items, warm cache", "goal": "<= 1.5x time, RSS < 1 GB",
+    bare, ours = runs["bare"], runs["parity"]
+    walls = [round(a.wall_s / b.wall_s, 3) for a, b in zip(ours, bare, strict=True)]
+    return {"benchmark": f"f: {n:,} tiny items, warm cache", "goal": "<= 1.5x time, RSS < 800 MiB",
             "items": n, "bare_collect_s": round(bare_collect, 1), "parity_collect_s": round(parity_collect, 1),
             "collect_ratio": round(parity_collect / bare_collect, 3),
-            "bare_wall_s": round(bare_wall, 1), "parity_wall_s": round(parity_wall, 1),
-            "wall_ratio": round(parity_wall / bare_wall, 3),
-            "bare_peak_rss_mb": round(bare_rss / 1024), "parity_peak_rss_mb": round(parity_rss / 1024)}  # fmt: skip
+            "bare_wall_s": round(statistics.median(r.wall_s for r in bare), 1),
+            "parity_wall_s": round(statistics.median(r.wall_s for r in ours), 1),
+            "wall_ratio": statistics.median(walls), "wall_ratio_runs": walls,
+            "bare_peak_rss_mib": round(statistics.median(r.peak_rss_mib for r in bare)),
+            "parity_peak_rss_mib": round(statistics.median(r.peak_rss_mib for r in ours))}  # fmt: skip
 
 
-def bench_g(n: int = 5000, concurrency: int = 64) -> dict:
-    figures = _side_by_side(n, concurrency, 0.0)
-    return {"benchmark": "g: cold, zero-latency server, C=64", "goal": ">= 0.8x items/s",
-            "pool_items_per_s": round(n / figures["pool_span_s"]),
-            "parity_items_per_s": round(n / figures["parity_span_s"]),
-            "items_per_s_ratio": round(figures["pool_span_s"] / figures["parity_span_s"], 3),
-            **figures}  # fmt: skip
+BENCHMARKS: dict[str, Callable[..., dict]] = {
+    "a": bench_a, "b": bench_b, "c": bench_c, "d": bench_d, "e": bench_e, "f": bench_f,
+    "g": bench_g, "h": bench_h, "i": bench_i,
+}  # fmt: skip
+SERVERLESS = {"f"}
 
 
-BENCHMARKS = {"a": bench_a, "b": bench_b, "c": bench_c, "d": bench_d, "e": bench_e,
-              "f": bench_f, "g": bench_g}  # fmt: skip
-
-
-def warm_up() -> None:
-    """One small run of each runner, so both time warm bytecode caches, as a user's would."""
+def warm_up(peers: Sequence[str]) -> None:
+    """One small run of each runner, so all time warm bytecode caches, as a user's would."""
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        rows = _rows(tmp / "rows.jsonl", 4)
-        with ServerProcess(0.0) as url:
-            _pool([(url, 4, 2)], tmp)
-            _parity(tmp, [_experiment("warm", url, rows, 2)], "--eval-cache=off", "-n", "2")
+        work = Work(4, 2, 0.0)
+        runners = [pool_runner, parity_runner("-n", "2")]
+        runners += [inspect_runner] if "inspect" in peers else []
+        for runner in runners:
+            _measure(runner, work, "HTTP/1.1", tmp)
 
 
-RATIOS = ("items_per_s_ratio", "wall_ratio", "span_ratio", "collect_ratio")
+def _cell(figures: dict[str, Any] | None, headline: str) -> str:
+    if not figures:
+        return ""
+    if headline == "items_per_s":
+        return f"{figures['items_per_s']} items/s, {figures['cpu_ms_per_item']:.2f} ms CPU/item"
+    return (f"span {figures['span_s']:.2f} s, wall {figures['wall_s']:.2f} s, "
+            f"{figures['peak_rss_mib']:.0f} MiB")  # fmt: skip
 
 
-def repeated(benchmark: Callable[[], dict], times: int) -> dict:
-    """Run ``benchmark`` ``times`` times: the run with the median headline ratio, plus every
-    run's ratios (``wall_ratio_runs``…), since one run on a busy machine moves by ±10%."""
-    runs = [benchmark() for _ in range(times)]
-    if times == 1:
-        return runs[0]
-    headline = next(key for key in RATIOS if key in runs[0])
-    median = sorted(runs, key=lambda run: run[headline])[(times - 1) // 2]
-    spread = {f"{key}_runs": [run[key] for run in runs] for key in RATIOS if key in runs[0]}
-    return {**median, "runs": times, **spread}
+def _ratio(result: dict[str, Any], peer: str) -> str:
+    if result.get("headline") == "items_per_s":
+        key = f"items_per_s_ratio_{peer}"
+        return f"**{result[key]:.2f}×** items/s" if key in result else ""
+    span, wall = result.get(f"span_ratio_{peer}"), result.get(f"wall_ratio_{peer}")
+    return f"span **{span:.2f}×**, wall {wall:.2f}×" if span is not None else ""
+
+
+def table_rows(server: str, result: dict[str, Any]) -> list[str]:
+    """The markdown table's row for one result."""
+    name = result["benchmark"]
+    if name.startswith("f:"):
+        return [f"| {name} | — | bare pytest: wall {result['bare_wall_s']} s, "
+                f"{result['bare_peak_rss_mib']} MiB | wall {result['parity_wall_s']} s, "
+                f"**{result['parity_peak_rss_mib']} MiB** | wall **{result['wall_ratio']:.2f}×** "
+                f"| | | {result['goal']} |"]  # fmt: skip
+    if name.startswith("h:"):
+        serial, n2 = result["serial"], result["n2"]
+        return [f"| {name} | {server} | serial: wall {serial['wall_s']:.2f} s | -n 2: wall "
+                f"{n2['wall_s']:.2f} s | -n 2 / serial wall **{result['wall_ratio_serial']:.2f}×** "
+                f"| | | {result['goal']} |"]  # fmt: skip
+    if name.startswith("i:"):
+        cells = [f"{n:,}: pool {result[f'pool_{n}']['peak_rss_mib']:.0f} MiB, Parity "
+                 f"**{result[f'parity_{n}']['peak_rss_mib']:.0f} MiB**" for n in (1000, 10_000)]  # fmt: skip
+        return [f"| {name} | {server} | {cells[0]} | {cells[1]} | Parity 10k/1k "
+                f"**{result['parity_rss_10k_over_1k']:.2f}×** | | | {result['goal']} |"]  # fmt: skip
+    headline = result["headline"]
+    return [f"| {name} | {server} | {_cell(result['pool'], headline)} | "
+            f"{_cell(result['parity'], headline)} | {_ratio(result, 'pool')} | "
+            f"{_cell(result.get('inspect'), headline)} | {_ratio(result, 'inspect')} | "
+            f"{result['goal']} |"]  # fmt: skip
+
+
+TABLE_HEAD = [
+    "| benchmark | server | thread pool | Parity | Parity / pool | inspect_ai | Parity / inspect | goal |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+]
 
 
 def main(argv: list[str]) -> None:
-    times = 1
-    if "--repeat" in argv:
-        at = argv.index("--repeat")
-        times = int(argv[at + 1])
-        argv = argv[:at] + argv[at + 2 :]
+    """Run the named benchmarks (all by default) and print each result as JSON, then the
+    table, with the machine's load average before and after."""
+    options = {"--repeat": "3", "--server": "both", "--peer": ""}
+    names: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in options:
+            options[arg] = next(args)
+        else:
+            names.append(arg)
+    repeat = int(options["--repeat"])
+    servers = list(SERVERS) if options["--server"] == "both" else [options["--server"]]
+    peers = [p for p in options["--peer"].split(",") if p]
     os.environ.pop("OPENAI_API_KEY", None)
     # Time what users get: Python writes and reuses bytecode caches (this machine's shell
     # sets PYTHONDONTWRITEBYTECODE, which would make every run recompile openai and pytest).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    warm_up()
-    for name in argv or list(BENCHMARKS):
-        print(json.dumps(repeated(BENCHMARKS[name], times)), flush=True)
+    load_before = os.getloadavg()
+    warm_up(peers)
+    rows = list(TABLE_HEAD)
+    for name in names or list(BENCHMARKS):
+        for server in ["—"] if name in SERVERLESS else servers:
+            result = BENCHMARKS[name](SERVERS.get(server, ""), repeat, peers)
+            result["server"] = server
+            print(json.dumps(result), flush=True)
+            rows += table_rows(server, result)
+    load_after = os.getloadavg()
+    print(f"\nMedians of {repeat} interleaved runs; load average (1 min) {load_before[0]:.1f} "
+          f"before, {load_after[0]:.1f} after, on {os.cpu_count()} cores.\n")  # fmt: skip
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
