@@ -44,8 +44,8 @@ def test_judges_of_any_provider_with_shipped_custom_and_file_rubrics(tmp_path):
         "openai", "openai-compatible", "hf", "local", "local"]  # fmt: skip
     assert found.judges[1].model.options == {"base_url": "http://h/v1"}
     values = {"question": "Q?", "context": "C", "answer": "A", "reference": "R"}
-    polite = judge_request(found.judges[2], values).messages[-1]["content"]
-    assert "Criterion: Is the answer polite?" in polite and polite.endswith("(best).")
+    polite = judge_request(found.judges[2], values).messages[0]["content"]
+    assert "criterion: Is the answer polite?" in polite and polite.endswith("(best).")
     mine = judge_request(found.judges[4], values).messages
     assert mine[0]["content"].startswith("Q: Q? A: A R: R\n\nEnd your answer with a line")
 
@@ -102,11 +102,9 @@ def test_a_rubrics_worked_examples_are_earlier_turns_graded_on_the_judges_scale(
     assert "[Submission]: Shakespeare" in messages[1]["content"]
     assert messages[2]["content"].endswith(f"as the expert answer does.\nGRADE: {grades[0]}")
     assert messages[4]["content"].endswith(f"GRADE: {grades[1]}")
-    instruction = messages[-1]["content"].splitlines()[-1]
-    assert (
-        messages[1]["content"].endswith(instruction)
-        and "[Submission]: A" in messages[-1]["content"]
-    )
+    assert messages[0]["content"].endswith("(best)." if scale == "likert5" else "does not.")
+    assert messages[1]["content"].endswith("Does the submission agree with the expert answer?")
+    assert "[Submission]: A\n" in messages[-1]["content"]
 
 
 def test_a_labelled_file_needs_an_id_and_a_verdict_on_every_row(tmp_path):

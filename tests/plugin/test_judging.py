@@ -36,7 +36,7 @@ def submission(body) -> str:
 
 def grade_by_rule(body) -> str:
     """The judge: reasons, then grades Paris C (5, 1.0) and anything else I (2, 0.25)."""
-    text = body["messages"][-1]["content"]
+    text = body["messages"][0]["content"]  # the system message holds the scale's instruction
     right = submission(body) == "Paris"
     if "GRADE: C" in text:
         grade = "C" if right else "I"
