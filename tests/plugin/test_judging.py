@@ -166,3 +166,38 @@ def test_the_judges_cost_is_its_own_stage_and_counts_in_the_cost_per_query(tmp_p
         "judge_pass_gold_pass": 3, "judge_pass_gold_fail": 0,
         "judge_fail_gold_pass": 0, "judge_fail_gold_fail": 3,
     }  # fmt: skip
+
+
+def test_a_failed_judge_call_fails_the_item_naming_the_judge(tmp_path):
+    with ExitStack() as stack:
+        model = stack.enter_context(FakeLLMServer("openai", reply=answer_by_number))
+        judge = stack.enter_context(FakeLLMServer("openai", fault_for=lambda body: "400"))
+        [record] = run(tmp_path, judged_cases(model.url, judge.url, 1))
+    assert record.error.startswith(
+        "JudgeError: judge judge_correctness (openai-compatible:judge, rubric correctness, "
+        "scale pass_fail): ProviderCallError:"
+    )
+    assert "injected 400" in record.error
+
+
+def test_faithfulness_is_judged_against_the_compressed_context_the_model_saw(tmp_path):
+    with ExitStack() as stack:
+        model = stack.enter_context(FakeLLMServer("openai", reply=answer_by_number))
+        judge = stack.enter_context(FakeLLMServer("openai", reply=lambda b: "Fine.\nGRADE: C"))
+        config = parse_config(
+            [{"id": "squeezed",
+              "model": {"name": "openai-compatible:m", "base_url": model.url, "mode": "compressed",
+                        "compression": {"method": "extractive", "rate": 0.3, "ranker": "bm25"}},
+              "dataset": {"name": "hotpotqa"}, "task": {"name": "rag_qa"},
+              "metrics": [{"name": "judge", "model": {"name": "openai-compatible:j",
+                                                      "base_url": judge.url},
+                           "rubric": "faithfulness"}]}],
+            "squeezed.yaml",
+        )  # fmt: skip
+        context = " ".join(f"Sentence {i} is about topic {i}." for i in range(40))
+        example = Example("0", "question 0? topic 7", context, ("Paris",))
+        [record] = run(tmp_path, [EvalCase(config.experiments[0], example, 0, "squeezed-0")])
+    assert record.error is None and record.scores == {"judge_faithfulness": 1.0}
+    asked = judge.requests[0]["body"]["messages"][-1]["content"]
+    seen = re.search(r"\[Context\]: (.*)\n\[Question\]", asked, re.S).group(1)
+    assert seen == record.input_context and len(seen) < len(context) / 2
