@@ -24,6 +24,7 @@ from parity.config.registry import closest
 from parity.config.schema import Context, Field, check_mapping, positive
 from parity.evals.datasets.base import read_rows
 from parity.evals.metrics.judge import JUDGE_PREFIX, SCALES
+from parity.prompts import load_template
 
 JUDGE = "judge"
 RUBRICS = ("correctness", "faithfulness", "summary")
@@ -107,6 +108,7 @@ def parse_judge(
             key=ctx.key("as"),
             fix="e.g. as: polite",
         )
+    _check_examples(prompt, ctx)
     return JudgeSpec(
         score_name=f"{JUDGE_PREFIX}{label}",
         model=model,
@@ -139,6 +141,23 @@ def _rubric(raw: Any, ctx: Context, resolve: Resolve) -> tuple[str, str, str]:
             + 'Write a criterion in words (rubric: "Is the answer polite?") or a prompt file',
         )
     return f"{JUDGE_PREFIX}{CUSTOM_RUBRIC}", raw.strip(), CUSTOM_RUBRIC
+
+
+def _check_examples(prompt: str, ctx: Context) -> None:
+    """The rubric loads, and each of its worked examples has a ``reasoning`` and a
+    ``verdict`` of pass or fail."""
+    try:
+        template = load_template(prompt)
+    except DataError as exc:
+        raise ctx.error(str(exc), key=ctx.key("rubric")) from None
+    for number, example in enumerate(template.examples, 1):
+        if "reasoning" not in example or example.get("verdict") not in ("pass", "fail"):
+            raise ctx.error(
+                f"rubric {prompt}: example {number} needs 'reasoning' and a 'verdict' of pass "
+                "or fail",
+                key=ctx.key("rubric"),
+                fix="e.g. reasoning: The answer names Paris, as the reference does. verdict: pass",
+            )
 
 
 def check_judges(judges: Sequence[JudgeSpec], names: Sequence[str], ctx: Context) -> None:

@@ -57,18 +57,18 @@ def record_values(record: EvalRecord) -> dict[str, str]:
 
 
 def judge_request(judge: JudgeSpec, values: Mapping[str, str]) -> ChatRequest:
-    """The judge's request: its rubric filled with ``values``, ending with its scale's
-    instruction (appended to a user's template that has no ``{grading}``), after the
-    rubric's worked examples as earlier turns, each graded on this scale (a small judge
+    """The judge's request: its rubric filled with ``values`` and its scale's instruction
+    (where the rubric puts ``{grading}``; a user's rubric without it gets it appended), after
+    the rubric's worked examples as earlier turns, each graded on this scale (a small judge
     learns the answer's form from them)."""
     template = load_template(judge.prompt)
     scale = SCALES[judge.scale]
     turns: list[dict[str, str]] = []
     for example in template.examples:
-        grade = scale.example_grades[example.get("verdict") != "pass"]
+        grade = scale.example_grades[example["verdict"] == "fail"]
         turns += [
             _rendered(judge, template, example)[-1],
-            {"role": "assistant", "content": f"{example.get('reasoning', '')}\nGRADE: {grade}"},
+            {"role": "assistant", "content": f"{example['reasoning']}\nGRADE: {grade}"},
         ]
     *system, user = _rendered(judge, template, values)
     messages = (*system, *turns, user)

@@ -113,3 +113,12 @@ def test_a_labelled_file_needs_an_id_and_a_verdict_on_every_row(tmp_path):
     metrics = ["exact_match", {"name": "judge", "model": "local:smollm2", "rubric": "correctness"}]
     message = refused(metrics, judge_calibration={"labels": str(labels)})
     assert "row 2 needs an id and a label" in message and "(or fail)" in message
+
+
+def test_a_rubric_files_worked_examples_need_reasoning_and_a_verdict(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text(
+        "user: '{question} {answer}'\nexamples: [{question: Q, answer: A, verdict: Pass}]\n"
+    )
+    metrics = [{"name": "judge", "model": "local:smollm2", "rubric": str(own)}]
+    assert "example 1 needs 'reasoning' and a 'verdict' of pass or fail" in refused(metrics)
