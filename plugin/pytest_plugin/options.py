@@ -130,8 +130,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "call-process", "str", default="auto", choices=("auto", "on", "off"),
         help="send the built-in API providers' requests from a helper process, so that their "
-        "SDK's CPU work runs beside pytest's: auto (default: in a serial run, not in xdist "
-        "workers), on, off",
+        "SDK's CPU work runs beside pytest's: auto (default: in a serial run and in each xdist "
+        "worker), on, off",
     ),
     Option(
         "resume", "path", metavar="RUN_DIR", extra=(("nargs", "?"), ("const", "latest")),
