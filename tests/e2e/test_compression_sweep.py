@@ -74,3 +74,35 @@ def test_a_rate_sweep_runs_each_rate_against_the_baseline_and_prices_the_compres
         resources = summary["comparison"]["resources"]
         assert resources["compression_cost_usd"]["candidate"] == pytest.approx(stage / N)
         assert summary["setup"]["model_options"]["compression"]["rate"] == float(rate)
+
+
+def test_the_shipped_sweep_pairs_every_compressor_and_rate_with_its_baseline(tmp_path):
+    from pathlib import Path
+
+    from parity.config.config import load_config
+
+    config = Path(__file__).resolve().parents[2] / "configs" / "compression_sweep.yaml"
+    experiments = load_config(config).experiments
+    by_id = {e.id: e for e in experiments}
+    compressed = [e for e in experiments if e.model.compression is not None]
+    for dataset in ("hotpotqa", "qmsum"):
+        for compressor in ("extractive_minilm", "extractive_bm25", "llmlingua",
+                           "longllmlingua", "llm_summary"):  # fmt: skip
+            for rate in ("0.5", "0.33", "0.2", "0.1"):
+                assert f"{dataset}_{compressor}_r{rate}" in by_id
+    assert {e.id for e in compressed if e.dataset.name == "longbench"} == {
+        f"longbench_{c}_r{r}" for c in ("llmlingua", "extractive_minilm")
+        for r in ("0.5", "0.33", "0.2", "0.1")
+    }  # fmt: skip
+    for experiment in compressed:
+        baseline = by_id[experiment.baseline]
+        assert baseline.model.compression is None and "compression" in baseline.tags
+        assert (baseline.dataset, baseline.task, baseline.prompt, baseline.model.model) == (
+            experiment.dataset, experiment.task, experiment.prompt, experiment.model.model
+        )  # fmt: skip
+        assert experiment.max_drop or experiment.dataset.name == "longbench"
+    selected = run_pytest(tmp_path, f"--eval-config={config}", "--collect-only", "-q",
+                          "-m", "compression")  # fmt: skip
+    assert selected.returncode == 0, selected.stdout[-2000:]
+    every = sum(e.dataset.num_examples or 0 for e in experiments)
+    assert f"{every} tests collected" in selected.stdout  # the baselines too
