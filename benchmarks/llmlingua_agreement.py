@@ -1,16 +1,21 @@
 """Our ``llmlingua`` and ``longllmlingua`` against the reference package, token by token.
 
     tox -e llmlingua-ref                                   # the check, as a test
-    .tox/llmlingua-ref/bin/python benchmarks/llmlingua_agreement.py [--out DIR] [--hotpotqa N] [--qmsum N]
+    .tox/llmlingua-ref/bin/python benchmarks/llmlingua_agreement.py [--out DIR] [--hotpotqa N]
+        [--qmsum N] [--shard k/n]      # the script; shards run in parallel processes
+    .tox/llmlingua-ref/bin/python benchmarks/llmlingua_agreement.py --merge DIR/records.json ...
 
-On the shipped contexts (HotpotQA's first rows, ten paragraphs each; QMSum's first
-specific query of each meeting whose gold span has 150-450 words, one document), both run
+On the shipped contexts (by default HotpotQA's first two rows, ten paragraphs each, and
+QMSum's first specific query of each of 18 meetings whose gold span has 150-450 words),
+split into documents as our compressors split them (paragraphs; QMSum's turns), both run
 with the same scorer, SmolLM2-135M-Instruct from the shipped GGUF, and the same
 parameters (:data:`llmlingua_reference.METHODS`) at the rates 0.5 and 0.33. Each kept
 token is placed on the original documents by its characters, and the figure is the share
 of the documents' scorer tokens (each document tokenized alone, in its original order)
 that both keep or both drop, with each side's achieved ratio (kept / all). ``--out``
-writes each side's kept tokens per context and the figures as JSON.
+writes each side's kept tokens per context and the figures as JSON; each record lists the
+tokens decided differently with the reference's margin there (its score minus its
+window's threshold), which tells a near tie from a real difference.
 """
 
 from __future__ import annotations
@@ -149,27 +154,40 @@ def _offsets(tokenizer: Any, text: str) -> list[tuple[int, int]]:
     return [tuple(pair) for pair in encoded["offset_mapping"]]
 
 
-def kept_marks(tokenizer: Any, context: Context, kept: Kept) -> list[bool]:
-    """For each scorer token of the original documents (each tokenized alone, in order),
-    whether ``kept`` keeps it: whether its first character lies in a kept token."""
-    starts, offset = {}, len(kept.joined) - len(SEPARATOR.join(
+def frame(tokenizer: Any, context: Context, kept: Kept) -> list[int | None]:
+    """For each scorer token of the original documents (each tokenized alone, in their
+    order), the position in ``kept.joined``'s tokens of the token holding its first
+    character; None where its document was dropped."""
+    owner: list[int | None] = [None] * len(kept.joined)
+    for position, (first, stop) in enumerate(_offsets(tokenizer, kept.joined)):
+        owner[first:stop] = [position] * (stop - first)
+    begins, offset = {}, len(kept.joined) - len(SEPARATOR.join(
         context.documents[i] for i in kept.documents))  # fmt: skip
     for index in kept.documents:
-        starts[index] = offset
+        begins[index] = offset
         offset += len(context.documents[index]) + len(SEPARATOR)
-    covered = [[False] * len(d) for d in context.documents]
-    token_offsets = _offsets(tokenizer, kept.joined)
-    for position in kept.positions:
-        first, stop = token_offsets[position]
-        for index, begin in starts.items():
-            end = begin + len(context.documents[index])
-            for char in range(max(first, begin), min(stop, end)):
-                covered[index][char - begin] = True
     return [
-        covered[index][first] if first < len(covered[index]) else False
+        owner[begins[index] + first] if index in begins else None
         for index, document in enumerate(context.documents)
         for first, _ in _offsets(tokenizer, document)
     ]
+
+
+def marks(places: Sequence[int | None], kept: Kept) -> list[bool]:
+    """Whether ``kept`` keeps each token of the frame (``places``: :func:`frame`)."""
+    chosen = set(kept.positions)
+    return [place is not None and place in chosen for place in places]
+
+
+def differences(places: Sequence[int | None], theirs: Kept, mine: Sequence[bool],
+                reference: Sequence[bool]) -> list[dict[str, Any]]:  # fmt: skip
+    """Each frame token the two sides decide differently: its index, its position in the
+    reference's text and the reference's margin there (None: its document dropped there)."""
+    return [
+        {"token": i, "position": places[i], "keeps": "reference" if reference[i] else "ours",
+         "margin": theirs.margins.get(places[i]) if places[i] is not None else None}
+        for i in range(len(places)) if reference[i] != mine[i]
+    ]  # fmt: skip
 
 
 def agreement(reference: Sequence[bool], our: Sequence[bool]) -> dict[str, float]:
@@ -184,29 +202,32 @@ def agreement(reference: Sequence[bool], our: Sequence[bool]) -> dict[str, float
     }
 
 
-def run(hotpotqa: int, qmsum: int) -> Iterator[dict[str, Any]]:
-    """Both sides on each context, method and rate: one record each."""
+def run(hotpotqa: int, qmsum: int, shard: tuple[int, int] = (0, 1)) -> Iterator[dict[str, Any]]:
+    """Both sides on each context, method and rate: one record each (of the contexts of
+    ``shard`` (k, n): every n-th from the k-th)."""
     cache = cache_dir()
     offline_tiktoken(cache / "tiktoken")
     folder = scorer_folder(cache / "smollm2-135m-instruct")
     mine = compressors(folder)  # sets torch's threads; the reference runs under the same
     reference = traced_compressor(folder)
     try:
-        for context in contexts(hotpotqa, qmsum):
+        for context in contexts(hotpotqa, qmsum)[shard[0] :: shard[1]]:
             for (method, rate), compressor in mine.items():
                 began = time.perf_counter()
                 theirs = compress(reference, context.documents, context.question, method, rate)
                 middle = time.perf_counter()
                 our = ours(compressor, context, method, rate)
                 ended = time.perf_counter()
-                marks = [kept_marks(compressor.scorer.tokenizer, context, kept)
-                         for kept in (theirs, our)]  # fmt: skip
+                tokenizer = compressor.scorer.tokenizer
+                places = frame(tokenizer, context, theirs)
+                decided = (marks(places, theirs), marks(frame(tokenizer, context, our), our))
                 yield {
                     "context": context.id, "method": method, "rate": rate,
-                    **agreement(*marks),
+                    **agreement(*decided),
+                    "differences": differences(places, theirs, decided[1], decided[0]),
                     "reference_s": middle - began, "our_s": ended - middle,
-                    "reference": asdict(theirs) | {"marks": marks[0]},
-                    "ours": asdict(our) | {"marks": marks[1]},
+                    "reference": asdict(theirs) | {"marks": decided[0]},
+                    "ours": asdict(our) | {"marks": decided[1]},
                 }  # fmt: skip
     finally:
         for compressor in mine.values():
@@ -272,12 +293,20 @@ def write(folder: Path, records: Sequence[dict[str, Any]], rows: Sequence[dict[s
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the comparison, print the summary and (``--out``) write the records."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hotpotqa", type=int, default=6)
-    parser.add_argument("--qmsum", type=int, default=14)
+    parser.add_argument("--hotpotqa", type=int, default=2)
+    parser.add_argument("--qmsum", type=int, default=18)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--shard", default="0/1", help="k/n: every n-th context from the k-th")
+    parser.add_argument("--merge", type=Path, nargs="*", default=[],
+                        help="summarize these records.json files instead of running")  # fmt: skip
     options = parser.parse_args(argv)
+    if options.merge:
+        merged = [r for path in options.merge for r in json.loads(path.read_text())]
+        print(table(summary(merged)))
+        return 0
+    k, n = (int(part) for part in options.shard.split("/"))
     records = []
-    for record in run(options.hotpotqa, options.qmsum):
+    for record in run(options.hotpotqa, options.qmsum, (k, n)):
         records.append(record)
         print(progress(record), flush=True)
     rows = summary(records)

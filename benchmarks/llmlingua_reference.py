@@ -27,7 +27,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +98,15 @@ class Kept:
     """What a compressor kept of one context: the text it compressed (``joined``: the
     question and a blank line where it is prefixed, then the kept documents in output order
     joined by blank lines), the kept documents' indices in that order, the number of
-    ``joined``'s leading tokens that are the prefix, and the positions (in ``joined``'s
-    tokens) of the tokens kept."""
+    ``joined``'s leading tokens that are the prefix, the positions (in ``joined``'s
+    tokens) of the tokens kept and, where recorded (the reference), each decided position's
+    margin: its score minus its window's threshold (kept when above 0)."""
 
     joined: str
     documents: list[int]
     prefix_tokens: int
     positions: list[int]
+    margins: dict[int, float] = field(default_factory=dict)
 
 
 def traced_compressor(folder: Path) -> Any:
@@ -118,6 +120,7 @@ def traced_compressor(folder: Path) -> Any:
 
         trace: Any = None
         used: list[int] | None = None
+        margins: dict[int, float]
 
         def get_ppl(self, text, granularity="sentence", input_ids=None, attention_mask=None,
                     past_key_values=None, return_kv=False, end=None, condition_mode="none",
@@ -136,12 +139,21 @@ def traced_compressor(folder: Path) -> Any:
             self.used = list(result[2])
             return result
 
-        def get_compressed_input(self, loss, input_ids, attention_mask, *args, keep_flag=None,
-                                 **kwargs):  # fmt: skip
+        def get_compressed_input(self, loss, input_ids, attention_mask, end=200,
+                                 iterative_size=200, threshold=0.5, keep_flag=None,
+                                 split_token_id=13, start=0, self_loss=None, self_input_ids=None,
+                                 self_attention_mask=None):  # fmt: skip
             if keep_flag is None:  # the first window: every position, + 2
                 keep_flag = torch.arange(input_ids.shape[1], device=input_ids.device) + 2
-            result = super().get_compressed_input(loss, input_ids, attention_mask, *args,
-                                                  keep_flag=keep_flag, **kwargs)  # fmt: skip
+            scores = loss
+            if self_loss is not None:  # the contrast, as the reference computes it
+                contrast = self_loss[: loss[start:].shape[0]] - loss[start:]
+                scores = torch.cat([torch.full((start,), float("inf")), contrast])
+            for j in range(max(0, end - iterative_size), min(end, len(scores))):
+                self.margins[int(keep_flag[j]) - 2] = float(scores[j] - threshold)
+            result = super().get_compressed_input(
+                loss, input_ids, attention_mask, end, iterative_size, threshold, keep_flag,
+                split_token_id, start, self_loss, self_input_ids, self_attention_mask)  # fmt: skip
             self.trace = result[2]
             return result
 
@@ -151,7 +163,7 @@ def traced_compressor(folder: Path) -> Any:
 def compress(reference: Any, documents: list[str], question: str, method: str,
              rate: float) -> Kept:  # fmt: skip
     """Run the reference's ``compress_prompt`` on one context; what it kept."""
-    reference.trace, reference.used = None, None
+    reference.trace, reference.used, reference.margins = None, None, {}
     arguments = {**COMMON, **METHODS[method]}
     result = reference.compress_prompt(context=documents, question=question, rate=rate,
                                        **arguments)  # fmt: skip
@@ -168,4 +180,5 @@ def compress(reference: Any, documents: list[str], question: str, method: str,
     compressed = result["compressed_prompt"].removesuffix(SEPARATOR + question)
     if decoded.replace("<s>", "") != compressed:
         raise AssertionError("the traced positions do not spell the reference's output")
-    return Kept(joined=joined, documents=used, prefix_tokens=start, positions=kept)
+    return Kept(joined=joined, documents=used, prefix_tokens=start, positions=kept,
+                margins=reference.margins)  # fmt: skip
