@@ -3,7 +3,7 @@
     tox -e llmlingua-ref                                   # the check, as a test
     .tox/llmlingua-ref/bin/python benchmarks/llmlingua_agreement.py [--out DIR] [--hotpotqa N]
         [--qmsum N] [--shard k/n]      # the script; shards run in parallel processes
-    .tox/llmlingua-ref/bin/python benchmarks/llmlingua_agreement.py --merge DIR/records.json ...
+    .tox/llmlingua-ref/bin/python benchmarks/llmlingua_agreement.py --merge DIR/records.jsonl ...
 
 On the shipped contexts (by default HotpotQA's first two rows, ten paragraphs each, and
 QMSum's first specific query of each of 18 meetings whose gold span has 150-450 words),
@@ -284,9 +284,11 @@ def progress(record: dict[str, Any]) -> str:
 
 
 def write(folder: Path, records: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> None:
-    """``records.json`` (each side's kept tokens per context) and ``summary.json`` in ``folder``."""
+    """``records.jsonl`` (each side's kept tokens per context, a line each) and
+    ``summary.json`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "records.json").write_text(json.dumps(list(records), indent=1))
+    lines = "".join(json.dumps(record) + "\n" for record in records)
+    (folder / "records.jsonl").write_text(lines)
     (folder / "summary.json").write_text(json.dumps(list(rows), indent=1))
 
 
@@ -298,10 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--shard", default="0/1", help="k/n: every n-th context from the k-th")
     parser.add_argument("--merge", type=Path, nargs="*", default=[],
-                        help="summarize these records.json files instead of running")  # fmt: skip
+                        help="summarize these records.jsonl files instead of running")  # fmt: skip
     options = parser.parse_args(argv)
     if options.merge:
-        merged = [r for path in options.merge for r in json.loads(path.read_text())]
+        merged = [json.loads(line) for path in options.merge
+                  for line in path.read_text().splitlines() if line]  # fmt: skip
         print(table(summary(merged)))
         return 0
     k, n = (int(part) for part in options.shard.split("/"))
@@ -309,10 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for record in run(options.hotpotqa, options.qmsum, (k, n)):
         records.append(record)
         print(progress(record), flush=True)
-    rows = summary(records)
-    print(table(rows))
-    if options.out:
-        write(options.out, records, rows)
+        if options.out:  # as they come, so that a stopped run leaves what it measured
+            write(options.out, records, summary(records))
+    print(table(summary(records)))
     return 0
 
 
