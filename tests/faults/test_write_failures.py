@@ -275,7 +275,9 @@ class DyingEngine(Engine):
     """A real engine whose sender thread dies outright (``SystemExit`` from library code)
     while it computes case 2: the case never gets a result from that thread."""
 
-    def run_case(self, client, case, requests, compressor=None, compression=None, judge_client=None):
+    def run_case(
+        self, client, case, requests, compressor=None, compression=None, judge_client=None
+    ):
         if case.index == 2:
             raise SystemExit(1)
         return super().run_case(client, case, requests, compressor, compression, judge_client)
